@@ -1,0 +1,59 @@
+# The README's two commands. Everything builds into build/ with CMake.
+#   make demo   install what is missing, build, run examples/app (metrics on :8000)
+#   make test   install what is missing, build, run every test (ctest)
+# Also: make build, make asan, make tsan, make bench, make install PREFIX=...
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+
+.PHONY: all build deps-build deps-test deps-demo test test-default test-asan test-tsan asan tsan demo bench install clean
+
+all: build
+
+deps-build:
+	@sh scripts/deps.sh build
+deps-demo:
+	@sh scripts/deps.sh demo
+deps-test:
+	@sh scripts/deps.sh test
+
+build: deps-build
+	cmake -S . -B $(BUILD) -DPROMC_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+asan: deps-test
+	cmake -S . -B build-asan -DPROMC_WERROR=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  -DPROMC_BUILD_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+
+tsan: deps-test
+	cmake -S . -B build-tsan -DPROMC_WERROR=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" -DPROMC_BUILD_BENCH=OFF
+	cmake --build build-tsan -j $(JOBS)
+
+# make test: the plain build (gcc) runs everything; then clang with
+# ASan+UBSan runs the unit and stress tests, and ThreadSanitizer the stress tests.
+test: deps-test
+	$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	$(MAKE) --no-print-directory test-asan test-tsan
+
+test-asan: asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|stress' --timeout 900
+
+test-tsan: tsan
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L stress --timeout 900
+
+demo: deps-demo build
+	sh scripts/demo.sh $(BUILD)
+
+bench: build
+	sh bench/run.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

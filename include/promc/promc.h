@@ -1,0 +1,449 @@
+/*
+ * promc.h — Prometheus instrumentation for C11: the core library.
+ *
+ * Overview
+ * --------
+ * A *registry* holds *metric families* (a counter, a gauge, a histogram, a
+ * summary, an info or an enum), each with a name, help text, optional unit,
+ * label names declared up front and constant labels.  A family with label
+ * names has one *child* per distinct tuple of label values; a family without
+ * label names is its own single child.
+ *
+ *     promc_counter *reqs;
+ *     promc_counter_new(&reqs, &(promc_opts){ .name = "http_requests",
+ *                       .help = "Requests served.",
+ *                       PROMC_LABEL_NAMES("method", "code") });
+ *     promc_counter *get200 = promc_counter_labels(reqs, "GET", "200");
+ *     for (;;) promc_counter_inc(get200);          // hot loop: one atomic add
+ *
+ * Handles.  Every metric handle type (promc_counter, promc_gauge, ...) points
+ * either at a family or at one of its children; both kinds of pointer are
+ * accepted by the hot-path functions.  A child handle is stable: looking up
+ * the same label values returns the same pointer for the family's lifetime,
+ * so look it up once and keep it.  A handle stays safe to use after its child
+ * was removed (writes then go nowhere visible) until the family is destroyed.
+ *
+ * Errors.  Functions that can fail return an int: 0 on success or a negative
+ * PROMC_E* code.  promc_strerror() names a code; promc_errmsg() gives a
+ * sentence about the last failure on the calling thread.  Nothing here
+ * prints, aborts or exits.  Hot-path functions (inc, add, set, observe) never
+ * allocate, lock or make a system call; they return an error code that may be
+ * ignored, and on error leave the value unchanged.
+ *
+ * Ownership.  Every string and array passed in is copied; the caller keeps
+ * ownership of what it passed.  Returned strings are borrowed unless the
+ * function says otherwise.
+ *
+ * Thread-safety.  Everything is thread-safe unless its comment says
+ * otherwise, except that destroying an object while another thread uses it is
+ * the caller's bug.
+ */
+#ifndef PROMC_PROMC_H
+#define PROMC_PROMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define PROMC_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define PROMC_API __attribute__((visibility("default")))
+#else
+#define PROMC_API
+#endif
+
+/* ---------------------------------------------------------------- version */
+#define PROMC_VERSION_MAJOR 0
+#define PROMC_VERSION_MINOR 1
+#define PROMC_VERSION_PATCH 0
+#define PROMC_VERSION_STRING "0.1.0"
+#define PROMC_VERSION_NUMBER \
+  (PROMC_VERSION_MAJOR * 10000 + PROMC_VERSION_MINOR * 100 + PROMC_VERSION_PATCH)
+/* The version of the library linked at run time, e.g. "0.1.0". */
+PROMC_API const char *promc_version(void);
+
+/* ----------------------------------------------------------------- errors */
+enum {
+  PROMC_OK = 0,
+  PROMC_EINVAL = -1,     /* an argument is NULL or out of range */
+  PROMC_ENAME = -2,      /* invalid metric name */
+  PROMC_ELABEL = -3,     /* invalid or reserved label name */
+  PROMC_EDUP = -4,       /* name already registered, or collides */
+  PROMC_ECARD = -5,      /* wrong number of label values */
+  PROMC_EVALUE = -6,     /* value not allowed (negative/NaN counter add...) */
+  PROMC_EBUCKETS = -7,   /* buckets not strictly increasing, or NaN */
+  PROMC_ENOMEM = -8,     /* allocation failed */
+  PROMC_ETYPE = -9,      /* handle of another metric type */
+  PROMC_ENOTFOUND = -10, /* no such child, family or collector */
+  PROMC_EIO = -11,       /* a write to a sink or file failed */
+  PROMC_ESTATE = -12,    /* object in the wrong state for the call */
+  PROMC_EUNSUPP = -13,   /* not supported on this platform or build */
+  PROMC_ECALLBACK = -14, /* a user callback returned an error */
+  PROMC_ENET = -15,      /* a network operation failed */
+  PROMC_EHTTP = -16,     /* a peer answered with an HTTP error status */
+  PROMC_EFULL = -17,     /* a fixed-size store is full */
+  PROMC_ETIMEOUT = -18   /* an operation did not finish in time */
+};
+
+/* A fixed English string for a PROMC_E* code ("invalid metric name").
+ * Never NULL; unknown codes give "unknown error". */
+PROMC_API const char *promc_strerror(int code);
+/* The constant's name for a code ("PROMC_ENAME"). Never NULL. */
+PROMC_API const char *promc_errname(int code);
+/* A sentence about the most recent failure of a promc call on this thread,
+ * naming the object involved (e.g. "label name \"le\" is reserved for
+ * histogram \"latency_seconds\""). Valid until the next failing call on this
+ * thread. Never NULL; "" when nothing failed yet. Hot-path functions do not
+ * set it. */
+PROMC_API const char *promc_errmsg(void);
+
+/* ------------------------------------------------------------- allocation */
+/* Replace the allocator used for every allocation of the library. Call once
+ * before any other promc function; returns PROMC_ESTATE afterwards, or
+ * PROMC_EINVAL if a function is NULL. realloc_fn must behave like realloc. */
+typedef struct promc_allocator {
+  void *(*malloc_fn)(size_t size);
+  void *(*realloc_fn)(void *p, size_t size);
+  void (*free_fn)(void *p);
+} promc_allocator;
+PROMC_API int promc_set_allocator(const promc_allocator *a);
+
+/* ------------------------------------------------------------------ types */
+typedef struct promc_registry promc_registry;
+typedef struct promc_counter promc_counter;
+typedef struct promc_gauge promc_gauge;
+typedef struct promc_histogram promc_histogram;
+typedef struct promc_summary promc_summary;
+typedef struct promc_info promc_info;
+typedef struct promc_enum promc_enum;
+/* Any of the handle types above, for functions that accept every type. */
+typedef struct promc_metric promc_metric;
+#define PROMC_METRIC(h) ((promc_metric *)(void *)(h))
+
+typedef enum promc_type {
+  PROMC_TYPE_COUNTER = 1,
+  PROMC_TYPE_GAUGE = 2,
+  PROMC_TYPE_HISTOGRAM = 3,
+  PROMC_TYPE_SUMMARY = 4,
+  PROMC_TYPE_INFO = 5,
+  PROMC_TYPE_STATESET = 6, /* promc_enum */
+  PROMC_TYPE_UNTYPED = 7,  /* only from collectors */
+  PROMC_TYPE_GAUGE_HISTOGRAM = 8 /* only from collectors */
+} promc_type;
+
+/* Options for creating any metric family. Zero means "default" everywhere.
+ *   name, help        required; help may be "" but not NULL.
+ *   unit              optional (e.g. "seconds"); the name must end in
+ *                     "_<unit>" (OpenMetrics rule).
+ *   label_names       declared label names (see PROMC_LABEL_NAMES).
+ *   const_label_*     labels with one fixed value on every child.
+ *   buckets           histogram upper bounds, strictly increasing, without
+ *                     +Inf (added implicitly); NULL = PROMC_DEFAULT_BUCKETS.
+ *   states            enum states (required for promc_enum_new).
+ *   registry          where to register; NULL = the default registry.
+ *   no_register       1 = create without registering (see promc_register).
+ */
+typedef struct promc_opts {
+  const char *name;
+  const char *help;
+  const char *unit;
+  const char *const *label_names;
+  size_t nlabel_names;
+  const char *const *const_label_names;
+  const char *const *const_label_values;
+  size_t nconst_labels;
+  const double *buckets;
+  size_t nbuckets;
+  const char *const *states;
+  size_t nstates;
+  promc_registry *registry;
+  int no_register;
+} promc_opts;
+
+/* Designated-initialiser helpers: PROMC_LABEL_NAMES("method", "code") fills
+ * .label_names and .nlabel_names; PROMC_CONST_LABELS(names, values) with two
+ * arrays of equal length; PROMC_STATES("a", "b") fills .states/.nstates. */
+#define PROMC_STRS_(...) ((const char *const[]){__VA_ARGS__})
+#define PROMC_NSTRS_(...) (sizeof(PROMC_STRS_(__VA_ARGS__)) / sizeof(const char *))
+#define PROMC_LABEL_NAMES(...) \
+  .label_names = PROMC_STRS_(__VA_ARGS__), .nlabel_names = PROMC_NSTRS_(__VA_ARGS__)
+#define PROMC_STATES(...) .states = PROMC_STRS_(__VA_ARGS__), .nstates = PROMC_NSTRS_(__VA_ARGS__)
+#define PROMC_CONST_LABELS(names, values)                                            \
+  .const_label_names = (names), .const_label_values = (values),                      \
+  .nconst_labels = sizeof(names) / sizeof((names)[0])
+#define PROMC_BUCKETS(...)                                  \
+  .buckets = ((const double[]){__VA_ARGS__}),               \
+  .nbuckets = sizeof((const double[]){__VA_ARGS__}) / sizeof(double)
+
+/* client_python's defaults: .005 .01 .025 .05 .075 .1 .25 .5 .75 1 2.5 5
+ * 7.5 10 (+Inf implied). */
+PROMC_API extern const double PROMC_DEFAULT_BUCKETS[14];
+#define PROMC_DEFAULT_NBUCKETS 14
+
+/* ------------------------------------------------------------- registries */
+/* The process-wide default registry, created on first use. Never NULL
+ * (creation failing for lack of memory returns NULL from promc_default_
+ * registry only then). */
+PROMC_API promc_registry *promc_default_registry(void);
+/* A new empty registry. Errors: PROMC_EINVAL (out NULL), PROMC_ENOMEM.
+ * Free with promc_registry_free. */
+PROMC_API int promc_registry_new(promc_registry **out);
+/* Destroys every family still registered in r and every collector, then r.
+ * Handles into it become invalid. NULL is ignored. Not safe while another
+ * thread uses r or its metrics. Freeing the default registry is allowed
+ * (promc_shutdown does it); the next promc_default_registry makes a new one. */
+PROMC_API void promc_registry_free(promc_registry *r);
+/* Frees the default registry and the library's global state; for programs
+ * that want a leak checker to see zero bytes at exit. */
+PROMC_API void promc_shutdown(void);
+
+/* Registers a family created with .no_register = 1 (or one unregistered).
+ * Errors: PROMC_EINVAL, PROMC_ESTATE (already registered somewhere),
+ * PROMC_EDUP (its names collide with a registered family). */
+PROMC_API int promc_register(promc_registry *r, promc_metric *m);
+/* Removes the family from its registry; its values are kept and it can be
+ * registered again. Errors: PROMC_EINVAL, PROMC_ENOTFOUND (not registered). */
+PROMC_API int promc_unregister(promc_metric *m);
+/* Unregisters (if registered) and frees a family with all children. Handles
+ * into it become invalid. NULL is ignored; a child handle is ignored with
+ * PROMC_ETYPE. */
+PROMC_API int promc_metric_destroy(promc_metric *m);
+
+/* Render `_created` samples in the Prometheus text format (they are always
+ * present in OpenMetrics). Default off, as client_python's
+ * PROMETHEUS_DISABLE_CREATED_SERIES does. */
+PROMC_API void promc_registry_set_created(promc_registry *r, int on);
+
+/* -------------------------------------------------------------- collectors */
+/* A collector produces families at scrape time through a promc_collect
+ * context: it calls promc_collect_family once per family, then
+ * promc_collect_sample (or _histogram) for each of its samples.  The
+ * context validates names and escapes values; the collector only supplies
+ * raw data. Returning a negative value from collect aborts nothing already
+ * written: the families it emitted so far stay in the output, the scrape
+ * goes on, and promc_registry_render returns PROMC_ECALLBACK at the end. */
+typedef struct promc_collect promc_collect;
+typedef struct promc_collector {
+  const char *name; /* for errors and promc_registry_remove_collector */
+  int (*collect)(promc_collect *ctx, void *user);
+  void (*free_user)(void *user); /* called when the collector is removed */
+  void *user;
+} promc_collector;
+
+/* Errors: PROMC_EINVAL, PROMC_EDUP (a collector with that name), PROMC_ENOMEM. */
+PROMC_API int promc_registry_add_collector(promc_registry *r, const promc_collector *c);
+/* Errors: PROMC_EINVAL, PROMC_ENOTFOUND. */
+PROMC_API int promc_registry_remove_collector(promc_registry *r, const char *name);
+
+/* Starts a family; ends the previous one. type: counter, gauge, untyped,
+ * info, histogram, summary, gauge histogram. A counter's name may be given
+ * with or without "_total". Errors: PROMC_EINVAL, PROMC_ENAME, PROMC_ETYPE. */
+PROMC_API int promc_collect_family(promc_collect *ctx, const char *name, const char *help,
+                                   promc_type type, const char *unit);
+/* One sample of the current family (counter, gauge, untyped, info): the
+ * label names and values (n of each) and the value. Errors: PROMC_ESTATE (no
+ * family), PROMC_ELABEL, PROMC_EINVAL. */
+PROMC_API int promc_collect_sample(promc_collect *ctx, size_t n, const char *const *names,
+                                   const char *const *values, double value);
+/* One histogram child: upper bounds (strictly increasing, +Inf implied),
+ * cumulative counts per bound plus one for +Inf (nbounds + 1 values), sum. */
+PROMC_API int promc_collect_histogram(promc_collect *ctx, size_t n, const char *const *names,
+                                      const char *const *values, size_t nbounds,
+                                      const double *bounds, const uint64_t *cumulative,
+                                      double sum);
+/* One summary child: count and sum (quantiles optional: nq pairs). */
+PROMC_API int promc_collect_summary(promc_collect *ctx, size_t n, const char *const *names,
+                                    const char *const *values, uint64_t count, double sum,
+                                    size_t nq, const double *quantiles, const double *qvalues);
+
+/* ---------------------------------------------------------- label children */
+/* Returns the child of family m for the given label values (n must equal the
+ * number of declared label names), creating it on first use. The same values
+ * always give the same pointer. Values are any UTF-8 text (escaped on
+ * output); NULL values are an error.  Returns NULL on error with
+ * promc_errmsg set: PROMC_EINVAL (NULL argument or a child handle given),
+ * PROMC_ECARD (wrong count), PROMC_ENOMEM.
+ * Thread-safe; lock-free when the child exists; the first sight of a tuple
+ * takes the family's lock and allocates. */
+PROMC_API promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values);
+/* Removes one child: it disappears from scrapes; handles to it stay valid
+ * and writes through them go nowhere visible. Looking the same values up
+ * again brings the child back, starting from zero. Memory is bounded by the
+ * number of distinct tuples ever created. Errors: PROMC_EINVAL, PROMC_ECARD,
+ * PROMC_ENOTFOUND. */
+PROMC_API int promc_metric_removev(promc_metric *m, size_t n, const char *const *values);
+/* Removes every child (as promc_metric_removev). Errors: PROMC_EINVAL. */
+PROMC_API int promc_metric_clear(promc_metric *m);
+/* The family's type, or 0 for NULL. */
+PROMC_API promc_type promc_metric_type(const promc_metric *m);
+/* The family's name as exposed without suffix (a counter "x_total" gives "x"). */
+PROMC_API const char *promc_metric_name(const promc_metric *m);
+
+#define PROMC_LABELS_N_(...) (sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+/* promc_counter_labels(c, "GET", "200") and friends: the values are counted
+ * by the compiler, so a wrong count is an error, never undefined behaviour. */
+#define promc_counter_labels(c, ...) \
+  ((promc_counter *)promc_metric_labelsv(PROMC_METRIC(c), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_gauge_labels(g, ...) \
+  ((promc_gauge *)promc_metric_labelsv(PROMC_METRIC(g), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_histogram_labels(h, ...) \
+  ((promc_histogram *)promc_metric_labelsv(PROMC_METRIC(h), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_summary_labels(s, ...) \
+  ((promc_summary *)promc_metric_labelsv(PROMC_METRIC(s), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_info_labels(i, ...) \
+  ((promc_info *)promc_metric_labelsv(PROMC_METRIC(i), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_enum_labels(e, ...) \
+  ((promc_enum *)promc_metric_labelsv(PROMC_METRIC(e), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_metric_remove(m, ...) \
+  promc_metric_removev(PROMC_METRIC(m), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
+
+/* ---------------------------------------------------------------- counter */
+/* Creation functions (all types).  Validate every option: PROMC_EINVAL
+ * (NULL out/opts/name/help, states missing), PROMC_ENAME (invalid name, or
+ * name not ending in the unit), PROMC_ELABEL (invalid, duplicate or reserved
+ * label name: "__*" always, "le" on histograms, "quantile" on summaries, the
+ * family's own name on enums), PROMC_EBUCKETS, PROMC_EDUP (an exposed name
+ * collides with a family already in the registry), PROMC_ENOMEM.
+ * A counter named "x" or "x_total" exposes "x_total". */
+PROMC_API int promc_counter_new(promc_counter **out, const promc_opts *opts);
+/* Hot path: add 1. Errors: PROMC_EINVAL (NULL), PROMC_ECARD (a labelled
+ * family handle was given instead of a child). Lock-free, wait-free when
+ * uncontended; under contention from several threads the child moves to
+ * per-CPU stripes (taken from a preallocated pool) that a scrape sums. */
+PROMC_API int promc_counter_inc(promc_counter *c);
+/* Hot path: add an integer, exactly. */
+PROMC_API int promc_counter_add_int(promc_counter *c, uint64_t v);
+/* Hot path: add v >= 0 (integral v takes the integer path, exactly).
+ * Errors as inc, plus PROMC_EVALUE for negative or NaN v (value kept). */
+PROMC_API int promc_counter_add(promc_counter *c, double v);
+/* The current value (0 for NULL or a labelled family handle). */
+PROMC_API double promc_counter_get(const promc_counter *c);
+/* Resets to 0 and sets the created timestamp to now. */
+PROMC_API int promc_counter_reset(promc_counter *c);
+
+/* ------------------------------------------------------------------ gauge */
+PROMC_API int promc_gauge_new(promc_gauge **out, const promc_opts *opts);
+/* Hot path. Errors: PROMC_EINVAL (NULL), PROMC_ECARD (labelled family).
+ * set is one relaxed store; add/inc/dec a compare-and-swap loop. Any double
+ * is allowed, NaN and infinities included (as client_python). */
+PROMC_API int promc_gauge_set(promc_gauge *g, double v);
+PROMC_API int promc_gauge_inc(promc_gauge *g);
+PROMC_API int promc_gauge_dec(promc_gauge *g);
+PROMC_API int promc_gauge_add(promc_gauge *g, double v);
+PROMC_API int promc_gauge_sub(promc_gauge *g, double v);
+/* Sets to the wall-clock time in seconds since the epoch (one clock_gettime
+ * call through the vDSO; not a hot-path function). */
+PROMC_API int promc_gauge_set_to_current_time(promc_gauge *g);
+PROMC_API double promc_gauge_get(const promc_gauge *g);
+
+/* A child whose value fn(user) supplies at each scrape (client_python's
+ * set_function). Works on gauge and counter children; fn runs on the
+ * scraping thread, must be thread-safe and must not call back into the
+ * registry. fn NULL turns it off. Errors: PROMC_EINVAL, PROMC_ETYPE,
+ * PROMC_ECARD, PROMC_ENOMEM. */
+typedef double (*promc_value_fn)(void *user);
+PROMC_API int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user);
+
+/* -------------------------------------------------------------- histogram */
+PROMC_API int promc_histogram_new(promc_histogram **out, const promc_opts *opts);
+/* Hot path: one branch-free bucket search, one atomic add to the bucket and
+ * one compare-and-swap on the sum. NaN goes to +Inf and makes the sum NaN
+ * (as client_golang). Errors: PROMC_EINVAL (NULL), PROMC_ECARD. */
+PROMC_API int promc_histogram_observe(promc_histogram *h, double v);
+/* A consistent snapshot: cumulative counts (nbuckets + 1, the last is +Inf)
+ * and sum; *count equals the last cumulative count. counts may be NULL. */
+PROMC_API int promc_histogram_get(const promc_histogram *h, uint64_t *cumulative, size_t ncounts,
+                                  uint64_t *count, double *sum);
+/* count buckets start, start+width, ... Errors: PROMC_EINVAL (count < 1,
+ * width <= 0, out NULL). */
+PROMC_API int promc_linear_buckets(double start, double width, size_t count, double *out);
+/* count buckets start, start*factor, ... Errors: PROMC_EINVAL (count < 1,
+ * start <= 0, factor <= 1, out NULL). */
+PROMC_API int promc_exponential_buckets(double start, double factor, size_t count, double *out);
+
+/* ---------------------------------------------------------------- summary */
+/* A summary with _count and _sum (no quantiles). */
+PROMC_API int promc_summary_new(promc_summary **out, const promc_opts *opts);
+/* Hot path. Errors: PROMC_EINVAL (NULL), PROMC_ECARD. */
+PROMC_API int promc_summary_observe(promc_summary *s, double v);
+PROMC_API int promc_summary_get(const promc_summary *s, uint64_t *count, double *sum);
+
+/* ------------------------------------------------------------------- info */
+/* An info metric: name "x" or "x_info" exposes "x_info{...} 1". */
+PROMC_API int promc_info_new(promc_info **out, const promc_opts *opts);
+/* Replaces the info labels of a child: n names and values. Names must be
+ * valid, not reserved, and not clash with the family's label names.
+ * Errors: PROMC_EINVAL, PROMC_ELABEL, PROMC_ECARD, PROMC_ENOMEM. Takes the
+ * family's lock (not a hot-path function). */
+PROMC_API int promc_info_set(promc_info *i, size_t n, const char *const *names,
+                             const char *const *values);
+
+/* ------------------------------------------------------------ enum (stateset) */
+/* An enum (client_python's Enum): one state true at a time, exposed as one
+ * sample per state with a label named like the family. Starts in states[0]. */
+PROMC_API int promc_enum_new(promc_enum **out, const promc_opts *opts);
+/* Hot path by index: one relaxed store. Errors: PROMC_EINVAL, PROMC_ECARD,
+ * PROMC_EVALUE (index out of range). */
+PROMC_API int promc_enum_set(promc_enum *e, size_t state);
+/* By name (a linear search). Errors as promc_enum_set, PROMC_ENOTFOUND. */
+PROMC_API int promc_enum_state(promc_enum *e, const char *state);
+/* The current state's index, or -1 for NULL/labelled family. */
+PROMC_API long promc_enum_get(const promc_enum *e);
+
+/* -------------------------------------------------------------- exposition */
+typedef enum promc_format {
+  PROMC_FORMAT_TEXT = 0,        /* text/plain; version=0.0.4 */
+  PROMC_FORMAT_OPENMETRICS = 1, /* application/openmetrics-text; version=1.0.0 */
+  PROMC_FORMAT_PROTOBUF = 2     /* delimited io.prometheus.client.MetricFamily */
+} promc_format;
+
+/* The Content-Type header value for a format. */
+PROMC_API const char *promc_format_content_type(promc_format f);
+
+/* A sink receives rendered bytes in order; return 0 to go on, non-zero to
+ * stop rendering (promc_registry_render then returns PROMC_EIO). */
+typedef int (*promc_write_fn)(void *user, const char *data, size_t len);
+
+/* A growable buffer sink. Initialise with {0}; reuse across scrapes (the
+ * memory is kept); free with promc_buf_free. */
+typedef struct promc_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} promc_buf;
+PROMC_API int promc_buf_write(void *buf, const char *data, size_t len); /* a promc_write_fn */
+PROMC_API void promc_buf_free(promc_buf *b);
+
+typedef struct promc_render_opts {
+  /* Only families whose exposed sample names include one of these (the
+   * name[] query parameter: "x_total" selects counter "x"); NULL = all. */
+  const char *const *names;
+  size_t nnames;
+} promc_render_opts;
+
+/* Streams every family of r (registration order, then collectors) in format
+ * f into write(user, ...). opts may be NULL. Output goes through a 16 KiB
+ * stack buffer; no allocation per child. Errors: PROMC_EINVAL, PROMC_EUNSUPP
+ * (format not built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
+ * collector failed; the rest was still rendered). Thread-safe: concurrent
+ * renders and hot-path writes are fine; each child is read consistently
+ * (a histogram's _count equals its +Inf bucket). */
+PROMC_API int promc_registry_render(promc_registry *r, promc_format f, const promc_render_opts *opts,
+                                    promc_write_fn write, void *user);
+/* Renders into b (appending). */
+PROMC_API int promc_registry_render_buf(promc_registry *r, promc_format f,
+                                        const promc_render_opts *opts, promc_buf *b);
+
+/* Formats v as the shortest text that reads back to the same double
+ * ("+Inf", "-Inf", "NaN", "0.1", "1e+21", "-0"); returns the length
+ * written into out (which needs 32 bytes). */
+PROMC_API size_t promc_format_double(double v, char out[32]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PROMC_PROMC_H */
