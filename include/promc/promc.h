@@ -443,6 +443,62 @@ PROMC_API int promc_registry_render_buf(promc_registry *r, promc_format f,
  * written into out (which needs 32 bytes). */
 PROMC_API size_t promc_format_double(double v, char out[32]);
 
+/* ---------------------------------------------------- instrumentation helpers */
+/* The C counterparts of client_python's time(), count_exceptions() and
+ * track_inprogress(). Durations use CLOCK_MONOTONIC (through the vDSO). */
+
+/* A running timer. start records now; stop observes the seconds elapsed
+ * into m: a histogram or summary (observe) or a gauge (set). A stopped or
+ * zero timer is ignored on a second stop. Errors: PROMC_EINVAL, PROMC_ETYPE. */
+typedef struct promc_timer {
+  promc_metric *metric;
+  int64_t start_ns;
+} promc_timer;
+PROMC_API promc_timer promc_timer_start(promc_metric *m);
+/* Stops and records; stores the elapsed seconds in *seconds if not NULL. */
+PROMC_API int promc_timer_stop(promc_timer *t, double *seconds);
+/* For __attribute__((cleanup)): stops the timer if still running. */
+PROMC_API void promc_timer_cleanup(promc_timer *t);
+
+#define PROMC_CAT2_(a, b) a##b
+#define PROMC_CAT_(a, b) PROMC_CAT2_(a, b)
+/* PROMC_TIME_BLOCK(h) { ...work... } times the block into h. Leaving the
+ * block by break ends it normally; leaving it by return or goto skips the
+ * observation (use PROMC_TIME_SCOPE for those). Portable C11. */
+#define PROMC_TIME_BLOCK(m)                                                                 \
+  for (promc_timer PROMC_CAT_(promc_tb_, __LINE__) = promc_timer_start(PROMC_METRIC(m)),    \
+                   *PROMC_CAT_(promc_tbp_, __LINE__) = &PROMC_CAT_(promc_tb_, __LINE__);    \
+       PROMC_CAT_(promc_tbp_, __LINE__);                                                    \
+       promc_timer_stop(PROMC_CAT_(promc_tbp_, __LINE__), NULL),                            \
+                   PROMC_CAT_(promc_tbp_, __LINE__) = NULL)
+#if defined(__GNUC__) || defined(__clang__)
+/* PROMC_TIME_SCOPE(h); times from here to the end of the enclosing scope,
+ * however it is left (return included). GCC and Clang only. */
+#define PROMC_TIME_SCOPE(m)                                             \
+  promc_timer PROMC_CAT_(promc_ts_, __LINE__) __attribute__((cleanup(promc_timer_cleanup))) = \
+      promc_timer_start(PROMC_METRIC(m))
+#define PROMC_HAVE_TIME_SCOPE 1
+#endif
+
+/* Counts failures of a call: returns rc unchanged, and increments counter c
+ * when rc is an error: is_error(rc, user) if given, else rc < 0.
+ *     rc = promc_count_failures(exceptions, do_work(req), NULL, NULL); */
+typedef int (*promc_error_pred)(long rc, void *user);
+PROMC_API long promc_count_failures(promc_counter *c, long rc, promc_error_pred is_error,
+                                    void *user);
+
+/* In-progress tracking: inc on entry, dec on exit.
+ *     PROMC_TRACK_INPROGRESS(g) { ...work... }   (break ok; not return) */
+#define PROMC_TRACK_INPROGRESS(g)                                                           \
+  for (promc_gauge *PROMC_CAT_(promc_ip_, __LINE__) =                                       \
+           (promc_gauge_inc(g), (g));                                                       \
+       PROMC_CAT_(promc_ip_, __LINE__);                                                     \
+       promc_gauge_dec(PROMC_CAT_(promc_ip_, __LINE__)), PROMC_CAT_(promc_ip_, __LINE__) = NULL)
+
+/* Monotonic and wall clocks used by the helpers, in nanoseconds / seconds. */
+PROMC_API int64_t promc_monotonic_ns(void);
+PROMC_API double promc_wall_seconds(void);
+
 #ifdef __cplusplus
 }
 #endif
