@@ -135,6 +135,32 @@ typedef enum promc_type {
   PROMC_TYPE_GAUGE_HISTOGRAM = 8 /* only from collectors */
 } promc_type;
 
+/* How a gauge's per-process values combine in multi-process mode, as
+ * client_python's multiprocess_mode. "live" modes forget a process's value
+ * when it dies; the others keep its last value (folded into an archive).
+ *   ALL        one series per process, with a "pid" label; dead processes'
+ *              last values are kept (each dead process adds a series).
+ *   LIVEALL    one series per live process, with a "pid" label.
+ *   MIN / MAX  the smallest / largest value of any process, dead ones
+ *              included; LIVEMIN / LIVEMAX over live processes only.
+ *   SUM        the sum over every process that ever set it, dead ones
+ *              included; LIVESUM over live processes only.
+ *   MOSTRECENT the value of the most recent set/add in any process (each
+ *              write also stores a timestamp); LIVEMOSTRECENT among live
+ *              processes only. */
+typedef enum promc_mp_gauge_mode {
+  PROMC_MP_GAUGE_ALL = 0,
+  PROMC_MP_GAUGE_LIVEALL = 1,
+  PROMC_MP_GAUGE_MIN = 2,
+  PROMC_MP_GAUGE_MAX = 3,
+  PROMC_MP_GAUGE_SUM = 4,
+  PROMC_MP_GAUGE_LIVESUM = 5,
+  PROMC_MP_GAUGE_MOSTRECENT = 6,
+  PROMC_MP_GAUGE_LIVEMIN = 7,
+  PROMC_MP_GAUGE_LIVEMAX = 8,
+  PROMC_MP_GAUGE_LIVEMOSTRECENT = 9
+} promc_mp_gauge_mode;
+
 /* Options for creating any metric family. Zero means "default" everywhere.
  *   name, help        required; help may be "" but not NULL.
  *   unit              optional (e.g. "seconds"); the name must end in
@@ -146,6 +172,9 @@ typedef enum promc_type {
  *   states            enum states (required for promc_enum_new).
  *   registry          where to register; NULL = the default registry.
  *   no_register       1 = create without registering (see promc_register).
+ *   mp_gauge_mode     gauges in multi-process mode (promc/multiprocess.h):
+ *                     how the values of the processes combine; ignored
+ *                     otherwise and by other types. Default PROMC_MP_GAUGE_ALL.
  */
 typedef struct promc_opts {
   const char *name;
@@ -162,6 +191,7 @@ typedef struct promc_opts {
   size_t nstates;
   promc_registry *registry;
   int no_register;
+  promc_mp_gauge_mode mp_gauge_mode;
 } promc_opts;
 
 /* Designated-initialiser helpers: PROMC_LABEL_NAMES("method", "code") fills

@@ -315,6 +315,10 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   }
   f->root.cells = f->root.inline_cells;
   init_root(f);
+  if (promc__mp_family_init && (rc = promc__mp_family_init(f, o)) != 0) {
+    promc__family_free(f);
+    return rc;
+  }
   promc__stripes_refill();
   if (!o->no_register) {
     promc_registry *r = o->registry ? o->registry : promc_default_registry();
@@ -353,6 +357,7 @@ int promc_enum_new(promc_enum **out, const promc_opts *o) {
 
 void promc__family_free(struct promc_family *f) {
   if (!f) return;
+  if (f->mp && promc__mp_family_free) promc__mp_family_free(f);
   struct promc_htab *t = atomic_load(&f->tab);
   if (t) {
     for (size_t i = 0; i <= t->mask; i++) {
@@ -578,7 +583,11 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
       order_append(f, s);
       atomic_store(&s->removed, 0);
     }
-  } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
+  } else if ((s = child_new(f, h, n, values, lens)) != NULL &&
+             f->mp && promc__mp_bind_child(f, s, n, values, lens) != 0) {
+    promc__free(s); /* no room in the shared mapping; promc_errmsg says so */
+    s = NULL;
+  } else if (s) {
     struct promc_htab *t = atomic_load(&f->tab);
     if (f->nchildren + 1 > (t->mask + 1)) {
       grow(f);

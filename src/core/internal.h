@@ -30,7 +30,8 @@ PROMC_HIDDEN int promc__err(int code, const char *fmt, ...) __attribute__((forma
 
 /* ---- series flags -------------------------------------------------------- */
 enum {
-  S_LABELLED_ROOT = 1 /* the family handle of a labelled family: no values */
+  S_LABELLED_ROOT = 1, /* the family handle of a labelled family: no values */
+  S_MP_GAUGE = 2       /* gauge in the shared mapping: writes mark cells[1] */
 };
 
 /* Counter stripes: a contended counter child moves its integer increments to
@@ -106,6 +107,8 @@ struct promc_family {
 
   struct promc_registry *registry; /* NULL when unregistered */
   struct promc_family *reg_next;
+  int mp;                          /* values live in the multi-process mapping */
+  int mp_gauge_mode;               /* promc_mp_gauge_mode, gauges only */
   struct promc_series root;        /* the family handle; last member */
 };
 
@@ -152,6 +155,30 @@ static inline uint64_t promc__double_bits(double d) {
   memcpy(&b, &d, sizeof b);
   return b;
 }
+
+/* Multi-process mode, provided by src/multiprocess when built (weak: the
+ * core never calls them unless that code set f->mp or S_MP_GAUGE).
+ *   family_init   at family creation: may turn f->mp on and bind the root.
+ *   family_free   forget f's children before they are freed.
+ *   bind_child    point a new child's cells at the shared mapping (f->lock
+ *                 held); nonzero = error (e.g. PROMC_EFULL), child unusable.
+ *   gauge_written a gauge write: marks the process's value as present (and
+ *                 timestamps it for the mostrecent modes).
+ *   scrape_begin  fold dead processes, map series other processes created.
+ *   emit          render one child aggregated over processes; false = not
+ *                 handled here (render it as a local child). */
+struct promc_render_ctx;
+struct promc_fview;
+struct promc_sview;
+PROMC_HIDDEN int promc__mp_family_init(struct promc_family *f, const promc_opts *o) __attribute__((weak));
+PROMC_HIDDEN void promc__mp_family_free(struct promc_family *f) __attribute__((weak));
+PROMC_HIDDEN int promc__mp_bind_child(struct promc_family *f, struct promc_series *s, size_t n,
+                                      const char *const *values, const size_t *lens) __attribute__((weak));
+PROMC_HIDDEN void promc__mp_gauge_written(struct promc_series *s) __attribute__((weak));
+PROMC_HIDDEN void promc__mp_scrape_begin(void) __attribute__((weak));
+PROMC_HIDDEN bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv,
+                                 const struct promc_family *f, const struct promc_series *s,
+                                 struct promc_sview *sv, uint64_t *cum) __attribute__((weak));
 
 /* Default collectors, provided by src/collectors when built. */
 PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r) __attribute__((weak));

@@ -64,6 +64,7 @@ void promc__stripes_shutdown(void) {
 
 __attribute__((noinline, cold)) static void stripe_promote(const struct promc_series *s) {
   t_misses = 0;
+  if (s->fam->mp) return; /* shared-mapping cells: other processes cannot see our stripes */
   if (atomic_load_explicit(&s->cells[2], memory_order_relaxed)) return;
   size_t i = atomic_fetch_add_explicit(&g_pool_claimed, 1, memory_order_relaxed);
   if (i >= atomic_load_explicit(&g_pool_filled, memory_order_acquire)) return; /* pool empty: stay */
@@ -178,6 +179,7 @@ int promc_gauge_set(promc_gauge *g, double v) {
   struct promc_series *s = promc__series(g);
   CHECK_HANDLE(s);
   atomic_store_explicit(&s->cells[0], promc__double_bits(v), memory_order_relaxed);
+  if (PROMC_UNLIKELY(s->flags & S_MP_GAUGE)) promc__mp_gauge_written(s);
   return 0;
 }
 
@@ -185,6 +187,7 @@ int promc_gauge_add(promc_gauge *g, double v) {
   struct promc_series *s = promc__series(g);
   CHECK_HANDLE(s);
   add_double(&s->cells[0], v);
+  if (PROMC_UNLIKELY(s->flags & S_MP_GAUGE)) promc__mp_gauge_written(s);
   return 0;
 }
 

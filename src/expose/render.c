@@ -119,6 +119,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   ops->family_begin(rc->out, &fv, rc->st);
   struct promc_series *first = f->nlabels ? f->first : &f->root;
   for (struct promc_series *s = first; s; s = s->onext) {
+    if (f->mp && promc__mp_emit && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
     read_child(f, s, &sv, cum);
     ops->series(rc->out, &fv, &sv, rc->st);
   }
@@ -159,6 +160,7 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
   int rc = writer_for(fmt, &ops);
   if (rc) return rc;
   promc__stripes_refill(); /* top up the counter stripe pool off the hot path */
+  if (promc__mp_scrape_begin) promc__mp_scrape_begin();
   struct promc_out *out = promc__malloc(sizeof *out);
   if (!out) return promc__err(PROMC_ENOMEM, "render: out of memory");
   out->fn = write;
