@@ -1,4 +1,8 @@
 # Multi-process mode (issue 6).
 if(PROMC_BUILD_MULTIPROCESS)
   promc_test(test_mp SOURCES test_mp.c)
+  # the mode is chosen once per program: each case runs in its own process
+  promc_test(test_mp_env SOURCES test_mp_setup.c ARGS env)
+  add_test(NAME test_mp_full COMMAND test_mp_env full)
+  set_tests_properties(test_mp_full PROPERTIES LABELS unit)
 endif()
