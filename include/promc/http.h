@@ -158,10 +158,14 @@ typedef struct promc_http_handler_opts {
  * Free with promc_http_handler_free. Thread-safe. */
 PROMC_API int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_opts *opts);
 
-/* Answers one request inside your libmicrohttpd access handler: call it
- * from the handler's first invocation for the request, with the url and
- * method libmicrohttpd gave you, and return its result:
+/* Answers one request inside your libmicrohttpd access handler, with the
+ * url and method libmicrohttpd gave you; return its result.  Call it once
+ * the request is complete, not on the handler's first invocation (where
+ * libmicrohttpd would close the connection after the response, losing
+ * keep-alive):
  *
+ *     if (!*con_cls) { *con_cls = &marker; return MHD_YES; }  // headers in
+ *     if (*upload_data_size) { *upload_data_size = 0; return MHD_YES; }
  *     if (strcmp(url, "/metrics") == 0)
  *       return promc_http_handle(h, conn, NULL, method);
  *

@@ -47,8 +47,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   size_t *upload_data_size, void **con_cls) {
   (void)version;
   (void)upload_data;
-  (void)upload_data_size;
-  (void)con_cls;
+  /* Answer once the request is complete: libmicrohttpd closes a connection
+   * whose response was queued on the first call, and keep-alive matters to
+   * a scraper that comes back every few seconds. A body (there should be
+   * none) is discarded. */
+  static int seen;
+  if (!*con_cls) {
+    *con_cls = &seen;
+    return MHD_YES;
+  }
+  if (*upload_data_size) {
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
   return promc_http_handle(cls, c, url, method) ? MHD_YES : MHD_NO;
 }
 
