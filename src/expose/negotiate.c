@@ -199,7 +199,7 @@ int promc_query_names(const char *query, char *buf, size_t bufsize, const char *
   int rc = 0;
   size_t i = 0;
   while (i < end) {
-    size_t len = strcspn(q + i, "&;");
+    size_t len = strcspn(q + i, "&");
     if (i + len > end) len = end - i;
     const char *pair = q + i;
     i += len + 1;
