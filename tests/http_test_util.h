@@ -28,20 +28,20 @@ struct http_resp {
   size_t body_len;
 };
 
-static void http_resp_free(struct http_resp *r) {
+static inline void http_resp_free(struct http_resp *r) {
   free(r->head);
   free(r->body);
   memset(r, 0, sizeof *r);
 }
 
-static double now_s(void) {
+static inline double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Connects to 127.0.0.1:port with send/receive timeouts; -1 on failure. */
-static int tcp_connect(unsigned port, int timeout_ms) {
+static inline int tcp_connect(unsigned port, int timeout_ms) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
@@ -58,7 +58,7 @@ static int tcp_connect(unsigned port, int timeout_ms) {
 
 /* Sends all of data (MSG_NOSIGNAL); returns 0, or -1 if the peer stopped
  * reading (a server may drop an oversized request: that is allowed). */
-static int send_all(int fd, const char *data, size_t n) {
+static inline int send_all(int fd, const char *data, size_t n) {
   while (n) {
     ssize_t k = send(fd, data, n, MSG_NOSIGNAL);
     if (k < 0 && errno == EINTR) continue;
@@ -72,7 +72,7 @@ static int send_all(int fd, const char *data, size_t n) {
 /* Reads until EOF (or timeout) and parses one response. For a HEAD request
  * pass head_only = 1 (no body follows). Returns 0 if a status line was
  * read. */
-static int read_resp(int fd, struct http_resp *r, int head_only) {
+static inline int read_resp(int fd, struct http_resp *r, int head_only) {
   memset(r, 0, sizeof *r);
   size_t cap = 65536, len = 0;
   char *buf = malloc(cap + 1);
@@ -120,7 +120,7 @@ static int read_resp(int fd, struct http_resp *r, int head_only) {
 }
 
 /* One request on a fresh connection ("Connection: close" is added). */
-static int http_get_ex(unsigned port, const char *method, const char *target, const char *extra_headers,
+static inline int http_get_ex(unsigned port, const char *method, const char *target, const char *extra_headers,
                        struct http_resp *r) {
   memset(r, 0, sizeof *r);
   int fd = tcp_connect(port, 5000);
@@ -134,13 +134,13 @@ static int http_get_ex(unsigned port, const char *method, const char *target, co
   return rc;
 }
 
-static int http_get(unsigned port, const char *target, struct http_resp *r) {
+static inline int http_get(unsigned port, const char *target, struct http_resp *r) {
   return http_get_ex(port, "GET", target, NULL, r);
 }
 
 /* The value of header name in r->head (case-insensitive), copied into out;
  * NULL if absent. */
-static const char *resp_header(const struct http_resp *r, const char *name, char *out, size_t outsz) {
+static inline const char *resp_header(const struct http_resp *r, const char *name, char *out, size_t outsz) {
   if (!r->head) return NULL;
   size_t n = strlen(name);
   for (const char *p = strstr(r->head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
@@ -162,7 +162,7 @@ static const char *resp_header(const struct http_resp *r, const char *name, char
  * outsz - 1 bytes, NUL-terminated) and stderr into err if given; kills it
  * by PID after timeout_s. Returns the exit status, 127 when the tool is
  * missing, -1 on a timeout or spawn failure. */
-static int run_tool(char *const argv[], char *out, size_t outsz, char *err, size_t errsz, int timeout_s) {
+static inline int run_tool(char *const argv[], char *out, size_t outsz, char *err, size_t errsz, int timeout_s) {
   int po[2], pe[2];
   if (pipe2(po, O_CLOEXEC) != 0) return -1;
   if (pipe2(pe, O_CLOEXEC) != 0) {

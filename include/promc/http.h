@@ -88,8 +88,9 @@ typedef struct promc_http_user {
  *                    so later scrapes skip the deliberately slow bcrypt;
  *                    comparisons are constant-time, and unknown users cost a
  *                    bcrypt too.
- *   max_connections  connections served at once; more are refused at
- *                    accept. 0 = 512.
+ *   max_connections  connections served at once; past it the server stops
+ *                    accepting, so more clients wait in the kernel's
+ *                    backlog until a slot frees. 0 = 512.
  *   timeout_seconds  a connection idle this long is closed. 0 = 30.
  *   threads          epoll worker threads. 0 = 2.
  *   disable_gzip     1 = never compress.
