@@ -52,7 +52,6 @@ struct promc_stripe {
 struct promc_series {
   struct promc_family *fam;
   _Atomic(struct promc_series *) hnext; /* hash chain */
-  struct promc_series *onext;            /* scrape order; family lock */
   uint32_t hash;
   uint16_t flags;
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
@@ -67,6 +66,14 @@ struct promc_htab {
   size_t mask;
   struct promc_htab *retired_next;
   _Atomic(struct promc_series *) b[];
+};
+
+/* Children are carved from per-family chunks: they are only freed with
+ * their family, so a bump allocator saves malloc's per-object overhead. */
+struct promc_chunk {
+  struct promc_chunk *next;
+  size_t used, cap;
+  _Alignas(16) char data[];
 };
 
 struct promc_fnreg { /* callback-valued child */
@@ -101,8 +108,8 @@ struct promc_family {
   pthread_mutex_t lock; /* child creation/removal, scrape iteration */
   _Atomic(struct promc_htab *) tab;
   struct promc_htab *retired;
+  struct promc_chunk *chunks, *chunks_tail; /* children, in creation order */
   size_t nchildren;     /* in the table (removed ones included) */
-  struct promc_series *first, *last; /* exposed children, creation order */
   struct promc_fnreg *fns;
 
   struct promc_registry *registry; /* NULL when unregistered */
@@ -130,6 +137,16 @@ static inline struct promc_series *promc__series(const void *h) {
 }
 
 /* family.c */
+/* Children in creation order, removed ones included (check s->removed):
+ *   struct promc_child_it it;
+ *   for (s = promc__child_first(f, &it); s; s = promc__child_next(f, &it))
+ * The family lock must be held. An unlabelled family's only child is f->root. */
+struct promc_child_it {
+  const struct promc_chunk *c;
+  const char *p;
+};
+PROMC_HIDDEN struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it);
+PROMC_HIDDEN struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it);
 PROMC_HIDDEN void promc__family_free(struct promc_family *f);
 PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
 PROMC_HIDDEN bool promc__valid_label_name(const char *s);
@@ -160,8 +177,9 @@ static inline uint64_t promc__double_bits(double d) {
  * core never calls them unless that code set f->mp or S_MP_GAUGE).
  *   family_init   at family creation: may turn f->mp on and bind the root.
  *   family_free   forget f's children before they are freed.
- *   bind_child    point a new child's cells at the shared mapping (f->lock
- *                 held); nonzero = error (e.g. PROMC_EFULL), child unusable.
+ *   reserve       before creating a child (f->lock held): find or create its
+ *                 shared cells, offset in *off; nonzero = error (PROMC_EFULL).
+ *   attach        point the new child's cells there; cannot fail.
  *   gauge_written a gauge write: marks the process's value as present (and
  *                 timestamps it for the mostrecent modes).
  *   scrape_begin  fold dead processes, map series other processes created.
@@ -172,8 +190,9 @@ struct promc_fview;
 struct promc_sview;
 PROMC_HIDDEN int promc__mp_family_init(struct promc_family *f, const promc_opts *o) __attribute__((weak));
 PROMC_HIDDEN void promc__mp_family_free(struct promc_family *f) __attribute__((weak));
-PROMC_HIDDEN int promc__mp_bind_child(struct promc_family *f, struct promc_series *s, size_t n,
-                                      const char *const *values, const size_t *lens) __attribute__((weak));
+PROMC_HIDDEN int promc__mp_reserve(struct promc_family *f, size_t n, const char *const *values,
+                                   const size_t *lens, uint64_t *off) __attribute__((weak));
+PROMC_HIDDEN void promc__mp_attach(struct promc_series *s, uint64_t off) __attribute__((weak));
 PROMC_HIDDEN void promc__mp_gauge_written(struct promc_series *s) __attribute__((weak));
 PROMC_HIDDEN void promc__mp_scrape_begin(void) __attribute__((weak));
 PROMC_HIDDEN bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv,

@@ -118,7 +118,7 @@ static struct {
   uint32_t arena; /* this process's arena (1..max, or max+1 = overflow) */
   pthread_mutex_t lock; /* bound list */
   struct mp_bound *b;
-  size_t nb, capb;
+  size_t nb, capb, reserved; /* reserved: room promised to reserve() callers */
   pthread_mutex_t fams_lock; /* family list, sync cursor */
   struct promc_family **fams;
   promc_registry **regs; /* scratch for the fork handlers, capacity capfams */
@@ -673,10 +673,12 @@ static int find_or_create(const struct promc_family *f, const char *key, uint32_
   return 0;
 }
 
-static int bind(struct promc_family *f, struct promc_series *s, size_t n, const char *const *v,
-                const size_t *lens) {
-  pthread_mutex_lock(&g.lock); /* room in the bound list first: nothing to undo later */
-  if (g.nb == g.capb) {
+/* Finds or creates the shared cells of (f, values) and reserves room in the
+ * bound list, so that attach() cannot fail. */
+int promc__mp_reserve(struct promc_family *f, size_t n, const char *const *v, const size_t *lens,
+                      uint64_t *out) {
+  pthread_mutex_lock(&g.lock);
+  if (g.nb + g.reserved >= g.capb) {
     size_t cap = g.capb ? g.capb * 2 : 64;
     struct mp_bound *nbuf = promc__realloc(g.b, cap * sizeof *nbuf);
     if (nbuf) {
@@ -684,7 +686,8 @@ static int bind(struct promc_family *f, struct promc_series *s, size_t n, const 
       g.capb = cap;
     }
   }
-  bool room = g.nb < g.capb;
+  bool room = g.nb + g.reserved < g.capb;
+  if (room) g.reserved++;
   pthread_mutex_unlock(&g.lock);
   if (!room) return promc__err(PROMC_ENOMEM, "multiprocess: out of memory binding \"%s\"", f->name);
   uint32_t key_len;
@@ -699,19 +702,24 @@ static int bind(struct promc_family *f, struct promc_series *s, size_t n, const 
     rc = promc__err(rc, "multiprocess: the shared lock was not free within %d ms", MP_LOCK_WAIT_MS);
   }
   promc__free(key);
-  if (rc) return rc;
+  if (rc) {
+    pthread_mutex_lock(&g.lock);
+    g.reserved--;
+    pthread_mutex_unlock(&g.lock);
+    return rc;
+  }
+  *out = off;
+  return 0;
+}
+
+void promc__mp_attach(struct promc_series *s, uint64_t off) {
   pthread_mutex_lock(&g.lock);
   point(s, off);
   g.b[g.nb].s = s;
   g.b[g.nb].cell_off = off;
   g.nb++;
+  g.reserved--;
   pthread_mutex_unlock(&g.lock);
-  return 0;
-}
-
-int promc__mp_bind_child(struct promc_family *f, struct promc_series *s, size_t n, const char *const *values,
-                         const size_t *lens) {
-  return bind(f, s, n, values, lens);
 }
 
 /* Offers entries [from, to) to family f (or to every local family when f
@@ -783,7 +791,8 @@ int promc__mp_family_init(struct promc_family *f, const promc_opts *o) {
   g.fams[g.nfams++] = f;
   f->mp = 1;
   int rc = 0;
-  if (!f->nlabels) rc = bind(f, &f->root, 0, NULL, NULL);
+  uint64_t off;
+  if (!f->nlabels && (rc = promc__mp_reserve(f, 0, NULL, NULL, &off)) == 0) promc__mp_attach(&f->root, off);
   else offer_entries(f, 0, atomic_load_explicit(&g.h->nseries, memory_order_acquire));
   pthread_mutex_unlock(&g.fams_lock);
   return rc; /* on error the caller frees f, which unlists it */
@@ -802,7 +811,7 @@ void promc__mp_family_free(struct promc_family *f) {
   for (size_t i = 0; i < g.nb; i++)
     if (g.b[i].s->fam != f) g.b[w++] = g.b[i];
   g.nb = w;
-  if (!g.nb) {
+  if (!g.nb && !g.reserved) {
     promc__free(g.b);
     g.b = NULL;
     g.capb = 0;
