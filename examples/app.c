@@ -3,7 +3,15 @@
  * GET|POST", instrumented with promc and exposed on :8000 for Prometheus.
  *
  *   app [--listen ADDR:PORT] [--metrics-listen ADDR:PORT] [--sleep-ms MIN-MAX]
- *   defaults 0.0.0.0:8080, 0.0.0.0:8000, 1000-4000 (0-0: no sleep)
+ *       [--workers N]
+ *   defaults 0.0.0.0:8080, 0.0.0.0:8000, 1000-4000 (0-0: no sleep), 0
+ *
+ * --workers N (N >= 1): a pre-fork server. The master turns on promc's
+ * multi-process mode (backing file in $PROMC_MULTIPROC_DIR, else /dev/shm,
+ * else /tmp), binds the app address, forks N workers that all accept on that
+ * socket, serves the metrics of every worker on the metrics address, and
+ * replaces any worker that dies (telling promc with mark_dead). Adds
+ * app_worker_requests{pid}: GET/POST requests answered by each live worker.
  *
  * Metrics, with the seed's names, labels and help text:
  *   http_get_requests_total / http_post_requests_total  successful requests
@@ -29,16 +37,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "promc/http.h"
+#include "promc/multiprocess.h"
 #include "promc/promc.h"
 
 static promc_counter *get_method_counter, *post_method_counter, *access_counter,
     *exception_counter;
 static promc_summary *get_request_time, *post_request_time;
+static promc_gauge *worker_requests; /* --workers only */
 static unsigned sleep_min_ms = 1000, sleep_max_ms = 4000;
 
 /* Per-request state: the raw request target (path and query, as sent), and
@@ -186,8 +198,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   } else if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
     promc_count_failures(exception_counter, do_post(c, rq, url, &res), NULL, NULL);
   } else {
-    res = reply(c, MHD_HTTP_NOT_IMPLEMENTED, "Unsupported method\n");
+    return reply(c, MHD_HTTP_NOT_IMPLEMENTED, "Unsupported method\n");
   }
+  if (worker_requests) promc_gauge_inc(worker_requests);
   return res;
 }
 
@@ -228,7 +241,9 @@ static int parse_range(const char *s, unsigned *lo, unsigned *hi) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: app [--listen ADDR:PORT] [--metrics-listen ADDR:PORT] [--sleep-ms MIN-MAX]\n"
-             "  defaults: --listen 0.0.0.0:8080 --metrics-listen 0.0.0.0:8000 --sleep-ms 1000-4000\n");
+             "           [--workers N]\n"
+             "  defaults: --listen 0.0.0.0:8080 --metrics-listen 0.0.0.0:8000 --sleep-ms 1000-4000\n"
+             "  --workers N: pre-fork N worker processes (multi-process metrics)\n");
 }
 
 static int make_metrics(void) {
@@ -251,8 +266,98 @@ static int make_metrics(void) {
   return rc;
 }
 
+/* ---- --workers N: the pre-fork master (multi-process mode) ---------------- */
+static int parse_workers(const char *s, unsigned *n) {
+  char *end;
+  errno = 0;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || end == s || *end || v > 256) return -1;
+  *n = (unsigned)v;
+  return 0;
+}
+
+/* Before any metric exists: values go to one mapping shared by the workers. */
+static int enable_multiprocess(void) {
+  const char *dir = getenv("PROMC_MULTIPROC_DIR");
+  if (!dir || !*dir) dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+  return promc_multiprocess_enable(&(promc_mp_opts){.dir = dir});
+}
+
+/* A worker: the app's MHD daemon on the shared listening socket, until
+ * SIGTERM/SIGINT (still blocked from the master, so sigwait gets them). */
+static pid_t spawn_worker(int fd, unsigned flags, const sigset_t *stop) {
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  struct MHD_Daemon *d = MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+      MHD_OPTION_END);
+  if (!d) _exit(1);
+  int sig;
+  while (sigwait(stop, &sig) != 0) {
+  }
+  MHD_stop_daemon(d);
+  _exit(0);
+}
+
+/* Binds the app address, forks the workers, replaces dead ones, and on
+ * SIGINT/SIGTERM stops them. sigs holds SIGINT, SIGTERM and SIGCHLD. */
+static int run_prefork(unsigned nworkers, const struct sockaddr_storage *ss, socklen_t sslen, unsigned flags,
+                       const char *app_host, const char *metrics_host, promc_http_server *metrics,
+                       const sigset_t *sigs) {
+  int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd, (const struct sockaddr *)ss, sslen) != 0 || listen(fd, 1024) != 0 ||
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+    fprintf(stderr, "app: cannot listen on %s: %s\n", app_host, strerror(errno));
+    return 1;
+  }
+  struct sockaddr_storage bound;
+  socklen_t blen = sizeof bound;
+  getsockname(fd, (struct sockaddr *)&bound, &blen);
+  unsigned port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                    : ((struct sockaddr_in *)&bound)->sin_port);
+  pid_t *pids = calloc(nworkers, sizeof *pids);
+  if (!pids) return 1;
+  for (unsigned i = 0; i < nworkers; i++) {
+    pids[i] = spawn_worker(fd, flags, sigs);
+    log_line("worker %ld started", (long)pids[i]);
+  }
+  log_line("Server startup: app on %s:%u, metrics on %s:%u (%u workers)", app_host, port, metrics_host,
+           (unsigned)promc_http_port(metrics), nworkers);
+  int sig = 0;
+  for (;;) {
+    if (sigwait(sigs, &sig) != 0) continue;
+    if (sig != SIGCHLD) break;
+    pid_t p;
+    int st;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+      (void)promc_multiprocess_mark_dead(p); /* fold now; a scrape may have done it already */
+      for (unsigned i = 0; i < nworkers; i++)
+        if (pids[i] == p) {
+          pids[i] = spawn_worker(fd, flags, sigs);
+          log_line("worker %ld died (%s %d); worker %ld started", (long)p,
+                   WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+                   (long)pids[i]);
+        }
+    }
+  }
+  log_line("signal %d: shutting down", sig);
+  for (unsigned i = 0; i < nworkers; i++)
+    if (pids[i] > 0) kill(pids[i], SIGTERM);
+  for (unsigned i = 0; i < nworkers; i++)
+    if (pids[i] > 0) waitpid(pids[i], NULL, 0);
+  free(pids);
+  close(fd);
+  promc_http_stop(metrics);
+  promc_shutdown();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   char app_host[256] = "0.0.0.0", metrics_host[256] = "0.0.0.0";
+  unsigned nworkers = 0;
   uint16_t app_port = 8080, metrics_port = 8000;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -272,6 +377,8 @@ int main(int argc, char **argv) {
       bad = parse_hostport(v, metrics_host, sizeof metrics_host, &metrics_port);
     else if (strcmp(a, "--sleep-ms") == 0)
       bad = parse_range(v, &sleep_min_ms, &sleep_max_ms);
+    else if (strcmp(a, "--workers") == 0)
+      bad = parse_workers(v, &nworkers);
     else
       bad = 1;
     if (bad) {
@@ -287,10 +394,19 @@ int main(int argc, char **argv) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
+  if (nworkers) sigaddset(&sigs, SIGCHLD); /* the master replaces dead workers */
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  if (make_metrics() != 0) {
+  if (nworkers && enable_multiprocess() != 0) {
+    fprintf(stderr, "app: multi-process mode: %s\n", promc_errmsg());
+    return 1;
+  }
+  if (make_metrics() != 0 ||
+      (nworkers && promc_gauge_new(&worker_requests,
+                                   &(promc_opts){.name = "app_worker_requests",
+                                                 .help = "GET/POST requests answered by each live worker",
+                                                 .mp_gauge_mode = PROMC_MP_GAUGE_LIVEALL}) != 0)) {
     fprintf(stderr, "app: creating metrics: %s\n", promc_errmsg());
     return 1;
   }
@@ -315,7 +431,9 @@ int main(int argc, char **argv) {
   memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
   if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+  socklen_t sslen = (socklen_t)ai->ai_addrlen;
   freeaddrinfo(ai);
+  if (nworkers) return run_prefork(nworkers, &ss, sslen, flags, app_host, metrics_host, metrics, &sigs);
   /* A thread per connection, like the seed's ThreadingHTTPServer: every
    * handler sleeps, and must not hold up the others. */
   struct MHD_Daemon *d = MHD_start_daemon(
