@@ -6,3 +6,9 @@ if(PROMC_BUILD_MULTIPROCESS)
   add_test(NAME test_mp_full COMMAND test_mp_env full)
   set_tests_properties(test_mp_full PROPERTIES LABELS unit)
 endif()
+
+if(PROMC_BUILD_MULTIPROCESS AND TARGET app)
+  add_test(NAME mp_app_workers
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/mp_app_workers.py --app $<TARGET_FILE:app>)
+  set_tests_properties(mp_app_workers PROPERTIES LABELS integration TIMEOUT 300)
+endif()
