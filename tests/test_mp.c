@@ -122,6 +122,19 @@ static void child_kill(struct child *c) {
 
 static double now_s(void) { return (double)promc_monotonic_ns() / 1e9; }
 
+/* A child left stalled inside the shared lock when a test fails is killed
+ * by the test's teardown, so a failure never leaves a process behind. */
+static pid_t stalled = -1;
+static int kill_stalled(void **state) {
+  (void)state;
+  if (stalled > 0) {
+    kill(stalled, SIGKILL);
+    waitpid(stalled, NULL, 0);
+  }
+  stalled = -1;
+  return 0;
+}
+
 /* --------------------------------------------- exact aggregation */
 static promc_counter *agg_plain, *agg_lab;
 static promc_histogram *agg_hist;
@@ -417,10 +430,12 @@ static void killed_creator_does_not_wedge_others(void **state) {
     lk_stall_create(NULL);
     _exit(1);
   }
+  stalled = pid;
   wait_holder(pid);
   /* it published the entry but had not indexed it when it stopped */
   assert_int_equal(kill(pid, SIGKILL), 0);
   assert_int_equal(waitpid(pid, NULL, 0), pid);
+  stalled = -1;
 
   double t0 = now_s();
   promc_counter *s = promc_counter_labels(lk_c, "stalled"); /* must find the published entry */
@@ -472,9 +487,11 @@ static void killed_folder_is_finished_exactly(void **state) {
     (void)promc_multiprocess_reap();
     _exit(1);
   }
+  stalled = pid;
   wait_holder(pid);
   assert_int_equal(kill(pid, SIGKILL), 0);
   assert_int_equal(waitpid(pid, NULL, 0), pid);
+  stalled = -1;
   double t0 = now_s();
   char *t = render(r);
   if (now_s() - t0 >= 1.0) fail_msg("scrape took too long after the folder died");
@@ -489,6 +506,45 @@ static void killed_folder_is_finished_exactly(void **state) {
   promc_registry_free(r);
 }
 
+static promc_counter *st_c;
+static void stuck_holder_bounds_the_scrape(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_counter_new(&st_c, &(promc_opts){.name = "stuck", .help = "h", .registry = r,
+                                                           PROMC_LABEL_NAMES("k")}),
+                   0);
+  for (int i = 0; i < 50; i++) {
+    char v[8];
+    snprintf(v, sizeof v, "%d", i);
+    promc_counter_add_int(promc_counter_labels(st_c, v), (uint64_t)i);
+  }
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setenv("PROMC__MP_TEST_STALL", "create", 1);
+    promc_counter_inc(promc_counter_labels(st_c, "new")); /* stays inside, alive */
+    _exit(1);
+  }
+  stalled = pid;
+  wait_holder(pid);
+  /* the holder is alive: a scrape waits once (1 s), then reads without the lock */
+  double t0 = now_s();
+  char *t = render(r);
+  double dt = now_s() - t0;
+  if (dt >= 2.5) fail_msg("scrape took %.2f s with a stuck lock holder", dt);
+  expect_sample(t, "stuck_total{k=\"49\"}", 49);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  assert_int_equal(waitpid(pid, NULL, 0), pid);
+  stalled = -1;
+  t0 = now_s();
+  t = render(r);
+  if (now_s() - t0 >= 1.0) fail_msg("scrape slow after the stuck holder died");
+  expect_sample(t, "stuck_total{k=\"0\"}", 0);
+  expect_sample(t, "stuck_total{k=\"49\"}", 49);
+  promc_registry_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(counters_histograms_summaries_aggregate_exactly),
@@ -496,8 +552,9 @@ int main(void) {
       cmocka_unit_test(mark_dead_folds_at_once),
       cmocka_unit_test(gauge_modes_combine_processes),
       cmocka_unit_test(gauge_pid_label_is_reserved_in_all_modes),
-      cmocka_unit_test(killed_creator_does_not_wedge_others),
-      cmocka_unit_test(killed_folder_is_finished_exactly),
+      cmocka_unit_test_teardown(killed_creator_does_not_wedge_others, kill_stalled),
+      cmocka_unit_test_teardown(killed_folder_is_finished_exactly, kill_stalled),
+      cmocka_unit_test_teardown(stuck_holder_bounds_the_scrape, kill_stalled),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -126,6 +126,13 @@ static struct {
   uint32_t synced; /* entries [0, synced) were offered to local families */
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .fams_lock = PTHREAD_MUTEX_INITIALIZER};
 static pthread_mutex_t g_enable_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set when a scrape on this thread timed out on the shared lock (a holder
+ * that is alive but stuck, e.g. stopped): the rest of that scrape reads
+ * without the lock instead of waiting again for every series. */
+static _Thread_local int t_scrape_nolock;
+/* Set while a scrape maps other processes' new series: their creation waits
+ * for the lock as briefly as the scrape's reads do. */
+static _Thread_local int t_in_scrape;
 
 /* ------------------------------------------------------------ layout */
 static inline struct mp_slot *slot_rec(uint32_t arena) {
@@ -693,13 +700,15 @@ int promc__mp_reserve(struct promc_family *f, size_t n, const char *const *v, co
   uint32_t key_len;
   char *key = make_key(f, n, v, lens, &key_len);
   if (!key) return promc__err(PROMC_ENOMEM, "multiprocess: out of memory binding \"%s\"", f->name);
-  int rc = mp_lock(MP_LOCK_WAIT_MS);
+  int wait = t_in_scrape ? (t_scrape_nolock ? 0 : MP_SCRAPE_WAIT_MS) : MP_LOCK_WAIT_MS;
+  int rc = mp_lock(wait);
+  if (rc && t_in_scrape) t_scrape_nolock = 1;
   uint64_t off = 0;
   if (rc == 0) {
     rc = find_or_create(f, key, key_len, n, &off);
     mp_unlock();
   } else {
-    rc = promc__err(rc, "multiprocess: the shared lock was not free within %d ms", MP_LOCK_WAIT_MS);
+    rc = promc__err(rc, "multiprocess: the shared lock was not free within %d ms", wait);
   }
   promc__free(key);
   if (rc) {
@@ -723,8 +732,9 @@ void promc__mp_attach(struct promc_series *s, uint64_t off) {
 }
 
 /* Offers entries [from, to) to family f (or to every local family when f
- * is NULL): each one becomes a local child. fams_lock held. */
-static void offer_entries(struct promc_family *only, uint32_t from, uint32_t to) {
+ * is NULL): each one becomes a local child. Returns the first entry that
+ * could not be mapped (the shared lock was busy), else to. fams_lock held. */
+static uint32_t offer_entries(struct promc_family *only, uint32_t from, uint32_t to) {
   for (uint32_t i = from; i < to; i++) {
     struct mp_entry *e = entry(i);
     if (!e->nvalues || e->nvalues > 64) continue;
@@ -746,8 +756,9 @@ static void offer_entries(struct promc_family *only, uint32_t from, uint32_t to)
       vals[k] = p + 4;
       p += 4 + l + 1;
     }
-    (void)promc_metric_labelsv((promc_metric *)&f->root, e->nvalues, vals);
+    if (!promc_metric_labelsv((promc_metric *)&f->root, e->nvalues, vals) && t_scrape_nolock) return i;
   }
+  return to;
 }
 
 int promc__mp_family_init(struct promc_family *f, const promc_opts *o) {
@@ -793,7 +804,7 @@ int promc__mp_family_init(struct promc_family *f, const promc_opts *o) {
   int rc = 0;
   uint64_t off;
   if (!f->nlabels && (rc = promc__mp_reserve(f, 0, NULL, NULL, &off)) == 0) promc__mp_attach(&f->root, off);
-  else offer_entries(f, 0, atomic_load_explicit(&g.h->nseries, memory_order_acquire));
+  else (void)offer_entries(f, 0, atomic_load_explicit(&g.h->nseries, memory_order_acquire));
   pthread_mutex_unlock(&g.fams_lock);
   return rc; /* on error the caller frees f, which unlists it */
 }
@@ -851,7 +862,10 @@ static int reap(void) {
       int32_t pid = atomic_load(&sl->pid);
       uint64_t start = atomic_load(&sl->start);
       if (atomic_load(&sl->state) != SLOT_LIVE || proc_alive(pid, start)) continue;
-      if (mp_lock(MP_SCRAPE_WAIT_MS) != 0) return n;
+      if (t_scrape_nolock || mp_lock(MP_SCRAPE_WAIT_MS) != 0) {
+        t_scrape_nolock = 1;
+        return n;
+      }
       if (atomic_load(&sl->state) == SLOT_LIVE && atomic_load(&sl->pid) == pid &&
           atomic_load(&sl->start) == start && !proc_alive(pid, start)) {
         fold_slot(k);
@@ -865,12 +879,14 @@ static int reap(void) {
 
 void promc__mp_scrape_begin(void) {
   if (!atomic_load(&g.on)) return;
+  t_scrape_nolock = 0;
   (void)reap();
   pthread_mutex_lock(&g.fams_lock);
   uint32_t n = atomic_load_explicit(&g.h->nseries, memory_order_acquire);
   if (n > g.synced) {
-    offer_entries(NULL, g.synced, n);
-    g.synced = n;
+    t_in_scrape = 1;
+    g.synced = offer_entries(NULL, g.synced, n); /* the rest at the next scrape */
+    t_in_scrape = 0;
   }
   pthread_mutex_unlock(&g.fams_lock);
 }
@@ -912,7 +928,10 @@ bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv, c
   int32_t pids[MP_MAX_PROCS + 2];
   double vals[MP_MAX_PROCS + 2];
   size_t na = 0, nv = 0;
-  bool locked = mp_lock(MP_SCRAPE_WAIT_MS) == 0; /* if not: a best-effort lock-free read */
+  /* If the lock cannot be had, a best-effort read without it: a fold running
+   * meanwhile may make this one series off for this one scrape. */
+  bool locked = !t_scrape_nolock && mp_lock(MP_SCRAPE_WAIT_MS) == 0;
+  if (!locked) t_scrape_nolock = 1;
   arenas[na] = 0;
   pids[na++] = 0;
   for (uint32_t w = 0; w < (h->max_procs + 63) / 64; w++) {
@@ -1054,7 +1073,11 @@ int promc_multiprocess_mark_dead(pid_t pid) {
 
 int promc_multiprocess_reap(void) {
   if (!atomic_load(&g.on)) return promc__err(PROMC_ESTATE, "multiprocess mode is not enabled");
-  return reap();
+  t_scrape_nolock = 0;
+  int n = reap();
+  int timed_out = t_scrape_nolock;
+  t_scrape_nolock = 0;
+  return timed_out && !n ? promc__err(PROMC_ETIMEOUT, "reap: the shared lock was not free in time") : n;
 }
 
 int promc_multiprocess_stats(promc_mp_stats *out) {
