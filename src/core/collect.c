@@ -1,0 +1,168 @@
+/* collect.c — the context a collector callback writes its families through:
+ * it validates names, renders labels and hands samples to the format writer. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/internal.h"
+
+struct promc_collect {
+  struct promc_render_ctx *rc;
+  const char *collector;
+  bool open, selected, failed;
+  struct promc_fview fv;
+  char name[256];
+  char *help;
+  char unit[64];
+  promc_buf labels; /* rendered labels of the current sample, reused */
+};
+
+static void end_family(promc_collect *c) {
+  if (c->open && c->selected && c->rc->ops->family_end) c->rc->ops->family_end(c->rc->out, &c->fv, c->rc->st);
+  c->open = false;
+  promc__free(c->help);
+  c->help = NULL;
+}
+
+int promc_collect_family(promc_collect *c, const char *name, const char *help, promc_type type,
+                         const char *unit) {
+  if (!c || !name || !help) return promc__err(PROMC_EINVAL, "collect_family: NULL argument");
+  end_family(c);
+  if (!promc__valid_metric_name(name) || strlen(name) >= sizeof c->name)
+    return promc__err(PROMC_ENAME, "collector \"%s\": \"%s\" is not a valid metric name", c->collector, name);
+  if (type < PROMC_TYPE_COUNTER || type > PROMC_TYPE_GAUGE_HISTOGRAM || type == PROMC_TYPE_STATESET)
+    return promc__err(PROMC_ETYPE, "collector \"%s\": type %d not supported for \"%s\"", c->collector, (int)type,
+                      name);
+  if (unit && (strlen(unit) >= sizeof c->unit || !promc__valid_label_name(unit)))
+    return promc__err(PROMC_ENAME, "collector \"%s\": invalid unit for \"%s\"", c->collector, name);
+  size_t n = strlen(name);
+  memcpy(c->name, name, n + 1);
+  if (type == PROMC_TYPE_COUNTER && n > 6 && strcmp(name + n - 6, "_total") == 0) c->name[n -= 6] = 0;
+  if (type == PROMC_TYPE_INFO && n > 5 && strcmp(name + n - 5, "_info") == 0) c->name[n -= 5] = 0;
+  if (!(c->help = promc__strdup(help))) return promc__err(PROMC_ENOMEM, "collect_family: out of memory");
+  if (unit) strcpy(c->unit, unit);
+  c->fv = (struct promc_fview){.name = c->name, .name_len = n, .help = c->help,
+                               .unit = unit ? c->unit : NULL, .type = type, .const_labels = "",
+                               .state_label = c->name};
+  c->open = true;
+  c->selected = promc__name_selected(c->rc->opts, c->name, n, type);
+  if (c->selected) c->rc->ops->family_begin(c->rc->out, &c->fv, c->rc->st);
+  return 0;
+}
+
+/* Renders names/values into c->labels. */
+static int render_labels(promc_collect *c, size_t n, const char *const *names, const char *const *values) {
+  c->labels.len = 0;
+  if (n && (!names || !values)) return promc__err(PROMC_EINVAL, "collect: label names or values NULL");
+  for (size_t i = 0; i < n; i++) {
+    if (!promc__valid_label_name(names[i]) || (names[i][0] == '_' && names[i][1] == '_'))
+      return promc__err(PROMC_ELABEL, "collector \"%s\": invalid label name \"%s\" on \"%s\"", c->collector,
+                        names[i] ? names[i] : "(null)", c->name);
+    if (!values[i]) return promc__err(PROMC_EINVAL, "collector \"%s\": NULL label value", c->collector);
+    size_t vl = strlen(values[i]);
+    char esc[512];
+    char *tmp = vl * 2 < sizeof esc ? esc : promc__malloc(vl * 2 + 1);
+    if (!tmp) return promc__err(PROMC_ENOMEM, "collect: out of memory");
+    size_t el = promc__escape_label_value(tmp, values[i], vl);
+    int w = (i ? promc_buf_write(&c->labels, ",", 1) : 0) | promc_buf_write(&c->labels, names[i], strlen(names[i])) |
+            promc_buf_write(&c->labels, "=\"", 2) | promc_buf_write(&c->labels, tmp, el) |
+            promc_buf_write(&c->labels, "\"", 1);
+    if (tmp != esc) promc__free(tmp);
+    if (w) return promc__err(PROMC_ENOMEM, "collect: out of memory");
+  }
+  return 0;
+}
+
+static int begin_sample(promc_collect *c, struct promc_sview *v, size_t n, const char *const *names,
+                        const char *const *values) {
+  if (!c) return promc__err(PROMC_EINVAL, "collect: NULL context");
+  if (!c->open) return promc__err(PROMC_ESTATE, "collector \"%s\": sample before promc_collect_family", c->collector);
+  int rc = render_labels(c, n, names, values);
+  if (rc) return rc;
+  memset(v, 0, sizeof *v);
+  v->labels = c->labels.len ? c->labels.data : "";
+  v->labels_len = c->labels.len;
+  return 0;
+}
+
+int promc_collect_sample(promc_collect *c, size_t n, const char *const *names, const char *const *values,
+                         double value) {
+  struct promc_sview v;
+  int rc = begin_sample(c, &v, n, names, values);
+  if (rc) return rc;
+  promc_type t = c->fv.type;
+  if (t == PROMC_TYPE_HISTOGRAM || t == PROMC_TYPE_SUMMARY || t == PROMC_TYPE_GAUGE_HISTOGRAM)
+    return promc__err(PROMC_ETYPE, "collector \"%s\": use collect_histogram/summary for \"%s\"", c->collector,
+                      c->name);
+  if (t == PROMC_TYPE_INFO) { /* the labels are the info labels */
+    v.info_labels = v.labels;
+    v.info_len = v.labels_len;
+    v.labels = "";
+    v.labels_len = 0;
+  }
+  v.value = value;
+  if (c->selected) c->rc->ops->series(c->rc->out, &c->fv, &v, c->rc->st);
+  return 0;
+}
+
+int promc_collect_histogram(promc_collect *c, size_t n, const char *const *names, const char *const *values,
+                            size_t nbounds, const double *bounds, const uint64_t *cumulative, double sum) {
+  struct promc_sview v;
+  int rc = begin_sample(c, &v, n, names, values);
+  if (rc) return rc;
+  if (c->fv.type != PROMC_TYPE_HISTOGRAM && c->fv.type != PROMC_TYPE_GAUGE_HISTOGRAM)
+    return promc__err(PROMC_ETYPE, "collector \"%s\": \"%s\" is not a histogram", c->collector, c->name);
+  if ((nbounds && !bounds) || !cumulative || nbounds > 256)
+    return promc__err(PROMC_EINVAL, "collect_histogram: bounds/cumulative missing or too many bounds");
+  char text[257][32];
+  const char *tp[257];
+  for (size_t i = 0; i <= nbounds; i++) {
+    if (i < nbounds && (isnan(bounds[i]) || (i && !(bounds[i] > bounds[i - 1]))))
+      return promc__err(PROMC_EBUCKETS, "collect_histogram: bounds of \"%s\" not increasing", c->name);
+    if (i && cumulative[i] < cumulative[i - 1])
+      return promc__err(PROMC_EVALUE, "collect_histogram: counts of \"%s\" not cumulative", c->name);
+    promc_format_double(i < nbounds ? bounds[i] : INFINITY, text[i]);
+    tp[i] = text[i];
+  }
+  v.nbounds = nbounds;
+  v.bounds = bounds;
+  v.bound_text = tp;
+  v.cumulative = cumulative;
+  v.count = cumulative[nbounds];
+  v.sum = sum;
+  if (c->selected) c->rc->ops->series(c->rc->out, &c->fv, &v, c->rc->st);
+  return 0;
+}
+
+int promc_collect_summary(promc_collect *c, size_t n, const char *const *names, const char *const *values,
+                          uint64_t count, double sum, size_t nq, const double *quantiles, const double *qvalues) {
+  struct promc_sview v;
+  int rc = begin_sample(c, &v, n, names, values);
+  if (rc) return rc;
+  if (c->fv.type != PROMC_TYPE_SUMMARY)
+    return promc__err(PROMC_ETYPE, "collector \"%s\": \"%s\" is not a summary", c->collector, c->name);
+  if (nq && (!quantiles || !qvalues)) return promc__err(PROMC_EINVAL, "collect_summary: quantiles NULL");
+  for (size_t i = 0; i < nq; i++)
+    if (!(quantiles[i] >= 0 && quantiles[i] <= 1))
+      return promc__err(PROMC_EVALUE, "collect_summary: quantile %g out of [0,1]", quantiles[i]);
+  v.count = count;
+  v.sum = sum;
+  v.nq = nq;
+  v.quantiles = quantiles;
+  v.qvalues = qvalues;
+  if (c->selected) c->rc->ops->series(c->rc->out, &c->fv, &v, c->rc->st);
+  return 0;
+}
+
+int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc) {
+  int result = 0;
+  pthread_mutex_lock(&r->lock);
+  for (struct promc_collector_node *n = r->collectors; n && !rc->out->err; n = n->next) {
+    promc_collect c = {.rc = rc, .collector = n->name};
+    int cr = n->c.collect(&c, n->c.user);
+    end_family(&c);
+    promc_buf_free(&c.labels);
+    if (cr < 0 && !result) result = promc__err(PROMC_ECALLBACK, "collector \"%s\" failed (%d)", n->name, cr);
+  }
+  pthread_mutex_unlock(&r->lock);
+  return result;
+}

@@ -1,0 +1,721 @@
+/* family.c — metric families: validation and creation, the label-value →
+ * child hash table (lock-free reads), child removal, destruction. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/internal.h"
+
+const double PROMC_DEFAULT_BUCKETS[14] = {.005, .01, .025, .05, .075, .1, .25,
+                                          .5,   .75, 1,    2.5, 5,    7.5, 10};
+
+static const char *type_name(promc_type t) {
+  switch (t) {
+    case PROMC_TYPE_COUNTER: return "counter";
+    case PROMC_TYPE_GAUGE: return "gauge";
+    case PROMC_TYPE_HISTOGRAM: return "histogram";
+    case PROMC_TYPE_SUMMARY: return "summary";
+    case PROMC_TYPE_INFO: return "info";
+    case PROMC_TYPE_STATESET: return "enum";
+    default: return "metric";
+  }
+}
+
+/* ------------------------------------------------------------ validation */
+bool promc__valid_metric_name(const char *s) {
+  if (!s || !*s) return false;
+  for (const char *p = s; *p; p++) {
+    char c = *p;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+              (p != s && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool promc__valid_label_name(const char *s) {
+  if (!s || !*s) return false;
+  for (const char *p = s; *p; p++) {
+    char c = *p;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (p != s && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+size_t promc__escaped_len(const char *v, size_t n) {
+  size_t e = n;
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == '\\' || v[i] == '"' || v[i] == '\n') e++;
+  return e;
+}
+
+size_t promc__escape_label_value(char *out, const char *v, size_t n) {
+  char *o = out;
+  for (size_t i = 0; i < n; i++) {
+    char c = v[i];
+    if (c == '\\' || c == '"') {
+      *o++ = '\\';
+      *o++ = c;
+    } else if (c == '\n') {
+      *o++ = '\\';
+      *o++ = 'n';
+    } else {
+      *o++ = c;
+    }
+  }
+  return (size_t)(o - out);
+}
+
+/* Checks a label name for family f (being built) of the given kind. */
+static int check_label_name(const char *fam_name, promc_type t, const char *ln, const char *what) {
+  if (!promc__valid_label_name(ln))
+    return promc__err(PROMC_ELABEL, "%s name \"%s\" of %s \"%s\" is not a valid label name", what,
+                      ln ? ln : "(null)", type_name(t), fam_name);
+  if (ln[0] == '_' && ln[1] == '_')
+    return promc__err(PROMC_ELABEL, "%s name \"%s\" of %s \"%s\": names starting \"__\" are reserved",
+                      what, ln, type_name(t), fam_name);
+  if (t == PROMC_TYPE_HISTOGRAM && strcmp(ln, "le") == 0)
+    return promc__err(PROMC_ELABEL, "label name \"le\" is reserved for histogram \"%s\"", fam_name);
+  if (t == PROMC_TYPE_SUMMARY && strcmp(ln, "quantile") == 0)
+    return promc__err(PROMC_ELABEL, "label name \"quantile\" is reserved for summary \"%s\"", fam_name);
+  if (t == PROMC_TYPE_STATESET && strcmp(ln, fam_name) == 0)
+    return promc__err(PROMC_ELABEL, "enum \"%s\" cannot have a label named like itself", fam_name);
+  return 0;
+}
+
+/* ------------------------------------------------------------- creation */
+static void fam_set_exposed(struct promc_family *f) {
+  static const char *const sfx_counter[] = {"", "_total", "_created", NULL};
+  static const char *const sfx_hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
+  static const char *const sfx_sum[] = {"", "_count", "_sum", "_created", NULL};
+  static const char *const sfx_info[] = {"", "_info", NULL};
+  static const char *const sfx_plain[] = {"", NULL};
+  const char *const *sfx = sfx_plain;
+  switch (f->type) {
+    case PROMC_TYPE_COUNTER: sfx = sfx_counter; break;
+    case PROMC_TYPE_HISTOGRAM: sfx = sfx_hist; break;
+    case PROMC_TYPE_SUMMARY: sfx = sfx_sum; break;
+    case PROMC_TYPE_INFO: sfx = sfx_info; break;
+    default: break;
+  }
+  f->nexposed = 0;
+  for (; *sfx; sfx++) {
+    size_t n = f->name_len + strlen(*sfx) + 1;
+    char *e = promc__malloc(n);
+    if (!e) return; /* checked by caller via nexposed */
+    snprintf(e, n, "%s%s", f->name, *sfx);
+    f->exposed[f->nexposed++] = e;
+  }
+}
+
+static char **dup_strv(const char *const *v, size_t n) {
+  char **d = promc__calloc(n ? n : 1, sizeof *d);
+  if (!d) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (!(d[i] = promc__strdup(v[i]))) {
+      for (size_t j = 0; j < i; j++) promc__free(d[j]);
+      promc__free(d);
+      return NULL;
+    }
+  }
+  return d;
+}
+
+static void free_strv(char **v, size_t n) {
+  if (!v) return;
+  for (size_t i = 0; i < n; i++) promc__free(v[i]);
+  promc__free(v);
+}
+
+/* Renders `n1="v1",n2="v2"` into a new string (escaped). */
+static char *render_pairs(size_t n, const char *const *names, const char *const *values, size_t *len) {
+  size_t total = 1;
+  for (size_t i = 0; i < n; i++) total += strlen(names[i]) + 4 + promc__escaped_len(values[i], strlen(values[i]));
+  char *out = promc__malloc(total), *o = out;
+  if (!out) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (i) *o++ = ',';
+    size_t nl = strlen(names[i]);
+    memcpy(o, names[i], nl);
+    o += nl;
+    *o++ = '=';
+    *o++ = '"';
+    o += promc__escape_label_value(o, values[i], strlen(values[i]));
+    *o++ = '"';
+  }
+  *o = 0;
+  *len = (size_t)(o - out);
+  return out;
+}
+
+static struct promc_htab *htab_new(size_t nbuckets) {
+  struct promc_htab *t = promc__calloc(1, sizeof *t + nbuckets * sizeof(t->b[0]));
+  if (t) t->mask = nbuckets - 1;
+  return t;
+}
+
+static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t cap) {
+  if (!o) return promc__err(PROMC_EINVAL, "options must not be NULL");
+  if (!o->name) return promc__err(PROMC_EINVAL, "%s name must not be NULL", type_name(t));
+  if (!o->help) return promc__err(PROMC_EINVAL, "help of %s \"%s\" must not be NULL", type_name(t), o->name);
+  if (!promc__valid_metric_name(o->name))
+    return promc__err(PROMC_ENAME, "\"%s\" is not a valid metric name", o->name);
+  size_t n = strlen(o->name);
+  if (n >= cap) return promc__err(PROMC_ENAME, "metric name \"%.40s...\" is too long", o->name);
+  memcpy(base, o->name, n + 1);
+  if (t == PROMC_TYPE_COUNTER && ends_with(base, "_total") && n > 6) base[n - 6] = 0;
+  if (t == PROMC_TYPE_INFO && ends_with(base, "_info") && n > 5) base[n - 5] = 0;
+  if (o->unit && *o->unit) {
+    char suffix[256];
+    if (!promc__valid_label_name(o->unit) || strlen(o->unit) > 200)
+      return promc__err(PROMC_ENAME, "unit \"%s\" of \"%s\" is not valid", o->unit, o->name);
+    snprintf(suffix, sizeof suffix, "_%s", o->unit);
+    if (!ends_with(base, suffix))
+      return promc__err(PROMC_ENAME, "metric name \"%s\" must end in \"%s\" to declare unit \"%s\"",
+                        o->name, suffix, o->unit);
+  }
+  if (o->nlabel_names && !o->label_names)
+    return promc__err(PROMC_EINVAL, "label_names of \"%s\" is NULL but nlabel_names is %zu", o->name,
+                      o->nlabel_names);
+  if (o->nlabel_names > 64)
+    return promc__err(PROMC_ELABEL, "\"%s\" declares %zu label names; at most 64", o->name, o->nlabel_names);
+  for (size_t i = 0; i < o->nlabel_names; i++) {
+    int rc = check_label_name(base, t, o->label_names[i], "label");
+    if (rc) return rc;
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(o->label_names[i], o->label_names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "label name \"%s\" is declared twice on \"%s\"", o->label_names[i],
+                          o->name);
+  }
+  if (o->nconst_labels && (!o->const_label_names || !o->const_label_values))
+    return promc__err(PROMC_EINVAL, "const labels of \"%s\": names or values NULL", o->name);
+  for (size_t i = 0; i < o->nconst_labels; i++) {
+    int rc = check_label_name(base, t, o->const_label_names[i], "const label");
+    if (rc) return rc;
+    if (!o->const_label_values[i])
+      return promc__err(PROMC_EINVAL, "const label \"%s\" of \"%s\" has a NULL value", o->const_label_names[i],
+                        o->name);
+    for (size_t j = 0; j < o->nlabel_names; j++)
+      if (strcmp(o->const_label_names[i], o->label_names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "const label \"%s\" of \"%s\" is also a label name",
+                          o->const_label_names[i], o->name);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(o->const_label_names[i], o->const_label_names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "const label \"%s\" is given twice on \"%s\"", o->const_label_names[i],
+                          o->name);
+  }
+  if (t == PROMC_TYPE_HISTOGRAM && o->buckets) {
+    if (o->nbuckets == 0) return promc__err(PROMC_EBUCKETS, "histogram \"%s\": no buckets", o->name);
+    for (size_t i = 0; i < o->nbuckets; i++) {
+      double b = o->buckets[i];
+      if (isnan(b)) return promc__err(PROMC_EBUCKETS, "histogram \"%s\": bucket %zu is NaN", o->name, i);
+      if (i && !(b > o->buckets[i - 1]))
+        return promc__err(PROMC_EBUCKETS, "histogram \"%s\": buckets must be strictly increasing (%g after %g)",
+                          o->name, b, o->buckets[i - 1]);
+      if (isinf(b) && b < 0)
+        return promc__err(PROMC_EBUCKETS, "histogram \"%s\": -Inf is not a bucket", o->name);
+    }
+  }
+  if (t == PROMC_TYPE_STATESET) {
+    if (!o->states || o->nstates == 0)
+      return promc__err(PROMC_EINVAL, "enum \"%s\" needs at least one state", o->name);
+    for (size_t i = 0; i < o->nstates; i++) {
+      if (!o->states[i]) return promc__err(PROMC_EINVAL, "enum \"%s\": state %zu is NULL", o->name, i);
+      for (size_t j = 0; j < i; j++)
+        if (strcmp(o->states[i], o->states[j]) == 0)
+          return promc__err(PROMC_EVALUE, "enum \"%s\": state \"%s\" given twice", o->name, o->states[i]);
+    }
+  }
+  return 0;
+}
+
+static void init_root(struct promc_family *f) {
+  struct promc_series *s = &f->root;
+  s->fam = f;
+  s->flags = f->nlabels ? S_LABELLED_ROOT : 0;
+  s->labels = (char *)"";
+  s->labels_len = 0;
+  s->created = promc_wall_seconds();
+}
+
+static int family_new(promc_type t, const promc_opts *o, void **out) {
+  char base[512];
+  if (!out) return promc__err(PROMC_EINVAL, "out pointer must not be NULL");
+  *out = NULL;
+  int rc = validate_opts(t, o, base, sizeof base);
+  if (rc) return rc;
+
+  size_t nbounds = 0;
+  const double *bounds = NULL;
+  if (t == PROMC_TYPE_HISTOGRAM) {
+    bounds = o->buckets ? o->buckets : PROMC_DEFAULT_BUCKETS;
+    nbounds = o->buckets ? o->nbuckets : PROMC_DEFAULT_NBUCKETS;
+    if (isinf(bounds[nbounds - 1])) nbounds--; /* +Inf is implicit */
+  }
+  size_t ncells = t == PROMC_TYPE_COUNTER ? 3 : t == PROMC_TYPE_HISTOGRAM ? nbounds + 2
+                                                : t == PROMC_TYPE_SUMMARY ? 2 : 1;
+  /* the family and its root child's cells in one allocation */
+  struct promc_family *f = promc__calloc(1, sizeof *f + ncells * sizeof(_Atomic uint64_t));
+  if (!f) return promc__err(PROMC_ENOMEM, "out of memory creating \"%s\"", o->name);
+  f->type = t;
+  f->ncells = ncells;
+  f->nbounds = nbounds;
+  pthread_mutex_init(&f->lock, NULL);
+  f->name = promc__strdup(base);
+  f->help = promc__strdup(o->help);
+  f->unit = o->unit && *o->unit ? promc__strdup(o->unit) : NULL;
+  f->nlabels = o->nlabel_names;
+  f->label_names = dup_strv(o->label_names, o->nlabel_names);
+  f->label_name_len = promc__calloc(o->nlabel_names ? o->nlabel_names : 1, sizeof(size_t));
+  f->nconst = o->nconst_labels;
+  f->const_names = dup_strv(o->const_label_names, o->nconst_labels);
+  f->const_values = dup_strv(o->const_label_values, o->nconst_labels);
+  f->const_labels = render_pairs(o->nconst_labels, o->const_label_names, o->const_label_values,
+                                 &f->const_labels_len);
+  bool ok = f->name && f->help && (!o->unit || !*o->unit || f->unit) && f->label_names &&
+            f->label_name_len && f->const_names && f->const_values && f->const_labels;
+  if (ok) {
+    f->name_len = strlen(f->name);
+    for (size_t i = 0; i < f->nlabels; i++) f->label_name_len[i] = strlen(f->label_names[i]);
+  }
+  if (ok && t == PROMC_TYPE_HISTOGRAM) {
+    f->bounds = promc__malloc((nbounds + 1) * sizeof(double));
+    f->bound_text = promc__calloc(nbounds + 1, sizeof(char *));
+    ok = f->bounds && f->bound_text;
+    for (size_t i = 0; ok && i <= nbounds; i++) {
+      char buf[32];
+      f->bounds[i] = i < nbounds ? bounds[i] : INFINITY;
+      promc_format_double(f->bounds[i], buf);
+      ok = (f->bound_text[i] = promc__strdup(buf)) != NULL;
+    }
+  }
+  if (ok && t == PROMC_TYPE_STATESET) {
+    f->nstates = o->nstates;
+    ok = (f->states = dup_strv(o->states, o->nstates)) != NULL;
+  }
+  if (ok) {
+    fam_set_exposed(f);
+    ok = f->nexposed > 0;
+  }
+  if (ok && f->nlabels) {
+    struct promc_htab *tab = htab_new(16);
+    ok = tab != NULL;
+    atomic_store(&f->tab, tab);
+  }
+  if (!ok) {
+    promc__family_free(f);
+    return promc__err(PROMC_ENOMEM, "out of memory creating \"%s\"", o->name);
+  }
+  f->root.cells = f->root.inline_cells;
+  init_root(f);
+  promc__stripes_refill();
+  if (!o->no_register) {
+    promc_registry *r = o->registry ? o->registry : promc_default_registry();
+    if (!r) {
+      promc__family_free(f);
+      return promc__err(PROMC_ENOMEM, "out of memory creating the default registry");
+    }
+    rc = promc_register(r, (promc_metric *)&f->root);
+    if (rc) {
+      promc__family_free(f);
+      return rc;
+    }
+  }
+  *out = &f->root;
+  return 0;
+}
+
+int promc_counter_new(promc_counter **out, const promc_opts *o) {
+  return family_new(PROMC_TYPE_COUNTER, o, (void **)out);
+}
+int promc_gauge_new(promc_gauge **out, const promc_opts *o) {
+  return family_new(PROMC_TYPE_GAUGE, o, (void **)out);
+}
+int promc_histogram_new(promc_histogram **out, const promc_opts *o) {
+  return family_new(PROMC_TYPE_HISTOGRAM, o, (void **)out);
+}
+int promc_summary_new(promc_summary **out, const promc_opts *o) {
+  return family_new(PROMC_TYPE_SUMMARY, o, (void **)out);
+}
+int promc_info_new(promc_info **out, const promc_opts *o) {
+  return family_new(PROMC_TYPE_INFO, o, (void **)out);
+}
+int promc_enum_new(promc_enum **out, const promc_opts *o) {
+  return family_new(PROMC_TYPE_STATESET, o, (void **)out);
+}
+
+void promc__family_free(struct promc_family *f) {
+  if (!f) return;
+  struct promc_htab *t = atomic_load(&f->tab);
+  if (t) {
+    for (size_t i = 0; i <= t->mask; i++) {
+      struct promc_series *s = atomic_load(&t->b[i]), *n;
+      for (; s; s = n) {
+        n = atomic_load(&s->hnext);
+        if (f->type == PROMC_TYPE_INFO) promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
+        promc__free(s);
+      }
+    }
+    promc__free(t);
+  }
+  for (struct promc_htab *r = f->retired, *n; r; r = n) {
+    n = r->retired_next;
+    promc__free(r);
+  }
+  if (f->type == PROMC_TYPE_INFO && f->root.cells)
+    promc__free((void *)(uintptr_t)atomic_load(&f->root.cells[0]));
+  for (struct promc_fnreg *r = f->fns, *n; r; r = n) {
+    n = r->next;
+    promc__free(r);
+  }
+  promc__free(f->name);
+  promc__free(f->help);
+  promc__free(f->unit);
+  free_strv(f->label_names, f->nlabels);
+  promc__free(f->label_name_len);
+  free_strv(f->const_names, f->nconst);
+  free_strv(f->const_values, f->nconst);
+  promc__free(f->const_labels);
+  promc__free(f->bounds);
+  free_strv(f->bound_text, f->bound_text ? f->nbounds + 1 : 0);
+  free_strv(f->states, f->nstates);
+  for (size_t i = 0; i < f->nexposed; i++) promc__free(f->exposed[i]);
+  pthread_mutex_destroy(&f->lock);
+  promc__free(f);
+}
+
+static struct promc_family *family_of_handle(const promc_metric *m) {
+  struct promc_series *s = promc__series(m);
+  if (!s || &s->fam->root != s) return NULL;
+  return s->fam;
+}
+
+int promc_metric_destroy(promc_metric *m) {
+  if (!m) return 0;
+  struct promc_family *f = family_of_handle(m);
+  if (!f) return promc__err(PROMC_ETYPE, "promc_metric_destroy needs a family handle, not a child");
+  if (f->registry) promc__registry_unlink(f);
+  promc__family_free(f);
+  return 0;
+}
+
+promc_type promc_metric_type(const promc_metric *m) {
+  return m ? promc__series(m)->fam->type : (promc_type)0;
+}
+
+const char *promc_metric_name(const promc_metric *m) { return m ? promc__series(m)->fam->name : NULL; }
+
+/* ---------------------------------------------------------- child lookup */
+static inline uint64_t rd64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* A fast hash over the values (length-prefixed, so ("a","bc") != ("ab","c")). */
+static uint64_t hash_values(size_t n, const char *const *v, size_t *lens) {
+  uint64_t h = 0x243f6a8885a308d3ull ^ n;
+  const uint64_t k = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < n; i++) {
+    const char *p = v[i];
+    size_t len = strlen(p), r = len;
+    lens[i] = len;
+    h = (h ^ len) * k;
+    while (r >= 8) {
+      h = (h ^ rd64(p)) * k;
+      h ^= h >> 32;
+      p += 8;
+      r -= 8;
+    }
+    uint64_t t = 0;
+    if (r) {
+      memcpy(&t, p, r);
+      h = (h ^ t) * k;
+      h ^= h >> 32;
+    }
+  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  return h;
+}
+
+/* Compares raw values with a child's rendered `n="v",...` text. */
+static bool labels_equal(const struct promc_family *f, const struct promc_series *s, size_t n,
+                         const char *const *v, const size_t *lens) {
+  const char *r = s->labels, *end = s->labels + s->labels_len;
+  for (size_t i = 0; i < n; i++) {
+    r += f->label_name_len[i] + 2 + (i ? 1 : 0); /* [,]name=" */
+    const char *p = v[i], *pe = v[i] + lens[i];
+    if ((size_t)(end - r) >= lens[i] && memcmp(r, p, lens[i]) == 0 && r[lens[i]] == '"') {
+      r += lens[i] + 1; /* fast path: nothing escaped */
+      continue;
+    }
+    for (; p < pe; p++) {
+      char c = *p;
+      if (c == '\\' || c == '"' || c == '\n') {
+        if (r + 2 > end || r[0] != '\\' || r[1] != (c == '\n' ? 'n' : c)) return false;
+        r += 2;
+      } else {
+        if (r >= end || *r != c) return false;
+        r++;
+      }
+    }
+    if (r >= end || *r != '"') return false;
+    r++;
+  }
+  return r == end;
+}
+
+static struct promc_series *find(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
+                                 const size_t *lens) {
+  struct promc_htab *t = atomic_load_explicit(&f->tab, memory_order_acquire);
+  struct promc_series *s = atomic_load_explicit(&t->b[h & t->mask], memory_order_acquire);
+  for (; s; s = atomic_load_explicit(&s->hnext, memory_order_acquire))
+    if (s->hash == (uint32_t)h && labels_equal(f, s, n, v, lens)) return s;
+  return NULL;
+}
+
+/* Doubles the table. Old chains are relinked in place: a concurrent reader
+ * may wander into a new chain and miss, and then retries under the lock;
+ * chains never form a cycle because relinked nodes only point to relinked
+ * nodes. The old bucket array is retired, not freed (readers may be in it). */
+static void grow(struct promc_family *f) {
+  struct promc_htab *old = atomic_load(&f->tab);
+  struct promc_htab *nt = htab_new((old->mask + 1) * 2);
+  if (!nt) return; /* stay at the current size: slower, still correct */
+  for (size_t i = 0; i <= old->mask; i++) {
+    struct promc_series *s = atomic_load(&old->b[i]), *next;
+    for (; s; s = next) {
+      next = atomic_load(&s->hnext);
+      size_t j = s->hash & nt->mask;
+      atomic_store_explicit(&s->hnext, atomic_load(&nt->b[j]), memory_order_relaxed);
+      atomic_store_explicit(&nt->b[j], s, memory_order_relaxed);
+    }
+  }
+  atomic_store_explicit(&f->tab, nt, memory_order_release);
+  old->retired_next = f->retired;
+  f->retired = old;
+}
+
+static void order_append(struct promc_family *f, struct promc_series *s) {
+  s->onext = NULL;
+  if (f->last) f->last->onext = s;
+  else f->first = s;
+  f->last = s;
+}
+
+static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
+                                      const size_t *lens) {
+  size_t text = 1;
+  for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 4 + promc__escaped_len(v[i], lens[i]);
+  size_t cells = f->ncells * sizeof(_Atomic uint64_t);
+  struct promc_series *s = promc__calloc(1, sizeof *s + cells + text);
+  if (!s) return NULL;
+  s->fam = f;
+  s->hash = (uint32_t)h;
+  s->cells = s->inline_cells;
+  s->labels = (char *)s->inline_cells + cells;
+  char *o = s->labels;
+  for (size_t i = 0; i < n; i++) {
+    if (i) *o++ = ',';
+    memcpy(o, f->label_names[i], f->label_name_len[i]);
+    o += f->label_name_len[i];
+    *o++ = '=';
+    *o++ = '"';
+    o += promc__escape_label_value(o, v[i], lens[i]);
+    *o++ = '"';
+  }
+  *o = 0;
+  s->labels_len = (uint32_t)(o - s->labels);
+  s->created = promc_wall_seconds();
+  return s;
+}
+
+promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values) {
+  struct promc_series *root = promc__series(m);
+  if (!root) {
+    promc__err(PROMC_EINVAL, "labels: NULL metric handle");
+    return NULL;
+  }
+  struct promc_family *f = root->fam;
+  if (root != &f->root) {
+    promc__err(PROMC_EINVAL, "labels: \"%s\" handle is already a child", f->name);
+    return NULL;
+  }
+  if (n != f->nlabels) {
+    promc__err(PROMC_ECARD, "%s \"%s\" has %zu label names, %zu values given", type_name(f->type), f->name,
+               f->nlabels, n);
+    return NULL;
+  }
+  if (n == 0) return m;
+  if (!values) {
+    promc__err(PROMC_EINVAL, "labels of \"%s\": values array is NULL", f->name);
+    return NULL;
+  }
+  size_t lens[64];
+  for (size_t i = 0; i < n; i++)
+    if (PROMC_UNLIKELY(!values[i])) {
+      promc__err(PROMC_EINVAL, "labels of \"%s\": value for \"%s\" is NULL", f->name, f->label_names[i]);
+      return NULL;
+    }
+  uint64_t h = hash_values(n, values, lens);
+  struct promc_series *s = find(f, h, n, values, lens);
+  if (PROMC_LIKELY(s && !atomic_load_explicit(&s->removed, memory_order_relaxed))) return (promc_metric *)s;
+
+  pthread_mutex_lock(&f->lock);
+  s = find(f, h, n, values, lens);
+  if (s) {
+    if (atomic_load(&s->removed)) { /* revive, from zero */
+      promc__series_reset(s);
+      order_append(f, s);
+      atomic_store(&s->removed, 0);
+    }
+  } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
+    struct promc_htab *t = atomic_load(&f->tab);
+    if (f->nchildren + 1 > (t->mask + 1)) {
+      grow(f);
+      t = atomic_load(&f->tab);
+    }
+    size_t j = h & t->mask;
+    atomic_store_explicit(&s->hnext, atomic_load(&t->b[j]), memory_order_relaxed);
+    atomic_store_explicit(&t->b[j], s, memory_order_release);
+    f->nchildren++;
+    order_append(f, s);
+  } else {
+    promc__err(PROMC_ENOMEM, "out of memory adding a child to \"%s\"", f->name);
+  }
+  pthread_mutex_unlock(&f->lock);
+  return (promc_metric *)s;
+}
+
+static void order_remove(struct promc_family *f, struct promc_series *s) {
+  struct promc_series *prev = NULL;
+  for (struct promc_series *c = f->first; c; prev = c, c = c->onext) {
+    if (c != s) continue;
+    if (prev) prev->onext = c->onext;
+    else f->first = c->onext;
+    if (f->last == c) f->last = prev;
+    c->onext = NULL;
+    return;
+  }
+}
+
+int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
+  struct promc_series *root = promc__series(m);
+  if (!root || root != &root->fam->root) return promc__err(PROMC_EINVAL, "remove: needs a family handle");
+  struct promc_family *f = root->fam;
+  if (n != f->nlabels || n == 0)
+    return promc__err(PROMC_ECARD, "remove: \"%s\" has %zu label names, %zu values given", f->name, f->nlabels, n);
+  if (!values) return promc__err(PROMC_EINVAL, "remove: values array is NULL");
+  for (size_t i = 0; i < n; i++)
+    if (!values[i]) return promc__err(PROMC_EINVAL, "remove: value %zu is NULL", i);
+  size_t lens[64];
+  uint64_t h = hash_values(n, values, lens);
+  pthread_mutex_lock(&f->lock);
+  struct promc_series *s = find(f, h, n, values, lens);
+  int rc = 0;
+  if (!s || atomic_load(&s->removed)) {
+    rc = promc__err(PROMC_ENOTFOUND, "remove: no such child of \"%s\"", f->name);
+  } else {
+    atomic_store(&s->removed, 1);
+    order_remove(f, s);
+  }
+  pthread_mutex_unlock(&f->lock);
+  return rc;
+}
+
+int promc_metric_clear(promc_metric *m) {
+  struct promc_series *root = promc__series(m);
+  if (!root || root != &root->fam->root) return promc__err(PROMC_EINVAL, "clear: needs a family handle");
+  struct promc_family *f = root->fam;
+  if (!f->nlabels) return 0;
+  pthread_mutex_lock(&f->lock);
+  for (struct promc_series *s = f->first, *n; s; s = n) {
+    n = s->onext;
+    atomic_store(&s->removed, 1);
+    s->onext = NULL;
+  }
+  f->first = f->last = NULL;
+  pthread_mutex_unlock(&f->lock);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ info */
+int promc_info_set(promc_info *i, size_t n, const char *const *names, const char *const *values) {
+  struct promc_series *s = promc__series(i);
+  if (!s) return promc__err(PROMC_EINVAL, "info_set: NULL handle");
+  struct promc_family *f = s->fam;
+  if (f->type != PROMC_TYPE_INFO) return promc__err(PROMC_ETYPE, "info_set: \"%s\" is not an info", f->name);
+  if (s->flags & S_LABELLED_ROOT)
+    return promc__err(PROMC_ECARD, "info_set: \"%s\" has labels; set a child", f->name);
+  if (n && (!names || !values)) return promc__err(PROMC_EINVAL, "info_set: names or values NULL");
+  for (size_t k = 0; k < n; k++) {
+    if (!values[k]) return promc__err(PROMC_EINVAL, "info_set: value %zu is NULL", k);
+    int rc = check_label_name(f->name, f->type, names[k], "info label");
+    if (rc) return rc;
+    for (size_t j = 0; j < f->nlabels; j++)
+      if (strcmp(names[k], f->label_names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "info label \"%s\" clashes with a label name of \"%s\"", names[k], f->name);
+    for (size_t j = 0; j < f->nconst; j++)
+      if (strcmp(names[k], f->const_names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "info label \"%s\" clashes with a const label of \"%s\"", names[k], f->name);
+    for (size_t j = 0; j < k; j++)
+      if (strcmp(names[k], names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "info label \"%s\" given twice", names[k]);
+  }
+  size_t len;
+  char *text = render_pairs(n, names, values, &len);
+  if (!text) return promc__err(PROMC_ENOMEM, "out of memory in info_set");
+  pthread_mutex_lock(&f->lock);
+  char *old = (char *)(uintptr_t)atomic_load(&s->cells[0]);
+  atomic_store(&s->cells[0], (uint64_t)(uintptr_t)text);
+  pthread_mutex_unlock(&f->lock);
+  promc__free(old);
+  return 0;
+}
+
+/* ---------------------------------------------------------- set_function */
+int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user) {
+  struct promc_series *s = promc__series(m);
+  if (!s) return promc__err(PROMC_EINVAL, "set_function: NULL handle");
+  struct promc_family *f = s->fam;
+  if (f->type != PROMC_TYPE_GAUGE && f->type != PROMC_TYPE_COUNTER)
+    return promc__err(PROMC_ETYPE, "set_function: \"%s\" is not a gauge or counter", f->name);
+  if (s->flags & S_LABELLED_ROOT)
+    return promc__err(PROMC_ECARD, "set_function: \"%s\" has labels; use a child", f->name);
+  pthread_mutex_lock(&f->lock);
+  struct promc_fnreg **pp = &f->fns, *r;
+  while ((r = *pp) && r->s != s) pp = &r->next;
+  int rc = 0;
+  if (!fn) {
+    if (r) {
+      *pp = r->next;
+      promc__free(r);
+    }
+  } else {
+    if (!r) {
+      r = promc__calloc(1, sizeof *r);
+      if (r) {
+        r->s = s;
+        r->next = f->fns;
+        f->fns = r;
+      }
+    }
+    if (r) {
+      r->fn = fn;
+      r->user = user;
+    } else {
+      rc = promc__err(PROMC_ENOMEM, "out of memory in set_function");
+    }
+  }
+  pthread_mutex_unlock(&f->lock);
+  return rc;
+}

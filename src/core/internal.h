@@ -1,0 +1,248 @@
+/* internal.h — the core's private data model, shared by src/core and
+ * src/expose. Nothing here is exported. */
+#ifndef PROMC_INTERNAL_H
+#define PROMC_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "promc/promc.h"
+
+#define PROMC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PROMC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define PROMC_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- allocation (alloc.c): every allocation goes through these ---------- */
+PROMC_HIDDEN void *promc__malloc(size_t n);
+PROMC_HIDDEN void *promc__calloc(size_t n, size_t size);
+PROMC_HIDDEN void *promc__realloc(void *p, size_t n);
+PROMC_HIDDEN void promc__free(void *p);
+PROMC_HIDDEN char *promc__strdup(const char *s);
+PROMC_HIDDEN void promc__alloc_lock(void); /* no custom allocator after first use */
+
+/* ---- errors (error.c) ---------------------------------------------------- */
+/* Records code and a printf-style message for promc_errmsg(); returns code. */
+PROMC_HIDDEN int promc__err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- series flags -------------------------------------------------------- */
+enum {
+  S_LABELLED_ROOT = 1 /* the family handle of a labelled family: no values */
+};
+
+/* Counter stripes: a contended counter child moves its integer increments to
+ * per-thread stripes, one cache line each, taken from a preallocated pool. */
+#define PROMC_NSTRIPES 8
+struct promc_stripe {
+  _Alignas(64) _Atomic uint64_t v;
+};
+
+/* Cell layout per type (cells[] are 64-bit atomics):
+ *   counter   [0] integer part  [1] double part (bits)  [2] stripe block ptr
+ *   gauge     [0] value bits
+ *   histogram [0] sum bits      [1 .. nbounds+1] per-bucket (non-cumulative) counts
+ *   summary   [0] count         [1] sum bits
+ *   info      [0] pointer to rendered info labels (guarded by family lock)
+ *   stateset  [0] current state index
+ */
+struct promc_series {
+  struct promc_family *fam;
+  _Atomic(struct promc_series *) hnext; /* hash chain */
+  struct promc_series *onext;            /* scrape order; family lock */
+  uint32_t hash;
+  uint16_t flags;
+  _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
+  uint32_t labels_len;                   /* rendered label text length */
+  double created;                        /* wall-clock seconds */
+  _Atomic uint64_t *cells;               /* storage seam: inline by default */
+  char *labels;                          /* `a="x",b="y"`, escaped, NUL-ended */
+  _Atomic uint64_t inline_cells[];
+};
+
+struct promc_htab {
+  size_t mask;
+  struct promc_htab *retired_next;
+  _Atomic(struct promc_series *) b[];
+};
+
+struct promc_fnreg { /* callback-valued child */
+  struct promc_series *s;
+  promc_value_fn fn;
+  void *user;
+  struct promc_fnreg *next;
+};
+
+struct promc_family {
+  promc_type type;
+  char *name; /* base name: counter without _total, info without _info */
+  size_t name_len;
+  char *help;
+  char *unit;
+  size_t nlabels;
+  char **label_names;
+  size_t *label_name_len;
+  char *const_labels; /* rendered const label text, "" if none */
+  size_t const_labels_len;
+  size_t nconst;
+  char **const_names, **const_values;
+  size_t nbounds;     /* histogram bounds without +Inf */
+  double *bounds;
+  char **bound_text;  /* rendered "le" values, +Inf included (nbounds + 1) */
+  size_t nstates;
+  char **states;
+  size_t ncells;      /* cells per child */
+  char *exposed[6];   /* names this family exposes (collision check / filter) */
+  size_t nexposed;
+
+  pthread_mutex_t lock; /* child creation/removal, scrape iteration */
+  _Atomic(struct promc_htab *) tab;
+  struct promc_htab *retired;
+  size_t nchildren;     /* in the table (removed ones included) */
+  struct promc_series *first, *last; /* exposed children, creation order */
+  struct promc_fnreg *fns;
+
+  struct promc_registry *registry; /* NULL when unregistered */
+  struct promc_family *reg_next;
+  struct promc_series root;        /* the family handle; last member */
+};
+
+struct promc_collector_node {
+  promc_collector c;
+  char *name;
+  struct promc_collector_node *next;
+};
+
+struct promc_registry {
+  pthread_mutex_t lock;
+  struct promc_family *first, *last;
+  struct promc_collector_node *collectors;
+  int created_text;
+};
+
+static inline struct promc_series *promc__series(const void *h) {
+  return (struct promc_series *)(uintptr_t)h;
+}
+
+/* family.c */
+PROMC_HIDDEN void promc__family_free(struct promc_family *f);
+PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
+PROMC_HIDDEN bool promc__valid_label_name(const char *s);
+PROMC_HIDDEN size_t promc__escape_label_value(char *out, const char *v, size_t n);
+PROMC_HIDDEN size_t promc__escaped_len(const char *v, size_t n);
+
+/* registry.c */
+PROMC_HIDDEN void promc__registry_unlink(struct promc_family *f);
+
+/* series.c: read a child's current values (relaxed, consistent per child) */
+PROMC_HIDDEN double promc__counter_value(const struct promc_series *s);
+PROMC_HIDDEN double promc__gauge_value(const struct promc_series *s);
+PROMC_HIDDEN void promc__series_reset(struct promc_series *s);
+PROMC_HIDDEN void promc__stripes_refill(void);
+PROMC_HIDDEN void promc__stripes_shutdown(void);
+static inline double promc__bits_double(uint64_t b) {
+  double d;
+  memcpy(&d, &b, sizeof d);
+  return d;
+}
+static inline uint64_t promc__double_bits(double d) {
+  uint64_t b;
+  memcpy(&b, &d, sizeof b);
+  return b;
+}
+
+/* Default collectors, provided by src/collectors when built. */
+PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r) __attribute__((weak));
+
+/* ---- exposition (src/expose) --------------------------------------------- */
+/* Buffered output to a promc_write_fn. */
+struct promc_out {
+  promc_write_fn fn;
+  void *user;
+  int err; /* sticky: PROMC_EIO once the sink refused */
+  size_t len;
+  char buf[16384];
+};
+PROMC_HIDDEN void promc__out_write(struct promc_out *o, const char *p, size_t n);
+PROMC_HIDDEN void promc__out_flush(struct promc_out *o);
+static inline void promc__out_str(struct promc_out *o, const char *s) { promc__out_write(o, s, strlen(s)); }
+static inline void promc__out_ch(struct promc_out *o, char c) {
+  if (PROMC_UNLIKELY(o->len == sizeof o->buf)) promc__out_flush(o);
+  o->buf[o->len++] = c;
+}
+PROMC_HIDDEN void promc__out_double(struct promc_out *o, double v);
+PROMC_HIDDEN void promc__out_u64(struct promc_out *o, uint64_t v);
+
+/* A family as a format writer sees it: from a registered family or from a
+ * collector. Names and help are raw (writers escape). */
+struct promc_fview {
+  const char *name; /* base name (no _total / _info) */
+  size_t name_len;
+  const char *help;
+  const char *unit; /* NULL if none */
+  promc_type type;
+  const char *const_labels; /* rendered, may be "" */
+  size_t const_labels_len;
+  const char *state_label; /* stateset: label name (the family name) */
+};
+
+/* One child's values, read once per scrape. */
+struct promc_sview {
+  const char *labels; /* rendered, escaped */
+  size_t labels_len;
+  double created;     /* 0 = none */
+  double value;       /* counter, gauge, untyped */
+  /* histogram / summary */
+  size_t nbounds;
+  const double *bounds;
+  const char *const *bound_text; /* nbounds + 1, last "+Inf" */
+  const uint64_t *cumulative;    /* nbounds + 1 */
+  uint64_t count;
+  double sum;
+  size_t nq;
+  const double *quantiles, *qvalues;
+  /* info */
+  const char *info_labels;
+  size_t info_len;
+  /* stateset */
+  size_t nstates;
+  const char *const *states;
+  size_t state;
+};
+
+/* A format writer. */
+struct promc_writer_ops {
+  void (*family_begin)(struct promc_out *o, const struct promc_fview *f, void *st);
+  void (*series)(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                 void *st);
+  void (*family_end)(struct promc_out *o, const struct promc_fview *f, void *st); /* may be NULL */
+  void (*finish)(struct promc_out *o, void *st);                                  /* may be NULL */
+  /* Text format only: a second pass over the children for _created samples
+   * (render.c runs it when the registry asks for _created). NULL elsewhere. */
+  void (*created_begin)(struct promc_out *o, const struct promc_fview *f, void *st);
+  void (*created_series)(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                         void *st);
+};
+
+struct promc_render_ctx {
+  struct promc_out *out;
+  const struct promc_writer_ops *ops;
+  void *st;
+  const promc_render_opts *opts;
+  int created; /* text format: render _created */
+};
+
+PROMC_HIDDEN const struct promc_writer_ops *promc__text_writer(void);
+/* Formats other than text register a writer here (openmetrics, protobuf). */
+PROMC_HIDDEN const struct promc_writer_ops *promc__openmetrics_writer(void) __attribute__((weak));
+PROMC_HIDDEN const struct promc_writer_ops *promc__protobuf_writer(void) __attribute__((weak));
+
+/* Exposed-name filter for name[] (render.c). */
+PROMC_HIDDEN bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len,
+                                       promc_type type);
+/* collect.c: run the registry's collectors into the writer. */
+PROMC_HIDDEN int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc);
+
+#endif

@@ -1,0 +1,166 @@
+/* registry.c — registries: the default one, registration with name-collision
+ * checks, collectors. */
+#include <stdlib.h>
+
+#include "core/internal.h"
+
+static pthread_mutex_t g_default_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic(promc_registry *) g_default;
+
+int promc_registry_new(promc_registry **out) {
+  if (!out) return promc__err(PROMC_EINVAL, "registry_new: out pointer is NULL");
+  promc_registry *r = promc__calloc(1, sizeof *r);
+  if (!r) return promc__err(PROMC_ENOMEM, "out of memory creating a registry");
+  pthread_mutex_init(&r->lock, NULL);
+  *out = r;
+  return 0;
+}
+
+promc_registry *promc_default_registry(void) {
+  promc_registry *r = atomic_load_explicit(&g_default, memory_order_acquire);
+  if (PROMC_LIKELY(r)) return r;
+  pthread_mutex_lock(&g_default_lock);
+  r = atomic_load(&g_default);
+  if (!r && promc_registry_new(&r) == 0) {
+    /* The default collectors (process, platform...) when built in; a
+     * failure there must not prevent the registry from working. */
+    if (promc__register_default_collectors) (void)promc__register_default_collectors(r);
+    atomic_store_explicit(&g_default, r, memory_order_release);
+  }
+  pthread_mutex_unlock(&g_default_lock);
+  return r;
+}
+
+void promc_registry_free(promc_registry *r) {
+  if (!r) return;
+  pthread_mutex_lock(&g_default_lock);
+  if (atomic_load(&g_default) == r) atomic_store(&g_default, NULL);
+  pthread_mutex_unlock(&g_default_lock);
+  for (struct promc_family *f = r->first, *n; f; f = n) {
+    n = f->reg_next;
+    promc__family_free(f);
+  }
+  for (struct promc_collector_node *c = r->collectors, *n; c; c = n) {
+    n = c->next;
+    if (c->c.free_user) c->c.free_user(c->c.user);
+    promc__free(c->name);
+    promc__free(c);
+  }
+  pthread_mutex_destroy(&r->lock);
+  promc__free(r);
+}
+
+void promc_shutdown(void) {
+  promc_registry_free(atomic_load(&g_default));
+  promc__stripes_shutdown();
+}
+
+void promc_registry_set_created(promc_registry *r, int on) {
+  if (!r) return;
+  pthread_mutex_lock(&r->lock);
+  r->created_text = on ? 1 : 0;
+  pthread_mutex_unlock(&r->lock);
+}
+
+static const char *collides(const struct promc_family *a, const struct promc_family *b) {
+  for (size_t i = 0; i < a->nexposed; i++)
+    for (size_t j = 0; j < b->nexposed; j++)
+      if (strcmp(a->exposed[i], b->exposed[j]) == 0) return a->exposed[i];
+  return NULL;
+}
+
+int promc_register(promc_registry *r, promc_metric *m) {
+  struct promc_series *s = promc__series(m);
+  if (!r || !s) return promc__err(PROMC_EINVAL, "register: NULL registry or metric");
+  struct promc_family *f = s->fam;
+  if (s != &f->root) return promc__err(PROMC_EINVAL, "register: needs a family handle, not a child");
+  pthread_mutex_lock(&r->lock);
+  int rc = 0;
+  if (f->registry) {
+    rc = promc__err(PROMC_ESTATE, "\"%s\" is already registered", f->name);
+    goto out;
+  }
+  for (struct promc_family *o = r->first; o; o = o->reg_next) {
+    const char *c = collides(f, o);
+    if (c) {
+      rc = promc__err(PROMC_EDUP, "\"%s\" collides with registered \"%s\" on the name \"%s\"", f->name,
+                      o->name, c);
+      goto out;
+    }
+  }
+  f->registry = r;
+  f->reg_next = NULL;
+  if (r->last) r->last->reg_next = f;
+  else r->first = f;
+  r->last = f;
+out:
+  pthread_mutex_unlock(&r->lock);
+  return rc;
+}
+
+void promc__registry_unlink(struct promc_family *f) {
+  promc_registry *r = f->registry;
+  pthread_mutex_lock(&r->lock);
+  struct promc_family *prev = NULL;
+  for (struct promc_family *o = r->first; o; prev = o, o = o->reg_next) {
+    if (o != f) continue;
+    if (prev) prev->reg_next = o->reg_next;
+    else r->first = o->reg_next;
+    if (r->last == o) r->last = prev;
+    break;
+  }
+  f->registry = NULL;
+  f->reg_next = NULL;
+  pthread_mutex_unlock(&r->lock);
+}
+
+int promc_unregister(promc_metric *m) {
+  struct promc_series *s = promc__series(m);
+  if (!s || s != &s->fam->root) return promc__err(PROMC_EINVAL, "unregister: needs a family handle");
+  if (!s->fam->registry) return promc__err(PROMC_ENOTFOUND, "\"%s\" is not registered", s->fam->name);
+  promc__registry_unlink(s->fam);
+  return 0;
+}
+
+int promc_registry_add_collector(promc_registry *r, const promc_collector *c) {
+  if (!r || !c || !c->name || !c->collect)
+    return promc__err(PROMC_EINVAL, "add_collector: registry, collector, name and collect are required");
+  struct promc_collector_node *n = promc__calloc(1, sizeof *n);
+  char *name = promc__strdup(c->name);
+  if (!n || !name) {
+    promc__free(n);
+    promc__free(name);
+    return promc__err(PROMC_ENOMEM, "out of memory adding collector \"%s\"", c->name);
+  }
+  n->c = *c;
+  n->name = name;
+  n->c.name = name;
+  pthread_mutex_lock(&r->lock);
+  for (struct promc_collector_node *o = r->collectors; o; o = o->next) {
+    if (strcmp(o->name, name) == 0) {
+      pthread_mutex_unlock(&r->lock);
+      promc__free(n);
+      promc__free(name);
+      return promc__err(PROMC_EDUP, "a collector named \"%s\" is already registered", c->name);
+    }
+  }
+  struct promc_collector_node **pp = &r->collectors;
+  while (*pp) pp = &(*pp)->next;
+  *pp = n;
+  pthread_mutex_unlock(&r->lock);
+  return 0;
+}
+
+int promc_registry_remove_collector(promc_registry *r, const char *name) {
+  if (!r || !name) return promc__err(PROMC_EINVAL, "remove_collector: NULL argument");
+  pthread_mutex_lock(&r->lock);
+  struct promc_collector_node **pp = &r->collectors, *n;
+  while ((n = *pp) && strcmp(n->name, name) != 0) pp = &n->next;
+  if (n) *pp = n->next;
+  pthread_mutex_unlock(&r->lock);
+  if (!n) return promc__err(PROMC_ENOTFOUND, "no collector named \"%s\"", name);
+  if (n->c.free_user) n->c.free_user(n->c.user);
+  promc__free(n->name);
+  promc__free(n);
+  return 0;
+}

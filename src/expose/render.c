@@ -1,0 +1,187 @@
+/* render.c — walks a registry (families in registration order, then
+ * collectors) and feeds each child's values to a format writer. */
+#include <stdlib.h>
+
+#include "core/internal.h"
+
+const char *promc_format_content_type(promc_format f) {
+  switch (f) {
+    case PROMC_FORMAT_OPENMETRICS: return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    case PROMC_FORMAT_PROTOBUF:
+      return "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+    default: return "text/plain; version=0.0.4; charset=utf-8";
+  }
+}
+
+static const char *const *suffixes_of(promc_type t) {
+  static const char *const counter[] = {"", "_total", "_created", NULL};
+  static const char *const hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
+  static const char *const ghist[] = {"", "_bucket", "_gcount", "_gsum", NULL};
+  static const char *const summ[] = {"", "_count", "_sum", "_created", NULL};
+  static const char *const info[] = {"", "_info", NULL};
+  static const char *const plain[] = {"", NULL};
+  switch (t) {
+    case PROMC_TYPE_COUNTER: return counter;
+    case PROMC_TYPE_HISTOGRAM: return hist;
+    case PROMC_TYPE_GAUGE_HISTOGRAM: return ghist;
+    case PROMC_TYPE_SUMMARY: return summ;
+    case PROMC_TYPE_INFO: return info;
+    default: return plain;
+  }
+}
+
+/* name[] selects a family when it names the family or any sample name the
+ * family exposes (client_python matches on those names too). */
+bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len, promc_type type) {
+  if (!o || !o->names || !o->nnames) return true;
+  const char *const *sfx = suffixes_of(type);
+  for (size_t i = 0; i < o->nnames; i++) {
+    const char *n = o->names[i];
+    if (!n || strncmp(n, base, base_len) != 0) continue;
+    for (const char *const *s = sfx; *s; s++)
+      if (strcmp(n + base_len, *s) == 0) return true;
+  }
+  return false;
+}
+
+static double fn_value(const struct promc_family *f, const struct promc_series *s, bool *has) {
+  for (const struct promc_fnreg *r = f->fns; r; r = r->next)
+    if (r->s == s) {
+      *has = true;
+      return r->fn(r->user);
+    }
+  *has = false;
+  return 0;
+}
+
+/* Fills v from child s; cum is room for nbounds + 1 counts. */
+static void read_child(const struct promc_family *f, const struct promc_series *s, struct promc_sview *v,
+                       uint64_t *cum) {
+  v->labels = s->labels;
+  v->labels_len = s->labels_len;
+  v->created = s->created;
+  v->info_labels = NULL;
+  v->info_len = 0;
+  bool has = false;
+  switch (f->type) {
+    case PROMC_TYPE_COUNTER:
+      v->value = f->fns ? fn_value(f, s, &has) : 0;
+      if (!has) v->value = promc__counter_value(s);
+      break;
+    case PROMC_TYPE_GAUGE:
+      v->value = f->fns ? fn_value(f, s, &has) : 0;
+      if (!has) v->value = promc__gauge_value(s);
+      break;
+    case PROMC_TYPE_HISTOGRAM: {
+      uint64_t acc = 0;
+      for (size_t i = 0; i <= f->nbounds; i++) {
+        acc += atomic_load_explicit(&s->cells[1 + i], memory_order_relaxed);
+        cum[i] = acc;
+      }
+      v->count = acc;
+      v->sum = promc__bits_double(atomic_load_explicit(&s->cells[0], memory_order_relaxed));
+      break;
+    }
+    case PROMC_TYPE_SUMMARY:
+      v->count = atomic_load_explicit(&s->cells[0], memory_order_relaxed);
+      v->sum = promc__bits_double(atomic_load_explicit(&s->cells[1], memory_order_relaxed));
+      break;
+    case PROMC_TYPE_INFO: {
+      const char *t = (const char *)(uintptr_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
+      v->info_labels = t;
+      v->info_len = t ? strlen(t) : 0;
+      break;
+    }
+    case PROMC_TYPE_STATESET:
+      v->state = (size_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
+      break;
+    default: break;
+  }
+}
+
+static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
+  struct promc_fview fv = {
+      .name = f->name, .name_len = f->name_len, .help = f->help, .unit = f->unit, .type = f->type,
+      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .state_label = f->name};
+  uint64_t stack_cum[64], *cum = stack_cum;
+  if (f->nbounds + 1 > 64) {
+    cum = promc__malloc((f->nbounds + 1) * sizeof *cum); /* once per family, not per child */
+    if (!cum) {
+      rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
+      return;
+    }
+  }
+  struct promc_sview sv = {.nbounds = f->nbounds, .bounds = f->bounds,
+                           .bound_text = (const char *const *)f->bound_text, .cumulative = cum,
+                           .nstates = f->nstates, .states = (const char *const *)f->states};
+  pthread_mutex_lock(&f->lock);
+  const struct promc_writer_ops *ops = rc->ops;
+  ops->family_begin(rc->out, &fv, rc->st);
+  struct promc_series *first = f->nlabels ? f->first : &f->root;
+  for (struct promc_series *s = first; s; s = s->onext) {
+    read_child(f, s, &sv, cum);
+    ops->series(rc->out, &fv, &sv, rc->st);
+  }
+  if (ops->family_end) ops->family_end(rc->out, &fv, rc->st);
+  bool has_created = f->type == PROMC_TYPE_COUNTER || f->type == PROMC_TYPE_HISTOGRAM ||
+                     f->type == PROMC_TYPE_SUMMARY;
+  if (rc->created && ops->created_begin && has_created && first) {
+    ops->created_begin(rc->out, &fv, rc->st);
+    for (struct promc_series *s = first; s; s = s->onext) {
+      sv.labels = s->labels;
+      sv.labels_len = s->labels_len;
+      sv.created = s->created;
+      ops->created_series(rc->out, &fv, &sv, rc->st);
+    }
+  }
+  pthread_mutex_unlock(&f->lock);
+  if (cum != stack_cum) promc__free(cum);
+}
+
+static int writer_for(promc_format fmt, const struct promc_writer_ops **ops) {
+  switch (fmt) {
+    case PROMC_FORMAT_TEXT: *ops = promc__text_writer(); return 0;
+    case PROMC_FORMAT_OPENMETRICS:
+      *ops = promc__openmetrics_writer ? promc__openmetrics_writer() : NULL;
+      break;
+    case PROMC_FORMAT_PROTOBUF:
+      *ops = promc__protobuf_writer ? promc__protobuf_writer() : NULL;
+      break;
+    default: return promc__err(PROMC_EINVAL, "render: unknown format %d", (int)fmt);
+  }
+  return *ops ? 0 : promc__err(PROMC_EUNSUPP, "render: format %d is not built into this library", (int)fmt);
+}
+
+int promc_registry_render(promc_registry *r, promc_format fmt, const promc_render_opts *opts,
+                          promc_write_fn write, void *user) {
+  if (!r || !write) return promc__err(PROMC_EINVAL, "render: NULL registry or write function");
+  const struct promc_writer_ops *ops;
+  int rc = writer_for(fmt, &ops);
+  if (rc) return rc;
+  promc__stripes_refill(); /* top up the counter stripe pool off the hot path */
+  struct promc_out *out = promc__malloc(sizeof *out);
+  if (!out) return promc__err(PROMC_ENOMEM, "render: out of memory");
+  out->fn = write;
+  out->user = user;
+  out->err = 0;
+  out->len = 0;
+  struct promc_render_ctx ctx = {.out = out, .ops = ops, .opts = opts};
+  pthread_mutex_lock(&r->lock);
+  ctx.created = fmt == PROMC_FORMAT_TEXT && r->created_text;
+  for (struct promc_family *f = r->first; f && !out->err; f = f->reg_next)
+    if (promc__name_selected(opts, f->name, f->name_len, f->type)) render_family(&ctx, f);
+  pthread_mutex_unlock(&r->lock);
+  int crc = out->err ? 0 : promc__run_collectors(r, &ctx);
+  if (ops->finish && !out->err) ops->finish(out, ctx.st);
+  promc__out_flush(out);
+  rc = out->err;
+  promc__free(out);
+  if (rc == PROMC_EIO) return promc__err(PROMC_EIO, "render: the sink refused the output");
+  if (rc) return promc__err(rc, "render: %s", promc_strerror(rc));
+  return crc;
+}
+
+int promc_registry_render_buf(promc_registry *r, promc_format f, const promc_render_opts *opts, promc_buf *b) {
+  if (!b) return promc__err(PROMC_EINVAL, "render_buf: NULL buffer");
+  return promc_registry_render(r, f, opts, promc_buf_write, b);
+}

@@ -1,0 +1,161 @@
+/* text.c — the Prometheus text format 0.0.4 writer (client_python's layout:
+ * counters as name_total, info as name_info gauge, enums as gauges, and
+ * _created samples, when asked for, in a gauge family after their family). */
+#include "core/internal.h"
+
+static void help_escaped(struct promc_out *o, const char *h) {
+  for (; *h; h++) {
+    if (*h == '\\') promc__out_write(o, "\\\\", 2);
+    else if (*h == '\n') promc__out_write(o, "\\n", 2);
+    else promc__out_ch(o, *h);
+  }
+}
+
+static void sample_name(struct promc_out *o, const struct promc_fview *f, const char *suffix) {
+  promc__out_write(o, f->name, f->name_len);
+  if (suffix) promc__out_str(o, suffix);
+}
+
+/* {const,labels,extra} — extra is a pre-rendered `k="v"` or NULL. */
+static void label_block(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                        const char *xname, const char *xval, size_t xval_len, bool xescape) {
+  bool any = false;
+  if (!f->const_labels_len && !s->labels_len && !xname && !s->info_len) return;
+  promc__out_ch(o, '{');
+  if (f->const_labels_len) {
+    promc__out_write(o, f->const_labels, f->const_labels_len);
+    any = true;
+  }
+  if (s->labels_len) {
+    if (any) promc__out_ch(o, ',');
+    promc__out_write(o, s->labels, s->labels_len);
+    any = true;
+  }
+  if (s->info_len) {
+    if (any) promc__out_ch(o, ',');
+    promc__out_write(o, s->info_labels, s->info_len);
+    any = true;
+  }
+  if (xname) {
+    if (any) promc__out_ch(o, ',');
+    promc__out_str(o, xname);
+    promc__out_write(o, "=\"", 2);
+    if (xescape) {
+      for (size_t i = 0; i < xval_len; i++) {
+        char c = xval[i];
+        if (c == '\\' || c == '"') {
+          promc__out_ch(o, '\\');
+          promc__out_ch(o, c);
+        } else if (c == '\n') {
+          promc__out_write(o, "\\n", 2);
+        } else {
+          promc__out_ch(o, c);
+        }
+      }
+    } else {
+      promc__out_write(o, xval, xval_len);
+    }
+    promc__out_ch(o, '"');
+  }
+  promc__out_ch(o, '}');
+}
+
+static void line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                 const char *suffix, const char *xname, const char *xval, double v) {
+  sample_name(o, f, suffix);
+  label_block(o, f, s, xname, xval, xval ? strlen(xval) : 0, false);
+  promc__out_ch(o, ' ');
+  promc__out_double(o, v);
+  promc__out_ch(o, '\n');
+}
+
+static void text_family_begin(struct promc_out *o, const struct promc_fview *f, void *st) {
+  (void)st;
+  const char *sfx = NULL, *type = "untyped";
+  switch (f->type) {
+    case PROMC_TYPE_COUNTER: sfx = "_total"; type = "counter"; break;
+    case PROMC_TYPE_GAUGE: type = "gauge"; break;
+    case PROMC_TYPE_HISTOGRAM: type = "histogram"; break;
+    case PROMC_TYPE_GAUGE_HISTOGRAM: type = "histogram"; break;
+    case PROMC_TYPE_SUMMARY: type = "summary"; break;
+    case PROMC_TYPE_INFO: sfx = "_info"; type = "gauge"; break;
+    case PROMC_TYPE_STATESET: type = "gauge"; break;
+    default: break;
+  }
+  promc__out_write(o, "# HELP ", 7);
+  sample_name(o, f, sfx);
+  promc__out_ch(o, ' ');
+  help_escaped(o, f->help);
+  promc__out_write(o, "\n# TYPE ", 8);
+  sample_name(o, f, sfx);
+  promc__out_ch(o, ' ');
+  promc__out_str(o, type);
+  promc__out_ch(o, '\n');
+}
+
+static void text_series(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                        void *st) {
+  (void)st;
+  switch (f->type) {
+    case PROMC_TYPE_COUNTER: line(o, f, s, "_total", NULL, NULL, s->value); break;
+    case PROMC_TYPE_INFO: line(o, f, s, "_info", NULL, NULL, 1); break;
+    case PROMC_TYPE_STATESET:
+      for (size_t i = 0; i < s->nstates; i++) {
+        sample_name(o, f, NULL);
+        label_block(o, f, s, f->state_label, s->states[i], strlen(s->states[i]), true);
+        promc__out_write(o, i == s->state ? " 1\n" : " 0\n", 3);
+      }
+      break;
+    case PROMC_TYPE_HISTOGRAM:
+    case PROMC_TYPE_GAUGE_HISTOGRAM: {
+      bool g = f->type == PROMC_TYPE_GAUGE_HISTOGRAM;
+      for (size_t i = 0; i <= s->nbounds; i++) {
+        sample_name(o, f, "_bucket");
+        label_block(o, f, s, "le", s->bound_text[i], strlen(s->bound_text[i]), false);
+        promc__out_ch(o, ' ');
+        promc__out_u64(o, s->cumulative[i]);
+        promc__out_ch(o, '\n');
+      }
+      line(o, f, s, g ? "_gcount" : "_count", NULL, NULL, (double)s->count);
+      line(o, f, s, g ? "_gsum" : "_sum", NULL, NULL, s->sum);
+      break;
+    }
+    case PROMC_TYPE_SUMMARY:
+      for (size_t i = 0; i < s->nq; i++) {
+        char q[32];
+        promc_format_double(s->quantiles[i], q);
+        line(o, f, s, NULL, "quantile", q, s->qvalues[i]);
+      }
+      line(o, f, s, "_count", NULL, NULL, (double)s->count);
+      line(o, f, s, "_sum", NULL, NULL, s->sum);
+      break;
+    default: line(o, f, s, NULL, NULL, NULL, s->value); break;
+  }
+}
+
+/* The second pass over a family's children when _created is on. */
+static void text_created_begin(struct promc_out *o, const struct promc_fview *f, void *st) {
+  (void)st;
+  promc__out_write(o, "# HELP ", 7);
+  sample_name(o, f, "_created");
+  promc__out_ch(o, ' ');
+  help_escaped(o, f->help);
+  promc__out_write(o, "\n# TYPE ", 8);
+  sample_name(o, f, "_created");
+  promc__out_str(o, " gauge\n");
+}
+
+static void text_created_series(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                                void *st) {
+  (void)st;
+  line(o, f, s, "_created", NULL, NULL, s->created);
+}
+
+static const struct promc_writer_ops k_text = {
+    .family_begin = text_family_begin,
+    .series = text_series,
+    .created_begin = text_created_begin,
+    .created_series = text_created_series,
+};
+
+const struct promc_writer_ops *promc__text_writer(void) { return &k_text; }
