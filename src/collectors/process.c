@@ -240,8 +240,22 @@ static int process_collect(promc_collect *ctx, void *user) {
   } while (0)
   EMIT("virtual_memory_bytes", "Virtual memory size in bytes.", PROMC_TYPE_GAUGE, "bytes",
        (double)sf.vsize);
-  EMIT("resident_memory_bytes", "Resident memory size in bytes.", PROMC_TYPE_GAUGE, "bytes",
-       (double)sf.rss * pc->pagesize);
+  /* VmRSS from status is exact; stat's rss field is the kernel's
+   * approximate per-CPU counter read (off by a few hundred KiB on big
+   * machines). stat's figure is the fallback. */
+  double rss = (double)sf.rss * pc->pagesize;
+  snprintf(path, sizeof path, "%s/status", pc->dir);
+  if (read_small(path, buf, sizeof buf) >= 0) {
+    const char *p = strstr(buf, "\nVmRSS:");
+    if (p) {
+      p += 8;
+      while (*p == ' ' || *p == '\t') p++;
+      const char *start = p;
+      unsigned long long kb = parse_ull(&p);
+      if (p != start) rss = (double)kb * 1024.0;
+    }
+  }
+  EMIT("resident_memory_bytes", "Resident memory size in bytes.", PROMC_TYPE_GAUGE, "bytes", rss);
   EMIT("start_time_seconds", "Start time of the process since unix epoch in seconds.",
        PROMC_TYPE_GAUGE, "seconds", pc->btime + (double)sf.starttime / pc->ticks);
   EMIT("cpu_seconds_total", "Total user and system CPU time spent in seconds.", PROMC_TYPE_COUNTER,
