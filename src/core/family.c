@@ -360,10 +360,13 @@ void promc__family_free(struct promc_family *f) {
       for (; s; s = n) {
         n = atomic_load(&s->hnext);
         if (f->type == PROMC_TYPE_INFO) promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
-        promc__free(s);
       }
     }
     promc__free(t);
+  }
+  for (struct promc_chunk *c = f->chunks, *n; c; c = n) {
+    n = c->next;
+    promc__free(c);
   }
   for (struct promc_htab *r = f->retired, *n; r; r = n) {
     n = r->retired_next;
@@ -413,38 +416,55 @@ promc_type promc_metric_type(const promc_metric *m) {
 const char *promc_metric_name(const promc_metric *m) { return m ? promc__series(m)->fam->name : NULL; }
 
 /* ---------------------------------------------------------- child lookup */
+static inline uint32_t rd32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
 static inline uint64_t rd64(const char *p) {
   uint64_t v;
   memcpy(&v, p, 8);
   return v;
 }
 
-/* A fast hash over the values (length-prefixed, so ("a","bc") != ("ab","c")). */
+/* Reads 1..8 bytes at p into a word without touching bytes past p + r
+ * (a byte-wise copy would stall store forwarding). */
+static inline uint64_t rd_tail(const char *p, size_t r) {
+  const unsigned char *u = (const unsigned char *)p;
+  if (r >= 4) return (uint64_t)rd32(p) | ((uint64_t)rd32(p + r - 4) << 32);
+  return ((uint64_t)u[0] << 16) | ((uint64_t)u[r >> 1] << 8) | u[r - 1];
+}
+
+/* A fast hash over the values; each value's length is mixed in, so
+ * ("a","bc") and ("ab","c") differ. One multiply per 8 bytes. */
 static uint64_t hash_values(size_t n, const char *const *v, size_t *lens) {
-  uint64_t h = 0x243f6a8885a308d3ull ^ n;
   const uint64_t k = 0x9e3779b97f4a7c15ull;
+  uint64_t h = 0x243f6a8885a308d3ull ^ n;
   for (size_t i = 0; i < n; i++) {
     const char *p = v[i];
     size_t len = strlen(p), r = len;
     lens[i] = len;
-    h = (h ^ len) * k;
-    while (r >= 8) {
+    while (r > 8) {
       h = (h ^ rd64(p)) * k;
-      h ^= h >> 32;
       p += 8;
       r -= 8;
     }
-    uint64_t t = 0;
-    if (r) {
-      memcpy(&t, p, r);
-      h = (h ^ t) * k;
-      h ^= h >> 32;
-    }
+    h = (h ^ (r ? rd_tail(p, r) : 0) ^ ((uint64_t)len << 56)) * k;
+    h ^= h >> 29;
   }
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
   h ^= h >> 32;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
   return h;
+}
+
+/* Equal bytes? n is small (a label value); both ranges are readable. */
+static inline bool bytes_equal(const char *a, const char *b, size_t n) {
+  while (n > 8) {
+    if (rd64(a) != rd64(b)) return false;
+    a += 8, b += 8, n -= 8;
+  }
+  return n == 0 || rd_tail(a, n) == rd_tail(b, n);
 }
 
 /* Compares raw values with a child's rendered `n="v",...` text. */
@@ -454,7 +474,7 @@ static bool labels_equal(const struct promc_family *f, const struct promc_series
   for (size_t i = 0; i < n; i++) {
     r += f->label_name_len[i] + 2 + (i ? 1 : 0); /* [,]name=" */
     const char *p = v[i], *pe = v[i] + lens[i];
-    if ((size_t)(end - r) >= lens[i] && memcmp(r, p, lens[i]) == 0 && r[lens[i]] == '"') {
+    if ((size_t)(end - r) > lens[i] && r[lens[i]] == '"' && bytes_equal(r, p, lens[i])) {
       r += lens[i] + 1; /* fast path: nothing escaped */
       continue;
     }
@@ -505,19 +525,57 @@ static void grow(struct promc_family *f) {
   f->retired = old;
 }
 
-static void order_append(struct promc_family *f, struct promc_series *s) {
-  s->onext = NULL;
-  if (f->last) f->last->onext = s;
-  else f->first = s;
-  f->last = s;
+/* Zeroed memory for a child from the family's chunks (family lock held). */
+static void *arena_alloc(struct promc_family *f, size_t n) {
+  n = (n + 7) & ~(size_t)7; /* every cell 8-byte aligned: no atomic straddles a cache line */
+  struct promc_chunk *c = f->chunks_tail;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = n > 65536 ? n : 65536;
+    c = promc__calloc(1, sizeof *c + cap);
+    if (!c) return NULL;
+    c->cap = cap;
+    if (f->chunks_tail) f->chunks_tail->next = c;
+    else f->chunks = c;
+    f->chunks_tail = c;
+  }
+  void *p = c->data + c->used;
+  c->used += n;
+  return p;
+}
+
+static size_t child_size(const struct promc_family *f, const struct promc_series *s) {
+  return (sizeof *s + f->ncells * sizeof(_Atomic uint64_t) + s->labels_len + 1 + 7) & ~(size_t)7;
+}
+
+static struct promc_series *chunk_at(const struct promc_chunk *c, struct promc_child_it *it) {
+  for (; c; c = c->next)
+    if (c->used) {
+      it->c = c;
+      it->p = c->data;
+      return (struct promc_series *)(uintptr_t)c->data;
+    }
+  it->c = NULL;
+  return NULL;
+}
+
+struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it) {
+  it->c = NULL;
+  return f->nlabels ? chunk_at(f->chunks, it) : (struct promc_series *)(uintptr_t)&f->root;
+}
+
+struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it) {
+  if (!it->c) return NULL;
+  it->p += child_size(f, (const struct promc_series *)(const void *)it->p);
+  if (it->p < it->c->data + it->c->used) return (struct promc_series *)(uintptr_t)it->p;
+  return chunk_at(it->c->next, it);
 }
 
 static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
                                       const size_t *lens) {
-  size_t text = 1;
-  for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 4 + promc__escaped_len(v[i], lens[i]);
+  size_t text = n; /* n - 1 commas and the NUL: exactly what child_size() expects */
+  for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 3 + promc__escaped_len(v[i], lens[i]);
   size_t cells = f->ncells * sizeof(_Atomic uint64_t);
-  struct promc_series *s = promc__calloc(1, sizeof *s + cells + text);
+  struct promc_series *s = arena_alloc(f, sizeof *s + cells + text);
   if (!s) return NULL;
   s->fam = f;
   s->hash = (uint32_t)h;
@@ -575,12 +633,13 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
   if (s) {
     if (atomic_load(&s->removed)) { /* revive, from zero */
       promc__series_reset(s);
-      order_append(f, s);
       atomic_store(&s->removed, 0);
     }
   } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
     struct promc_htab *t = atomic_load(&f->tab);
-    if (f->nchildren + 1 > (t->mask + 1)) {
+    /* load factor 1/2 while the table is small (fewer chain walks), 1 beyond */
+    size_t nb = t->mask + 1;
+    if (f->nchildren + 1 > (nb < 8192 ? nb / 2 : nb)) {
       grow(f);
       t = atomic_load(&f->tab);
     }
@@ -588,24 +647,11 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     atomic_store_explicit(&s->hnext, atomic_load(&t->b[j]), memory_order_relaxed);
     atomic_store_explicit(&t->b[j], s, memory_order_release);
     f->nchildren++;
-    order_append(f, s);
   } else {
     promc__err(PROMC_ENOMEM, "out of memory adding a child to \"%s\"", f->name);
   }
   pthread_mutex_unlock(&f->lock);
   return (promc_metric *)s;
-}
-
-static void order_remove(struct promc_family *f, struct promc_series *s) {
-  struct promc_series *prev = NULL;
-  for (struct promc_series *c = f->first; c; prev = c, c = c->onext) {
-    if (c != s) continue;
-    if (prev) prev->onext = c->onext;
-    else f->first = c->onext;
-    if (f->last == c) f->last = prev;
-    c->onext = NULL;
-    return;
-  }
 }
 
 int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
@@ -626,7 +672,6 @@ int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
     rc = promc__err(PROMC_ENOTFOUND, "remove: no such child of \"%s\"", f->name);
   } else {
     atomic_store(&s->removed, 1);
-    order_remove(f, s);
   }
   pthread_mutex_unlock(&f->lock);
   return rc;
@@ -638,12 +683,9 @@ int promc_metric_clear(promc_metric *m) {
   struct promc_family *f = root->fam;
   if (!f->nlabels) return 0;
   pthread_mutex_lock(&f->lock);
-  for (struct promc_series *s = f->first, *n; s; s = n) {
-    n = s->onext;
+  struct promc_child_it it;
+  for (struct promc_series *s = promc__child_first(f, &it); s; s = promc__child_next(f, &it))
     atomic_store(&s->removed, 1);
-    s->onext = NULL;
-  }
-  f->first = f->last = NULL;
   pthread_mutex_unlock(&f->lock);
   return 0;
 }

@@ -51,7 +51,6 @@ struct promc_stripe {
 struct promc_series {
   struct promc_family *fam;
   _Atomic(struct promc_series *) hnext; /* hash chain */
-  struct promc_series *onext;            /* scrape order; family lock */
   uint32_t hash;
   uint16_t flags;
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
@@ -66,6 +65,14 @@ struct promc_htab {
   size_t mask;
   struct promc_htab *retired_next;
   _Atomic(struct promc_series *) b[];
+};
+
+/* Children are carved from per-family chunks: they are only freed with
+ * their family, so a bump allocator saves malloc's per-object overhead. */
+struct promc_chunk {
+  struct promc_chunk *next;
+  size_t used, cap;
+  _Alignas(16) char data[];
 };
 
 struct promc_fnreg { /* callback-valued child */
@@ -100,8 +107,8 @@ struct promc_family {
   pthread_mutex_t lock; /* child creation/removal, scrape iteration */
   _Atomic(struct promc_htab *) tab;
   struct promc_htab *retired;
+  struct promc_chunk *chunks, *chunks_tail; /* children, in creation order */
   size_t nchildren;     /* in the table (removed ones included) */
-  struct promc_series *first, *last; /* exposed children, creation order */
   struct promc_fnreg *fns;
 
   struct promc_registry *registry; /* NULL when unregistered */
@@ -127,6 +134,16 @@ static inline struct promc_series *promc__series(const void *h) {
 }
 
 /* family.c */
+/* Children in creation order, removed ones included (check s->removed):
+ *   struct promc_child_it it;
+ *   for (s = promc__child_first(f, &it); s; s = promc__child_next(f, &it))
+ * The family lock must be held. An unlabelled family's only child is f->root. */
+struct promc_child_it {
+  const struct promc_chunk *c;
+  const char *p;
+};
+PROMC_HIDDEN struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it);
+PROMC_HIDDEN struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it);
 PROMC_HIDDEN void promc__family_free(struct promc_family *f);
 PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
 PROMC_HIDDEN bool promc__valid_label_name(const char *s);
