@@ -6,3 +6,8 @@ promc_test(test_helpers_break SOURCES test_helpers.c LABELS unit ARGS --break)
 promc_test(test_textfile SOURCES test_textfile.c LABELS unit)
 # Needs root (CAP_SYS_ADMIN) to mount a 64 KiB tmpfs; fails loudly without.
 promc_test(test_textfile_fs SOURCES test_textfile.c LABELS integration ARGS --fs)
+if(TARGET promc_push)
+  promc_test(test_push SOURCES test_push.c LIBS promc_push LABELS unit)
+  # Starts /usr/bin/prometheus-pushgateway on a free 127.0.0.1 port.
+  promc_test(test_pushgateway SOURCES test_push.c LIBS promc_push LABELS integration ARGS --gateway)
+endif()

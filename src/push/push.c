@@ -160,7 +160,8 @@ static int do_request(const char *method, const char *url, const char *job, cons
     return promc_set_errmsg(PROMC_EINVAL, "push: negative timeout_ms %ld", o->timeout_ms);
   }
   if (with_body) {
-    rc = promc_registry_render_buf(o->registry, PROMC_FORMAT_TEXT, NULL, &body);
+    promc_registry *reg = o->registry ? o->registry : promc_default_registry();
+    rc = reg ? promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &body) : PROMC_ENOMEM;
     if (rc) {
       char msg[400];
       snprintf(msg, sizeof msg, "%s", promc_errmsg());
