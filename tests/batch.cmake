@@ -11,3 +11,6 @@ if(TARGET promc_push)
   # Starts /usr/bin/prometheus-pushgateway on a free 127.0.0.1 port.
   promc_test(test_pushgateway SOURCES test_push.c LIBS promc_push LABELS integration ARGS --gateway)
 endif()
+# Starts /usr/bin/prometheus-node-exporter on a free 127.0.0.1 port; needs
+# root to mount the 64 KiB tmpfs it reads from.
+promc_test(test_node_exporter SOURCES test_node_exporter.c LABELS integration)
