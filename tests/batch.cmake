@@ -14,3 +14,8 @@ endif()
 # Starts /usr/bin/prometheus-node-exporter on a free 127.0.0.1 port; needs
 # root to mount the 64 KiB tmpfs it reads from.
 promc_test(test_node_exporter SOURCES test_node_exporter.c LABELS integration)
+if(TARGET batch_job AND TARGET promc_push)
+  # examples/batch_job end to end against a real Pushgateway.
+  promc_test(test_batch_job_example SOURCES test_push.c LIBS promc_push LABELS integration ARGS --example)
+  add_dependencies(test_batch_job_example batch_job)
+endif()

@@ -438,6 +438,86 @@ static void gateway_errors(void **state) {
   promc_registry_free(c);
 }
 
+/* ------------------------------------------- examples/batch_job end to end */
+static int run_example(char *const argv[], char **out) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 1);
+    dup2(p[1], 2);
+    close(p[0]);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  close(p[1]);
+  size_t len = 0, cap = 8192;
+  *out = calloc(1, cap);
+  double end = bu_now() + 20;
+  while (bu_now() < end && len + 1 < cap) {
+    struct pollfd q = {.fd = p[0], .events = POLLIN};
+    if (poll(&q, 1, 1000) < 0) break;
+    ssize_t n = read(p[0], *out + len, cap - 1 - len);
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  close(p[0]);
+  int st = 0;
+  for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++) bu_sleep_ms(50);
+  if (waitpid(pid, &st, WNOHANG) == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return -1;
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void batch_job_example_pushes_and_keeps_last_success(void **state) {
+  (void)state;
+  char bin[512], tf[256], out_tf[300];
+  snprintf(bin, sizeof bin, "%s/examples/batch_job", PROMC_BINARY_DIR);
+  snprintf(tf, sizeof tf, "/tmp/promc-batchjob-XXXXXX");
+  assert_non_null(mkdtemp(tf));
+  snprintf(out_tf, sizeof out_tf, "%s/batch.prom", tf);
+  char *out = NULL;
+  char *ok[] = {bin, "--gateway", g_url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
+                "--items", "10", "--textfile", out_tf, NULL};
+  int rc = run_example(ok, &out);
+  if (rc != 0) fail_msg("batch_job exited %d:\n%s", rc, out);
+  free(out);
+  const char *grp = "{env=\"\",instance=\"db/1\",job=\"nightly\"}";
+  char want[200];
+  char *m = gw_metrics();
+  snprintf(want, sizeof want, "job_items_processed_total%s", grp);
+  if (bu_sample(m, want) != 10) fail_msg("want %s 10 in:\n%s", want, m);
+  snprintf(want, sizeof want, "job_last_success_unixtime%s", grp);
+  double success = bu_sample(m, want);
+  assert_true(success > 1.6e9);
+  free(m);
+  char *text = bu_read_file(out_tf);
+  assert_non_null(text);
+  assert_true(bu_sample(text, "job_items_processed_total") == 10);
+  free(text);
+
+  /* a failing run: pushadd keeps the last success, adds the failure time */
+  char *bad[] = {bin, "--gateway", g_url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
+                 "--items", "10", "--fail-at", "4", "--textfile", out_tf, NULL};
+  rc = run_example(bad, &out);
+  if (rc != 1) fail_msg("failing batch_job exited %d:\n%s", rc, out);
+  free(out);
+  m = gw_metrics();
+  snprintf(want, sizeof want, "job_last_success_unixtime%s", grp);
+  assert_true(bu_sample(m, want) == success);
+  snprintf(want, sizeof want, "job_last_failure_unixtime%s", grp);
+  assert_true(bu_sample(m, want) >= success);
+  free(m);
+  text = bu_read_file(out_tf); /* the textfile still describes the good run */
+  assert_true(bu_sample(text, "job_items_processed_total") == 10);
+  free(text);
+  unlink(out_tf);
+  rmdir(tf);
+}
+
 int main(int argc, char **argv) {
   /* requests go to 127.0.0.1 directly, never through a configured proxy */
   unsetenv("http_proxy");
@@ -447,7 +527,12 @@ int main(int argc, char **argv) {
   unsetenv("ALL_PROXY");
   unsetenv("all_proxy");
   int rc;
-  if (argc == 2 && strcmp(argv[1], "--gateway") == 0) {
+  if (argc == 2 && strcmp(argv[1], "--example") == 0) {
+    const struct CMUnitTest ex[] = {
+        cmocka_unit_test_setup_teardown(batch_job_example_pushes_and_keeps_last_success, gateway_start, gateway_stop),
+    };
+    rc = cmocka_run_group_tests_name("batch_job_example", ex, NULL, NULL);
+  } else if (argc == 2 && strcmp(argv[1], "--gateway") == 0) {
     const struct CMUnitTest gw[] = {
         cmocka_unit_test_setup_teardown(gateway_push_pushadd_delete, gateway_start, gateway_stop),
         cmocka_unit_test_setup_teardown(gateway_errors, gateway_start, gateway_stop),
