@@ -112,11 +112,11 @@ static double btime(void) {
 
 /* Spins until this process used `seconds` of CPU time (wall time is not
  * enough under a CPU quota). */
+static volatile double g_burn;
 static void burn_cpu(double seconds) {
   struct timespec ts;
-  volatile double x = 0;
   do {
-    for (int i = 0; i < 100000; i++) x += 1;
+    for (int i = 0; i < 100000; i++) g_burn += 1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   } while ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 < seconds);
 }
