@@ -19,3 +19,11 @@ if(TARGET batch_job AND TARGET promc_push)
   promc_test(test_batch_job_example SOURCES test_push.c LIBS promc_push LABELS integration ARGS --example)
   add_dependencies(test_batch_job_example batch_job)
 endif()
+# The default collectors must be there for programs linked with libpromc.a
+# too (built by hand: promc_test links the shared library).
+add_executable(test_default_collectors_static test_static_defaults.c)
+target_link_libraries(test_default_collectors_static PRIVATE promc_static PkgConfig::CMOCKA Threads::Threads m)
+target_compile_definitions(test_default_collectors_static PRIVATE _GNU_SOURCE)
+promc_warnings(test_default_collectors_static)
+add_test(NAME test_default_collectors_static COMMAND test_default_collectors_static)
+set_tests_properties(test_default_collectors_static PROPERTIES LABELS unit)
