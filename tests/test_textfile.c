@@ -120,6 +120,7 @@ struct reader {
   const char *path;
   const char *a, *b;
   _Atomic int stop;
+  _Atomic long nreads; /* reads so far, for the writer */
   long reads, torn;
   char torn_sample[200];
 };
@@ -130,6 +131,7 @@ static void *read_loop(void *arg) {
     char *s = bu_read_file(rd->path);
     if (!s) continue;
     rd->reads++;
+    atomic_fetch_add(&rd->nreads, 1);
     if (strcmp(s, rd->a) != 0 && strcmp(s, rd->b) != 0) {
       if (!rd->torn++) snprintf(rd->torn_sample, sizeof rd->torn_sample, "%zu bytes", strlen(s));
     }
@@ -148,12 +150,19 @@ static void textfile_replacement_is_atomic(void **state) {
   assert_true(strlen(rd.b) > 100000);
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, read_loop, &rd), 0);
-  for (int i = 0; i < 60; i++) assert_int_equal(promc_write_textfile(i % 2 ? ra : rb, path), 0);
+  /* at least 60 rewrites and at least 200 reads overlapping them (the
+   * reader may start late on a loaded machine); bounded to 20 s */
+  int writes = 0;
+  double end = bu_now() + 20;
+  while ((writes < 60 || atomic_load(&rd.nreads) < 200) && bu_now() < end) {
+    assert_int_equal(promc_write_textfile(writes % 2 ? ra : rb, path), 0);
+    writes++;
+  }
   atomic_store(&rd.stop, 1);
   pthread_join(th, NULL);
   if (rd.torn) fail_msg("reader saw %ld partial files of %ld reads (first: %s)", rd.torn, rd.reads, rd.torn_sample);
-  assert_true(rd.reads > 0);
-  print_message("atomic replacement: %ld reads during 60 rewrites, none partial\n", rd.reads);
+  if (rd.reads < 200) fail_msg("only %ld reads overlapped %d rewrites in 20 s", rd.reads, writes);
+  print_message("atomic replacement: %ld reads during %d rewrites, none partial\n", rd.reads, writes);
   free((char *)rd.a);
   free((char *)rd.b);
   promc_registry_free(ra);
