@@ -7,16 +7,18 @@ promc_test(test_textfile SOURCES test_textfile.c LABELS unit)
 # Needs root (CAP_SYS_ADMIN) to mount a 64 KiB tmpfs; fails loudly without.
 promc_test(test_textfile_fs SOURCES test_textfile.c LABELS integration ARGS --fs)
 if(TARGET promc_push)
-  promc_test(test_push SOURCES test_push.c LIBS promc_push LABELS unit)
-  # Starts /usr/bin/prometheus-pushgateway on a free 127.0.0.1 port.
-  promc_test(test_pushgateway SOURCES test_push.c LIBS promc_push LABELS integration ARGS --gateway)
+  promc_test(test_push SOURCES test_push.c LIBS promc_push crypt LABELS unit)
+  # Start /usr/bin/prometheus-pushgateway on a free 127.0.0.1 port (the
+  # second behind TLS with client certificates and basic auth; needs openssl).
+  promc_test(test_pushgateway SOURCES test_push.c LIBS promc_push crypt LABELS integration ARGS --gateway)
+  promc_test(test_pushgateway_tls SOURCES test_push.c LIBS promc_push crypt LABELS integration ARGS --tls)
 endif()
 # Starts /usr/bin/prometheus-node-exporter on a free 127.0.0.1 port; needs
 # root to mount the 64 KiB tmpfs it reads from.
 promc_test(test_node_exporter SOURCES test_node_exporter.c LABELS integration)
 if(TARGET batch_job AND TARGET promc_push)
   # examples/batch_job end to end against a real Pushgateway.
-  promc_test(test_batch_job_example SOURCES test_push.c LIBS promc_push LABELS integration ARGS --example)
+  promc_test(test_batch_job_example SOURCES test_push.c LIBS promc_push crypt LABELS integration ARGS --example)
   add_dependencies(test_batch_job_example batch_job)
 endif()
 # The default collectors must be there for programs linked with libpromc.a

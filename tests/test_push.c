@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <crypt.h>
 #include <pthread.h>
 
 #include "batch_util.h"
@@ -444,6 +445,140 @@ static void gateway_errors(void **state) {
   promc_registry_free(c);
 }
 
+/* ------------------------------------ TLS, client certificates, basic auth */
+/* A Pushgateway behind its own TLS (exporter-toolkit --web.config.file):
+ * server certificate for IP 127.0.0.1 from a test CA, client certificates
+ * required, basic auth with a bcrypt hash. Certificates come from the
+ * openssl command line tool, the hash from libcrypt. */
+static char g_tls[256];
+
+static int tls_gateway_start(void **state) {
+  (void)state;
+  if (access("/usr/bin/openssl", X_OK) != 0) {
+    fprintf(stderr, "test_push --tls: /usr/bin/openssl is missing (Debian package openssl; scripts/deps.sh test)\n");
+    return -1;
+  }
+  snprintf(g_tls, sizeof g_tls, "/tmp/promc-tls-XXXXXX");
+  if (!mkdtemp(g_tls)) return -1;
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd,
+           "set -e; cd '%s'; exec >openssl.log 2>&1; K='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+           "openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=promc-test-ca\n"
+           "openssl req $K -keyout server.key -out server.csr -subj /CN=127.0.0.1\n"
+           "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext\n"
+           "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 "
+           "-extfile san.ext\n"
+           "openssl req $K -keyout client.key -out client.csr -subj /CN=promc-client\n"
+           "printf 'extendedKeyUsage=clientAuth\\n' > cl.ext\n"
+           "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2 "
+           "-extfile cl.ext\n",
+           g_tls);
+  if (system(cmd) != 0) {
+    fprintf(stderr, "test_push --tls: generating certificates with openssl failed; see %s/openssl.log\n", g_tls);
+    return -1;
+  }
+  char salt[64];
+  if (!crypt_gensalt_rn("$2b$", 5, NULL, 0, salt, sizeof salt)) return -1;
+  const char *hash = crypt("s3cret", salt);
+  if (!hash || hash[0] != '$') {
+    fprintf(stderr, "test_push --tls: libcrypt cannot make a bcrypt hash\n");
+    return -1;
+  }
+  char yml[1024], path[400];
+  snprintf(yml, sizeof yml,
+           "tls_server_config:\n  cert_file: %s/server.crt\n  key_file: %s/server.key\n"
+           "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s/ca.crt\n"
+           "basic_auth_users:\n  pusher: '%s'\n",
+           g_tls, g_tls, g_tls, hash);
+  snprintf(path, sizeof path, "%s/web.yml", g_tls);
+  if (bu_write_file(path, yml) != 0) return -1;
+  char cfg[450];
+  snprintf(cfg, sizeof cfg, "--web.config.file=%s", path);
+  for (int attempt = 0; attempt < 5; attempt++) {
+    g_port = bu_free_port();
+    char listen[64];
+    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g_port);
+    char *argv[] = {(char *)"/usr/bin/prometheus-pushgateway", listen, (char *)"--persistence.file=", cfg, NULL};
+    g_gw = bu_spawn(argv);
+    /* HTTPS only: wait for the port to accept connections (bounded) */
+    for (double end = bu_now() + 15; g_gw > 0 && bu_now() < end; bu_sleep_ms(50)) {
+      int st;
+      if (waitpid(g_gw, &st, WNOHANG) == g_gw) {
+        g_gw = -1;
+        break;
+      }
+      int fd = bu_connect(g_port, 500);
+      if (fd >= 0) {
+        close(fd);
+        snprintf(g_url, sizeof g_url, "https://127.0.0.1:%d", g_port);
+        return 0;
+      }
+    }
+    bu_stop(g_gw);
+    g_gw = -1;
+  }
+  fprintf(stderr, "test_push --tls: the Pushgateway did not start with %s\n", path);
+  return -1;
+}
+
+static int tls_gateway_stop(void **state) {
+  bu_stop(g_gw);
+  g_gw = -1;
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tls);
+  if (g_tls[0] && system(cmd) != 0) {
+  }
+  (void)state;
+  return 0;
+}
+
+static void push_over_tls_with_client_cert_and_basic_auth(void **state) {
+  (void)state;
+  promc_registry *r = job_registry();
+  char ca[300], cert[300], key[300];
+  snprintf(ca, sizeof ca, "%s/ca.crt", g_tls);
+  snprintf(cert, sizeof cert, "%s/client.crt", g_tls);
+  snprintf(key, sizeof key, "%s/client.key", g_tls);
+  promc_push_opts good = {.registry = r, .timeout_ms = 5000, .ca_file = ca, .cert_file = cert, .key_file = key,
+                          .username = "pusher", .password = "s3cret"};
+  if (promc_push(g_url, "tls_job", &good) != 0) fail_msg("push over TLS: %s", promc_errmsg());
+  assert_int_equal(promc_push_last_status(), 200);
+  assert_int_equal(promc_pushadd(g_url, "tls_job", &good), 0);
+  assert_int_equal(promc_push_delete(g_url, "tls_job", &good), 0);
+  assert_int_equal(promc_push_last_status(), 202);
+
+  /* wrong password: the gateway's 401 */
+  promc_push_opts o = good;
+  o.password = "wrong";
+  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_EHTTP);
+  assert_int_equal(promc_push_last_status(), 401);
+  /* no credentials at all */
+  o = good;
+  o.username = NULL;
+  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_EHTTP);
+  assert_int_equal(promc_push_last_status(), 401);
+  /* the test CA is not among the system's: verification fails */
+  o = good;
+  o.ca_file = NULL;
+  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_ENET);
+  assert_int_equal(promc_push_last_status(), 0);
+  print_message("unknown CA: %s\n", promc_errmsg());
+  /* ... unless verification is turned off */
+  o.insecure = 1;
+  if (promc_push(g_url, "tls_job", &o) != 0) fail_msg("insecure push: %s", promc_errmsg());
+  /* no client certificate: the handshake is refused */
+  o = good;
+  o.cert_file = o.key_file = NULL;
+  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_ENET);
+  print_message("no client certificate: %s\n", promc_errmsg());
+  /* plain http to the TLS port: the gateway answers 400 */
+  char plain[64];
+  snprintf(plain, sizeof plain, "http://127.0.0.1:%d", g_port);
+  assert_int_equal(promc_push(plain, "tls_job", &good), PROMC_EHTTP);
+  assert_int_equal(promc_push_last_status(), 400);
+  promc_registry_free(r);
+}
+
 /* ------------------------------------------- examples/batch_job end to end */
 static int run_example(char *const argv[], char **out) {
   int p[2];
@@ -533,7 +668,13 @@ int main(int argc, char **argv) {
   unsetenv("ALL_PROXY");
   unsetenv("all_proxy");
   int rc;
-  if (argc == 2 && strcmp(argv[1], "--example") == 0) {
+  if (argc == 2 && strcmp(argv[1], "--tls") == 0) {
+    const struct CMUnitTest tls[] = {
+        cmocka_unit_test_setup_teardown(push_over_tls_with_client_cert_and_basic_auth, tls_gateway_start,
+                                        tls_gateway_stop),
+    };
+    rc = cmocka_run_group_tests_name("pushgateway_tls", tls, NULL, NULL);
+  } else if (argc == 2 && strcmp(argv[1], "--example") == 0) {
     const struct CMUnitTest ex[] = {
         cmocka_unit_test_setup_teardown(batch_job_example_pushes_and_keeps_last_success, gateway_start, gateway_stop),
     };
