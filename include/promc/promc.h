@@ -540,9 +540,11 @@ typedef struct promc_process_opts {
 } promc_process_opts;
 
 /* Adds a process collector to r (NULL = the default registry). At each
- * scrape it reads <proc_root>/<pid>/stat, .../limits and .../fd with plain
- * system calls into stack buffers (no stdio, no allocation) and emits the
- * "process" families listed above; /proc/stat's btime is read once here.
+ * scrape it reads <proc_root>/<pid>/stat, .../status, .../limits and .../fd
+ * with plain system calls into stack buffers (no stdio, no allocation) and
+ * emits the "process" families listed above; /proc/stat's btime is read
+ * once here. process_open_fds of the calling process counts the descriptor
+ * used to read .../fd, as client_python and client_golang do.
  * A family whose source cannot be read at scrape time (e.g. .../fd of a
  * process of another user) is left out; if .../stat cannot be read (the
  * process has exited) the collector emits nothing and the render returns
