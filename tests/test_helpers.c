@@ -79,13 +79,6 @@ static void time_block_break_still_records(void **state) {
 }
 
 #ifdef PROMC_HAVE_TIME_SCOPE
-/* Clang flags PROMC_TIME_SCOPE's variable as unused (-Wunused-variable):
- * promc.h should mark it __attribute__((unused)); reported to the lead.
- * Silenced here only, so that the rest of this file builds with clang. */
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunused-variable"
-#endif
 static int timed_with_early_return(promc_summary *s, int fail) {
   PROMC_TIME_SCOPE(s);
   bu_sleep_ms(30);
@@ -93,9 +86,6 @@ static int timed_with_early_return(promc_summary *s, int fail) {
   bu_sleep_ms(30);
   return 0;
 }
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#endif
 #endif
 
 static void timer_scope_and_manual_timers(void **state) {

@@ -463,19 +463,23 @@ PROMC_API void promc_timer_cleanup(promc_timer *t);
 #define PROMC_CAT2_(a, b) a##b
 #define PROMC_CAT_(a, b) PROMC_CAT2_(a, b)
 /* PROMC_TIME_BLOCK(h) { ...work... } times the block into h. Leaving the
- * block by break ends it normally; leaving it by return or goto skips the
- * observation (use PROMC_TIME_SCOPE for those). Portable C11. */
+ * block normally, by break or by continue records it; leaving it by return
+ * or goto skips the observation (use PROMC_TIME_SCOPE for those). Portable
+ * C11. (The inner one-pass loop is what break and continue leave, so the
+ * outer loop's stop still runs.) */
 #define PROMC_TIME_BLOCK(m)                                                                 \
   for (promc_timer PROMC_CAT_(promc_tb_, __LINE__) = promc_timer_start(PROMC_METRIC(m)),    \
                    *PROMC_CAT_(promc_tbp_, __LINE__) = &PROMC_CAT_(promc_tb_, __LINE__);    \
        PROMC_CAT_(promc_tbp_, __LINE__);                                                    \
        promc_timer_stop(PROMC_CAT_(promc_tbp_, __LINE__), NULL),                            \
-                   PROMC_CAT_(promc_tbp_, __LINE__) = NULL)
+                   PROMC_CAT_(promc_tbp_, __LINE__) = NULL)                                 \
+    for (int PROMC_CAT_(promc_tbo_, __LINE__) = 1; PROMC_CAT_(promc_tbo_, __LINE__);        \
+         PROMC_CAT_(promc_tbo_, __LINE__) = 0)
 #if defined(__GNUC__) || defined(__clang__)
 /* PROMC_TIME_SCOPE(h); times from here to the end of the enclosing scope,
  * however it is left (return included). GCC and Clang only. */
 #define PROMC_TIME_SCOPE(m)                                             \
-  promc_timer PROMC_CAT_(promc_ts_, __LINE__) __attribute__((cleanup(promc_timer_cleanup))) = \
+  promc_timer PROMC_CAT_(promc_ts_, __LINE__) __attribute__((cleanup(promc_timer_cleanup), unused)) = \
       promc_timer_start(PROMC_METRIC(m))
 #define PROMC_HAVE_TIME_SCOPE 1
 #endif
@@ -488,12 +492,14 @@ PROMC_API long promc_count_failures(promc_counter *c, long rc, promc_error_pred 
                                     void *user);
 
 /* In-progress tracking: inc on entry, dec on exit.
- *     PROMC_TRACK_INPROGRESS(g) { ...work... }   (break ok; not return) */
+ *     PROMC_TRACK_INPROGRESS(g) { ...work... }   (break/continue ok; not return) */
 #define PROMC_TRACK_INPROGRESS(g)                                                           \
   for (promc_gauge *PROMC_CAT_(promc_ip_, __LINE__) =                                       \
            (promc_gauge_inc(g), (g));                                                       \
        PROMC_CAT_(promc_ip_, __LINE__);                                                     \
-       promc_gauge_dec(PROMC_CAT_(promc_ip_, __LINE__)), PROMC_CAT_(promc_ip_, __LINE__) = NULL)
+       promc_gauge_dec(PROMC_CAT_(promc_ip_, __LINE__)), PROMC_CAT_(promc_ip_, __LINE__) = NULL) \
+    for (int PROMC_CAT_(promc_ipo_, __LINE__) = 1; PROMC_CAT_(promc_ipo_, __LINE__);        \
+         PROMC_CAT_(promc_ipo_, __LINE__) = 0)
 
 /* Monotonic and wall clocks used by the helpers, in nanoseconds / seconds. */
 PROMC_API int64_t promc_monotonic_ns(void);

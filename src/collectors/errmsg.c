@@ -1,6 +1,4 @@
-/* errmsg.c — promc_set_errmsg, the public way to record a failure message
- * (for user collectors and for promc's optional component libraries, which
- * cannot reach the core's hidden promc__err), and errno text for messages. */
+/* errmsg.c — errno text ("No space left on device (ENOSPC)") for messages. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,16 +6,6 @@
 
 #include "collectors/collectors.h"
 #include "core/internal.h"
-
-int promc_set_errmsg(int code, const char *fmt, ...) {
-  char msg[512];
-  if (!fmt) return promc__err(code, "%s", "");
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return promc__err(code, "%s", msg);
-}
 
 static const char *errno_name(int e) {
   switch (e) {
