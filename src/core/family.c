@@ -315,7 +315,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   }
   f->root.cells = f->root.inline_cells;
   init_root(f);
-  if (promc__mp_family_init && (rc = promc__mp_family_init(f, o)) != 0) {
+  if (PROMC_MP_PRESENT(promc__mp_family_init) && (rc = promc__mp_family_init(f, o)) != 0) {
     promc__family_free(f);
     return rc;
   }
@@ -357,7 +357,7 @@ int promc_enum_new(promc_enum **out, const promc_opts *o) {
 
 void promc__family_free(struct promc_family *f) {
   if (!f) return;
-  if (f->mp && promc__mp_family_free) promc__mp_family_free(f);
+  if (f->mp) promc__mp_family_free(f);
   struct promc_htab *t = atomic_load(&f->tab);
   if (t) {
     for (size_t i = 0; i <= t->mask; i++) {

@@ -28,6 +28,9 @@ PROMC_HIDDEN void promc__alloc_lock(void); /* no custom allocator after first us
 /* Records code and a printf-style message for promc_errmsg(); returns code. */
 PROMC_HIDDEN int promc__err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Forgets the thread's last message (before a callback whose failure we report). */
+PROMC_HIDDEN void promc__err_clear(void);
+
 /* ---- series flags -------------------------------------------------------- */
 enum {
   S_LABELLED_ROOT = 1, /* the family handle of a labelled family: no values */
@@ -173,8 +176,10 @@ static inline uint64_t promc__double_bits(double d) {
   return b;
 }
 
-/* Multi-process mode, provided by src/multiprocess when built (weak: the
- * core never calls them unless that code set f->mp or S_MP_GAUGE).
+/* Multi-process mode, provided by src/multiprocess. Strong references when it
+ * is built (so a static link pulls it in and PROMC_MULTIPROC_DIR works
+ * without a promc_multiprocess_* call), weak otherwise: the core never calls
+ * them unless that code set f->mp or S_MP_GAUGE, and checks the pointers.
  *   family_init   at family creation: may turn f->mp on and bind the root.
  *   family_free   forget f's children before they are freed.
  *   reserve       before creating a child (f->lock held): find or create its
@@ -188,19 +193,27 @@ static inline uint64_t promc__double_bits(double d) {
 struct promc_render_ctx;
 struct promc_fview;
 struct promc_sview;
-PROMC_HIDDEN int promc__mp_family_init(struct promc_family *f, const promc_opts *o) __attribute__((weak));
-PROMC_HIDDEN void promc__mp_family_free(struct promc_family *f) __attribute__((weak));
+#ifdef PROMC_HAVE_MULTIPROCESS
+#define PROMC_MP_HOOK
+#define PROMC_MP_PRESENT(fn) 1
+#else
+#define PROMC_MP_HOOK __attribute__((weak))
+#define PROMC_MP_PRESENT(fn) ((fn) != NULL)
+#endif
+PROMC_HIDDEN int promc__mp_family_init(struct promc_family *f, const promc_opts *o) PROMC_MP_HOOK;
+PROMC_HIDDEN void promc__mp_family_free(struct promc_family *f) PROMC_MP_HOOK;
 PROMC_HIDDEN int promc__mp_reserve(struct promc_family *f, size_t n, const char *const *values,
-                                   const size_t *lens, uint64_t *off) __attribute__((weak));
-PROMC_HIDDEN void promc__mp_attach(struct promc_series *s, uint64_t off) __attribute__((weak));
-PROMC_HIDDEN void promc__mp_gauge_written(struct promc_series *s) __attribute__((weak));
-PROMC_HIDDEN void promc__mp_scrape_begin(void) __attribute__((weak));
+                                   const size_t *lens, uint64_t *off) PROMC_MP_HOOK;
+PROMC_HIDDEN void promc__mp_attach(struct promc_series *s, uint64_t off) PROMC_MP_HOOK;
+PROMC_HIDDEN void promc__mp_gauge_written(struct promc_series *s) PROMC_MP_HOOK;
+PROMC_HIDDEN void promc__mp_scrape_begin(void) PROMC_MP_HOOK;
 PROMC_HIDDEN bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv,
                                  const struct promc_family *f, const struct promc_series *s,
-                                 struct promc_sview *sv, uint64_t *cum) __attribute__((weak));
+                                 struct promc_sview *sv, uint64_t *cum) PROMC_MP_HOOK;
 
-/* Default collectors, provided by src/collectors when built. */
-PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r) __attribute__((weak));
+/* Default collectors (src/collectors, always part of the core). A strong
+ * reference, so a static link pulls them in too. */
+PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r);
 
 /* ---- exposition (src/expose) --------------------------------------------- */
 /* Buffered output to a promc_write_fn. */

@@ -121,7 +121,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_series *first = promc__child_first(f, &it);
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
-    if (f->mp && promc__mp_emit && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
+    if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
     read_child(f, s, &sv, cum);
     ops->series(rc->out, &fv, &sv, rc->st);
   }
@@ -163,7 +163,7 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
   int rc = writer_for(fmt, &ops);
   if (rc) return rc;
   promc__stripes_refill(); /* top up the counter stripe pool off the hot path */
-  if (promc__mp_scrape_begin) promc__mp_scrape_begin();
+  if (PROMC_MP_PRESENT(promc__mp_scrape_begin)) promc__mp_scrape_begin();
   struct promc_out *out = promc__malloc(sizeof *out);
   if (!out) return promc__err(PROMC_ENOMEM, "render: out of memory");
   out->fn = write;
