@@ -6,6 +6,8 @@
 #include <crypt.h>
 #include <dirent.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -576,6 +578,75 @@ static void default_registry_is_served(void **state) {
   promc_metric_destroy(PROMC_METRIC(g));
 }
 
+
+/* Concurrent scrapes (plain and gzip, over 4 worker threads) while another
+ * thread keeps counting: every scrape is a complete 200 and the pooled
+ * buffers are never shared between two responses. */
+struct conc_arg {
+  unsigned port;
+  int ok;
+};
+
+static void *scraper(void *p) {
+  struct conc_arg *a = p;
+  for (int i = 0; i < 40; i++) {
+    struct http_resp r;
+    int gz = i % 2;
+    if (http_get_ex(a->port, "GET", "/metrics", gz ? "Accept-Encoding: gzip\r\n" : NULL, &r) != 0) return NULL;
+    int good = r.status == 200;
+    if (good && gz) {
+      unsigned char out[65536];
+      z_stream z = {0};
+      inflateInit2(&z, 15 + 16);
+      z.next_in = (Bytef *)r.body;
+      z.avail_in = (uInt)r.body_len;
+      z.next_out = out;
+      z.avail_out = sizeof out - 1;
+      good = inflate(&z, Z_FINISH) == Z_STREAM_END;
+      size_t n = sizeof out - 1 - z.avail_out;
+      inflateEnd(&z);
+      out[n] = '\0';
+      good = good && strstr((char *)out, "# TYPE spin_total counter") && strstr((char *)out, "beta 2.5\n");
+    } else if (good) {
+      good = strstr(r.body, "# TYPE spin_total counter") && strstr(r.body, "beta 2.5\n");
+    }
+    http_resp_free(&r);
+    if (!good) return NULL;
+    a->ok++;
+  }
+  return NULL;
+}
+
+static atomic_int g_stop;
+static void *spinner(void *p) {
+  promc_counter *c = p;
+  while (!atomic_load(&g_stop)) promc_counter_inc(c);
+  return NULL;
+}
+
+static void concurrent_scrapes_all_complete(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  promc_counter *spin;
+  assert_int_equal(promc_counter_new(&spin, &(promc_opts){.name = "spin", .help = "x", .registry = reg}), 0);
+  promc_http_server *s;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg, .threads = 4}), 0);
+  pthread_t w, t[6];
+  struct conc_arg a[6];
+  atomic_store(&g_stop, 0);
+  pthread_create(&w, NULL, spinner, spin);
+  for (int i = 0; i < 6; i++) {
+    a[i] = (struct conc_arg){promc_http_port(s), 0};
+    pthread_create(&t[i], NULL, scraper, &a[i]);
+  }
+  for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
+  atomic_store(&g_stop, 1);
+  pthread_join(w, NULL);
+  for (int i = 0; i < 6; i++) assert_int_equal(a[i].ok, 40);
+  promc_http_stop(s);
+  promc_registry_free(reg);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -592,6 +663,7 @@ int main(void) {
       cmocka_unit_test(tls_scrape_with_cacert),
       cmocka_unit_test(handler_answers_inside_a_user_daemon),
       cmocka_unit_test(default_registry_is_served),
+      cmocka_unit_test(concurrent_scrapes_all_complete),
       cmocka_unit_test(start_stop_1000_times_leaks_nothing),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
