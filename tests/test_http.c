@@ -52,7 +52,7 @@ static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
   f->reg = make_registry();
   if (promc_http_start(&f->srv, &(promc_http_opts){.addr = "127.0.0.1", .registry = f->reg}) != 0) {
-    fprintf(stderr, "start: %s\n", promc_http_errmsg());
+    fprintf(stderr, "start: %s\n", promc_errmsg());
     return -1;
   }
   f->port = promc_http_port(f->srv);
@@ -266,7 +266,7 @@ static void start_stop_1000_times_leaks_nothing(void **state) {
     promc_http_server *s = NULL;
     int rc = promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
                                                       .threads = (unsigned)(1 + i % 3)});
-    if (rc) fail_msg("start %d: %s: %s", i, promc_errname(rc), promc_http_errmsg());
+    if (rc) fail_msg("start %d: %s: %s", i, promc_errname(rc), promc_errmsg());
     if (i % 100 == 0) { /* scrape now and then, gzip too, so buffers are pooled and freed */
       struct http_resp r;
       assert_int_equal(http_get_ex(promc_http_port(s), "GET", "/metrics", "Accept-Encoding: gzip\r\n", &r), 0);
@@ -287,7 +287,7 @@ static void start_reports_errors(void **state) {
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .port = (uint16_t)f->port}),
                    PROMC_ENET);
   assert_null(s);
-  assert_non_null(strstr(promc_http_errmsg(), "cannot start"));
+  assert_non_null(strstr(promc_errmsg(), "cannot start"));
   assert_int_equal(promc_http_start(NULL, NULL), PROMC_EINVAL);
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.tls_cert_file = "/nonexistent"}), PROMC_EINVAL);
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1",
@@ -297,7 +297,7 @@ static void start_reports_errors(void **state) {
                                                            .tls_cert_file = "/nonexistent/c.pem",
                                                            .tls_key_file = "/nonexistent/k.pem"}),
                    PROMC_EIO);
-  assert_non_null(strstr(promc_http_errmsg(), "/nonexistent/c.pem"));
+  assert_non_null(strstr(promc_errmsg(), "/nonexistent/c.pem"));
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "not an address at all"}), PROMC_EINVAL);
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .gzip_level = 10}), PROMC_EINVAL);
   promc_http_user bad[] = {{"u", "plaintext"}};
@@ -465,7 +465,7 @@ static void tls_scrape_with_cacert(void **state) {
   promc_http_server *s;
   int rc = promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
                                                     .tls_cert_file = cert, .tls_key_file = key});
-  if (rc) fail_msg("TLS start: %s", promc_http_errmsg());
+  if (rc) fail_msg("TLS start: %s", promc_errmsg());
   unsigned port = promc_http_port(s);
   char out[65536];
   assert_int_equal(curl_https(port, "--cacert ca.pem", out, sizeof out), 200);
@@ -485,7 +485,7 @@ static void tls_scrape_with_cacert(void **state) {
   snprintf(ca, sizeof ca, "%s/ca.pem", g_tls_dir);
   rc = promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg, .tls_cert_file = cert,
                                                .tls_key_file = key, .tls_client_ca_file = ca});
-  if (rc) fail_msg("mTLS start: %s", promc_http_errmsg());
+  if (rc) fail_msg("mTLS start: %s", promc_errmsg());
   port = promc_http_port(s);
   int st = curl_https(port, "--cacert ca.pem", out, sizeof out);
   assert_true(st == 403 || st == 0); /* no client certificate: rejected */
@@ -654,7 +654,7 @@ static void listens_on_ipv6(void **state) {
   promc_registry *reg = make_registry();
   promc_http_server *s;
   int rc = promc_http_start(&s, &(promc_http_opts){.addr = "::1", .registry = reg});
-  if (rc) fail_msg("start on ::1: %s (does this machine have IPv6 loopback?)", promc_http_errmsg());
+  if (rc) fail_msg("start on ::1: %s (does this machine have IPv6 loopback?)", promc_errmsg());
   int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
   assert_true(fd >= 0);
   struct timeval tv = {5, 0};
