@@ -213,15 +213,16 @@ def run(app, log_path):
     for t in ts:
         t.start()
     killed = 0
+    victims = set()  # a SIGKILLed process may take a while to become a zombie: never pick it twice
     rnd = random.Random(6)
     t_start = time.monotonic()
     try:
         while killed < KILLS:
             wait_until = time.monotonic() + 10
-            kids = children_of(app.pid)
+            kids = [k for k in children_of(app.pid) if k not in victims]
             while len(kids) < 4 and time.monotonic() < wait_until:
                 time.sleep(0.002)
-                kids = children_of(app.pid)
+                kids = [k for k in children_of(app.pid) if k not in victims]
             if len(kids) < 4:
                 fail("workers not respawned: %r" % kids)
             victim = rnd.choice(kids)
@@ -229,6 +230,7 @@ def run(app, log_path):
                 os.kill(victim, signal.SIGKILL)
             except ProcessLookupError:
                 continue
+            victims.add(victim)
             killed += 1
             time.sleep(rnd.uniform(0.005, 0.03))
     finally:
@@ -237,7 +239,8 @@ def run(app, log_path):
             t.join()
     kill_secs = time.monotonic() - t_start
     wait_until = time.monotonic() + 10
-    while len(children_of(app.pid)) < 4 and time.monotonic() < wait_until:
+    while time.monotonic() < wait_until and (len(children_of(app.pid)) != 4 or
+                                             any(k in victims for k in children_of(app.pid))):
         time.sleep(0.01)
     time.sleep(0.2)
     after = samples(scrape(metrics_port))
