@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -545,6 +546,116 @@ static void stuck_holder_bounds_the_scrape(void **state) {
   promc_registry_free(r);
 }
 
+/* ------------------------------------ more processes than slots */
+static promc_counter *ov_c;
+static void ov_work(void *arg) {
+  (void)arg;
+  promc_counter_add_int(ov_c, 3);
+}
+
+static void more_processes_than_slots_stay_exact(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_counter_new(&ov_c, &(promc_opts){.name = "ov", .help = "h", .registry = r}), 0);
+  promc_mp_stats a, b;
+  assert_int_equal(promc_multiprocess_stats(&a), 0);
+  struct child c[20]; /* 16 slots, the parent holds one: at least 5 overflow */
+  for (int i = 0; i < 20; i++) child_start(&c[i], ov_work, NULL);
+  for (int i = 0; i < 20; i++) child_wait_done(&c[i]);
+  assert_int_equal(promc_multiprocess_stats(&b), 0);
+  assert_true(b.overflow_forks >= a.overflow_forks + 5);
+  expect_sample(render(r), "ov_total", 60);
+  for (int i = 0; i < 20; i++) child_exit(&c[i]);
+  expect_sample(render(r), "ov_total", 60);
+  promc_registry_free(r);
+}
+
+/* ------------------------------------------- zombies are dead */
+static promc_gauge *zb_g;
+static void zombie_is_folded_before_it_is_reaped(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_gauge_new(&zb_g, &(promc_opts){.name = "zb", .help = "h", .registry = r,
+                                                         .mp_gauge_mode = PROMC_MP_GAUGE_LIVESUM}),
+                   0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    promc_gauge_set(zb_g, 5);
+    _exit(0);
+  }
+  double t0 = now_s();
+  char *t;
+  /* not waited for: the child stays a zombie, which must count as dead */
+  while (!isnan(sample(t = render(r), "zb")) && now_s() - t0 < 5) usleep(2000);
+  assert_true(isnan(sample(t, "zb")));
+  assert_int_equal(waitpid(pid, NULL, 0), pid);
+  promc_registry_free(r);
+}
+
+/* ----------------------- fork while another thread renders */
+static promc_registry *fr_reg;
+static promc_counter *fr_c;
+static atomic_int fr_stop;
+static void *fr_render(void *arg) {
+  (void)arg;
+  promc_buf b = {0};
+  while (!atomic_load(&fr_stop)) {
+    b.len = 0;
+    promc_registry_render_buf(fr_reg, PROMC_FORMAT_TEXT, NULL, &b);
+  }
+  promc_buf_free(&b);
+  return NULL;
+}
+
+static void fork_while_rendering_does_not_deadlock(void **state) {
+  (void)state;
+  assert_int_equal(promc_registry_new(&fr_reg), 0);
+  assert_int_equal(promc_counter_new(&fr_c, &(promc_opts){.name = "fr", .help = "h", .registry = fr_reg,
+                                                           PROMC_LABEL_NAMES("k")}),
+                   0);
+  for (int i = 0; i < 2000; i++) { /* so that the renderer spends its time holding the locks */
+    char v[16];
+    snprintf(v, sizeof v, "p%d", i);
+    promc_counter_inc(promc_counter_labels(fr_c, v));
+  }
+  atomic_store(&fr_stop, 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, fr_render, NULL), 0);
+  for (int i = 0; i < 40; i++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* takes the family, registry and shared locks the renderer uses */
+      char v[16];
+      snprintf(v, sizeof v, "c%d", i);
+      promc_counter_inc(promc_counter_labels(fr_c, v));
+      promc_buf b = {0};
+      promc_registry_render_buf(fr_reg, PROMC_FORMAT_TEXT, NULL, &b);
+      _exit(0);
+    }
+    double t0 = now_s();
+    int st;
+    pid_t w;
+    while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_s() - t0 < 10) usleep(1000);
+    if (w != pid) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      atomic_store(&fr_stop, 1);
+      pthread_join(th, NULL);
+      fail_msg("child %d forked during a render did not finish in 10 s", i);
+    }
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  atomic_store(&fr_stop, 1);
+  pthread_join(th, NULL);
+  char *t = render(fr_reg);
+  expect_sample(t, "fr_total{k=\"c0\"}", 1);
+  expect_sample(t, "fr_total{k=\"c39\"}", 1);
+  promc_registry_free(fr_reg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(counters_histograms_summaries_aggregate_exactly),
@@ -555,6 +666,9 @@ int main(void) {
       cmocka_unit_test_teardown(killed_creator_does_not_wedge_others, kill_stalled),
       cmocka_unit_test_teardown(killed_folder_is_finished_exactly, kill_stalled),
       cmocka_unit_test_teardown(stuck_holder_bounds_the_scrape, kill_stalled),
+      cmocka_unit_test(more_processes_than_slots_stay_exact),
+      cmocka_unit_test(zombie_is_folded_before_it_is_reaped),
+      cmocka_unit_test(fork_while_rendering_does_not_deadlock),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
