@@ -40,6 +40,10 @@
  * or set PROMC_MULTIPROC_DIR=/dev/shm in the environment: the first family
  * created then enables the mode with default options.
  *
+ * A library configured with -DPROMC_BUILD_MULTIPROCESS=OFF keeps these
+ * functions: they return PROMC_EUNSUPP (promc_multiprocess_enabled 0), and
+ * PROMC_MULTIPROC_DIR is ignored.
+ *
  * Rules
  * -----
  *   - Enable before creating any family: families created earlier keep
