@@ -308,3 +308,5 @@ static const struct promc_writer_ops k_openmetrics = {
 };
 
 const struct promc_writer_ops *promc__openmetrics_writer(void) { return &k_openmetrics; }
+
+PROMC_HIDDEN const int promc__openmetrics_linked = 1; /* see exemplar.c */

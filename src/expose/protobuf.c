@@ -321,3 +321,5 @@ static const struct promc_writer_ops k_protobuf = {
 };
 
 const struct promc_writer_ops *promc__protobuf_writer(void) { return &k_protobuf; }
+
+PROMC_HIDDEN const int promc__protobuf_linked = 1; /* see exemplar.c */
