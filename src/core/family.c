@@ -367,10 +367,13 @@ void promc__family_free(struct promc_family *f) {
       for (; s; s = n) {
         n = atomic_load(&s->hnext);
         if (f->type == PROMC_TYPE_INFO) promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
-        promc__free(s);
       }
     }
     promc__free(t);
+  }
+  for (struct promc_chunk *c = f->chunks, *n; c; c = n) {
+    n = c->next;
+    promc__free(c);
   }
   for (struct promc_htab *r = f->retired, *n; r; r = n) {
     n = r->retired_next;
@@ -420,38 +423,55 @@ promc_type promc_metric_type(const promc_metric *m) {
 const char *promc_metric_name(const promc_metric *m) { return m ? promc__series(m)->fam->name : NULL; }
 
 /* ---------------------------------------------------------- child lookup */
+static inline uint32_t rd32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
 static inline uint64_t rd64(const char *p) {
   uint64_t v;
   memcpy(&v, p, 8);
   return v;
 }
 
-/* A fast hash over the values (length-prefixed, so ("a","bc") != ("ab","c")). */
+/* Reads 1..8 bytes at p into a word without touching bytes past p + r
+ * (a byte-wise copy would stall store forwarding). */
+static inline uint64_t rd_tail(const char *p, size_t r) {
+  const unsigned char *u = (const unsigned char *)p;
+  if (r >= 4) return (uint64_t)rd32(p) | ((uint64_t)rd32(p + r - 4) << 32);
+  return ((uint64_t)u[0] << 16) | ((uint64_t)u[r >> 1] << 8) | u[r - 1];
+}
+
+/* A fast hash over the values; each value's length is mixed in, so
+ * ("a","bc") and ("ab","c") differ. One multiply per 8 bytes. */
 static uint64_t hash_values(size_t n, const char *const *v, size_t *lens) {
-  uint64_t h = 0x243f6a8885a308d3ull ^ n;
   const uint64_t k = 0x9e3779b97f4a7c15ull;
+  uint64_t h = 0x243f6a8885a308d3ull ^ n;
   for (size_t i = 0; i < n; i++) {
     const char *p = v[i];
     size_t len = strlen(p), r = len;
     lens[i] = len;
-    h = (h ^ len) * k;
-    while (r >= 8) {
+    while (r > 8) {
       h = (h ^ rd64(p)) * k;
-      h ^= h >> 32;
       p += 8;
       r -= 8;
     }
-    uint64_t t = 0;
-    if (r) {
-      memcpy(&t, p, r);
-      h = (h ^ t) * k;
-      h ^= h >> 32;
-    }
+    h = (h ^ (r ? rd_tail(p, r) : 0) ^ ((uint64_t)len << 56)) * k;
+    h ^= h >> 29;
   }
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
   h ^= h >> 32;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
   return h;
+}
+
+/* Equal bytes? n is small (a label value); both ranges are readable. */
+static inline bool bytes_equal(const char *a, const char *b, size_t n) {
+  while (n > 8) {
+    if (rd64(a) != rd64(b)) return false;
+    a += 8, b += 8, n -= 8;
+  }
+  return n == 0 || rd_tail(a, n) == rd_tail(b, n);
 }
 
 /* Compares raw values with a child's rendered `n="v",...` text. */
@@ -461,7 +481,7 @@ static bool labels_equal(const struct promc_family *f, const struct promc_series
   for (size_t i = 0; i < n; i++) {
     r += f->label_name_len[i] + 2 + (i ? 1 : 0); /* [,]name=" */
     const char *p = v[i], *pe = v[i] + lens[i];
-    if ((size_t)(end - r) >= lens[i] && memcmp(r, p, lens[i]) == 0 && r[lens[i]] == '"') {
+    if ((size_t)(end - r) > lens[i] && r[lens[i]] == '"' && bytes_equal(r, p, lens[i])) {
       r += lens[i] + 1; /* fast path: nothing escaped */
       continue;
     }
@@ -519,13 +539,30 @@ static void order_append(struct promc_family *f, struct promc_series *s) {
   f->last = s;
 }
 
+/* Zeroed memory for a child from the family's chunks (family lock held). */
+static void *arena_alloc(struct promc_family *f, size_t n) {
+  n = (n + 7) & ~(size_t)7; /* every cell 8-byte aligned: no atomic straddles a cache line */
+  struct promc_chunk *c = f->chunks;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = n > 65536 ? n : 65536;
+    c = promc__calloc(1, sizeof *c + cap);
+    if (!c) return NULL;
+    c->cap = cap;
+    c->next = f->chunks;
+    f->chunks = c;
+  }
+  void *p = c->data + c->used;
+  c->used += n;
+  return p;
+}
+
 static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
                                       const size_t *lens) {
   size_t text = 1;
   for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 4 + promc__escaped_len(v[i], lens[i]);
   /* layout: series, cells, exemplar slots (opt-in families), label text */
   size_t cells = f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot);
-  struct promc_series *s = promc__calloc(1, sizeof *s + cells + text);
+  struct promc_series *s = arena_alloc(f, sizeof *s + cells + text);
   if (!s) return NULL;
   s->fam = f;
   s->hash = (uint32_t)h;
@@ -588,7 +625,7 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     }
   } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
     struct promc_htab *t = atomic_load(&f->tab);
-    if (f->nchildren + 1 > (t->mask + 1)) {
+    if (f->nchildren + 1 > 2 * (t->mask + 1)) { /* load factor 2: 8 bytes of table per child */
       grow(f);
       t = atomic_load(&f->tab);
     }

@@ -68,6 +68,14 @@ struct promc_htab {
   _Atomic(struct promc_series *) b[];
 };
 
+/* Children are carved from per-family chunks: they are only freed with
+ * their family, so a bump allocator saves malloc's per-object overhead. */
+struct promc_chunk {
+  struct promc_chunk *next;
+  size_t used, cap;
+  _Alignas(16) char data[];
+};
+
 struct promc_fnreg { /* callback-valued child */
   struct promc_series *s;
   promc_value_fn fn;
@@ -100,6 +108,7 @@ struct promc_family {
   pthread_mutex_t lock; /* child creation/removal, scrape iteration */
   _Atomic(struct promc_htab *) tab;
   struct promc_htab *retired;
+  struct promc_chunk *chunks;
   size_t nchildren;     /* in the table (removed ones included) */
   struct promc_series *first, *last; /* exposed children, creation order */
   struct promc_fnreg *fns;

@@ -28,10 +28,14 @@ static void *g_pool_chunks[POOL_SLOTS / POOL_CHUNK + 1];
 static size_t g_pool_nchunks;
 static _Atomic unsigned g_next_stripe;
 
-static _Thread_local const struct promc_series *t_last; /* contention detection */
-static _Thread_local uint64_t t_last_val;
-static _Thread_local unsigned t_misses;
-static _Thread_local unsigned t_stripe; /* 0 = not assigned yet */
+/* initial-exec: a thread-local read is one %fs-relative load, not a call to
+ * __tls_get_addr (the default model for code in a shared library). The 24
+ * bytes come from glibc's static TLS surplus when promc is dlopen()ed. */
+#define PROMC_TLS _Thread_local __attribute__((tls_model("initial-exec")))
+static PROMC_TLS const struct promc_series *t_last; /* contention detection */
+static PROMC_TLS uint64_t t_last_val;
+static PROMC_TLS unsigned t_misses;
+static PROMC_TLS unsigned t_stripe; /* 0 = not assigned yet */
 
 void promc__stripes_refill(void) {
   size_t filled = atomic_load(&g_pool_filled), claimed = atomic_load(&g_pool_claimed);
@@ -62,7 +66,7 @@ void promc__stripes_shutdown(void) {
   pthread_mutex_unlock(&g_pool_lock);
 }
 
-__attribute__((noinline, cold)) static void stripe_promote(const struct promc_series *s) {
+static void stripe_promote(const struct promc_series *s) {
   t_misses = 0;
   if (atomic_load_explicit(&s->cells[2], memory_order_relaxed)) return;
   size_t i = atomic_fetch_add_explicit(&g_pool_claimed, 1, memory_order_relaxed);
@@ -79,9 +83,27 @@ __attribute__((noinline)) static unsigned stripe_assign(void) {
   return t_stripe;
 }
 
-/* The counter hot path. Uncontended: one atomic add, and two thread-local
- * stores that notice when another thread changed the cell in between. After
- * enough such sightings the child moves to stripes. */
+/* Contention check, sampled: it runs only for the thread whose increment
+ * of 1 takes the child to a multiple of 256. Alone, a thread reaches the
+ * next multiple exactly 256 later; when others increment too, the thread's
+ * own checkpoints are further apart. A few such sightings move the child
+ * to stripes. (Adds of other amounts use stripes once present but do not
+ * sample: their checkpoints have no fixed spacing.) */
+__attribute__((noinline, cold)) static void contention_check(const struct promc_series *s, uint64_t v) {
+  if (t_last == s) {
+    if (v - t_last_val != 256) {
+      if (++t_misses >= 4) stripe_promote(s);
+    } else if (t_misses) {
+      t_misses--;
+    }
+  }
+  t_last = s;
+  t_last_val = v;
+}
+
+/* The counter hot path. Uncontended: one atomic add and a predictable
+ * branch on its result; no store, no thread-local access. Striped: the
+ * thread's own cache line. */
 static inline void counter_add_u64(struct promc_series *s, uint64_t n) {
   _Atomic uint64_t *c = s->cells;
   uint64_t st = atomic_load_explicit(&c[2], memory_order_acquire);
@@ -92,9 +114,7 @@ static inline void counter_add_u64(struct promc_series *s, uint64_t n) {
     return;
   }
   uint64_t old = atomic_fetch_add_explicit(&c[0], n, memory_order_relaxed);
-  if (t_last == s && old != t_last_val && ++t_misses > 64) stripe_promote(s);
-  t_last = s;
-  t_last_val = old + n;
+  if (PROMC_UNLIKELY(((old + n) & 255) == 0) && n == 1) contention_check(s, old + 1);
 }
 
 static inline void add_double(_Atomic uint64_t *cell, double v) {

@@ -1,6 +1,8 @@
 /* numfmt.c — numbers as exposition text: shortest round-trip doubles, fast
  * integers, and the buffered output they are written to. */
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +20,63 @@ static size_t u64_to(char *out, uint64_t v) {
   return n;
 }
 
+/* Writes sign, digits (no trailing zeros) and decimal exponent as %g would
+ * at 17-digit precision: fixed notation for exponents -4..16, else d.ddde±XX. */
+static int fmt_digits(char *out, bool neg, const char *dig, int exp10) {
+  char *o = out;
+  int nd = (int)strlen(dig);
+  if (neg) *o++ = '-';
+  if (exp10 < -4 || exp10 >= 17) {
+    *o++ = dig[0];
+    if (nd > 1) {
+      *o++ = '.';
+      memcpy(o, dig + 1, (size_t)nd - 1);
+      o += nd - 1;
+    }
+    o += snprintf(o, 8, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
+  } else if (exp10 < 0) {
+    *o++ = '0';
+    *o++ = '.';
+    for (int i = -1; i > exp10; i--) *o++ = '0';
+    memcpy(o, dig, (size_t)nd);
+    o += nd;
+  } else {
+    for (int i = 0; i < nd || i <= exp10; i++) {
+      if (i == exp10 + 1) *o++ = '.';
+      *o++ = i < nd ? dig[i] : '0';
+    }
+  }
+  *o = 0;
+  return (int)(o - out);
+}
+
+/* The shortest 16-digit form, or 0 if none reads back. The correctly
+ * rounded 16 digits are the nearest candidate; next to a power of two the
+ * rounding interval is lopsided, so the neighbours get a try too. */
+static int sixteen_digits(double v, char *out) {
+  char e[40];
+  snprintf(e, sizeof e, "%.15e", fabs(v)); /* d.ddddddddddddddde±XX */
+  long long m = 0;
+  for (const char *p = e; *p && *p != 'e'; p++)
+    if (*p >= '0' && *p <= '9') m = m * 10 + (*p - '0');
+  int exp10 = atoi(strchr(e, 'e') + 1);
+  for (int d = 0; d < 3; d++) {
+    long long c = m + (d == 0 ? 0 : d == 1 ? -1 : 1);
+    int ex = exp10;
+    if (c >= 10000000000000000LL) { c /= 10; ex++; }
+    if (c < 1000000000000000LL) continue;
+    char dig[20], txt[32];
+    snprintf(dig, sizeof dig, "%lld", c);
+    for (int k = (int)strlen(dig) - 1; k > 0 && dig[k] == '0'; k--) dig[k] = 0;
+    int n = fmt_digits(txt, v < 0, dig, ex);
+    if (strtod(txt, NULL) == v) {
+      memcpy(out, txt, (size_t)n + 1);
+      return n;
+    }
+  }
+  return 0;
+}
+
 size_t promc_format_double(double v, char out[32]) {
   if (isnan(v)) return (size_t)snprintf(out, 32, "NaN");
   if (isinf(v)) return (size_t)snprintf(out, 32, v > 0 ? "+Inf" : "-Inf");
@@ -30,14 +89,21 @@ size_t promc_format_double(double v, char out[32]) {
     }
     return u64_to(out, (uint64_t)v);
   }
-  /* %.15g keeps the shortest form for every double that has one of up to 15
-   * digits (a double's error is below half a unit in the 15th digit); 16
-   * and 17 digits cover the rest, 17 always reading back exactly. */
-  for (int prec = 15; prec <= 17; prec++) {
-    int n = snprintf(out, 32, "%.*g", prec, v);
-    if (prec == 17 || strtod(out, NULL) == v) return (size_t)n;
+  /* %.15g keeps the shortest form of every normal double that has one of up
+   * to 15 digits: the double is within half a unit of the 15th digit of
+   * that form, so rounding to 15 digits gives it back, padded with zeros
+   * that %g strips. */
+  if (fabs(v) >= DBL_MIN) {
+    int n = snprintf(out, 32, "%.15g", v);
+    if (strtod(out, NULL) == v) return (size_t)n;
+    n = sixteen_digits(v, out);
+    if (n > 0) return (size_t)n;
+    return (size_t)snprintf(out, 32, "%.17g", v);
   }
-  return 0; /* not reached */
+  for (int prec = 1;; prec++) { /* subnormals: few digits are exact, search */
+    int n = snprintf(out, 32, "%.*g", prec, v);
+    if (prec >= 17 || strtod(out, NULL) == v) return (size_t)n;
+  }
 }
 
 void promc__out_flush(struct promc_out *o) {

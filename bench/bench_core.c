@@ -1,0 +1,195 @@
+/* bench_core.c — hot-path and render benchmarks, the same operations as
+ * ../shared/peer-bench (prometheus-cpp, client_golang, VictoriaMetrics,
+ * client_python), plus the physical references measured in the same process.
+ * Usage: bench_core micro [N]   tests a-e and the references
+ *        bench_core expo        test f: 100,000 counter + 1,000 histogram children
+ * Output lines: "promc <test> <value> <unit>" */
+#define _GNU_SOURCE
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "promc/promc.h"
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static long rss_kb(const char *key) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long v = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, key, strlen(key)) == 0) v = atol(line + strlen(key));
+  if (f) fclose(f);
+  return v;
+}
+
+static double vals[1024];
+static const char *methods[] = {"GET", "POST", "PUT", "DELETE"};
+static const char *paths[] = {"/api", "/api/users", "/api/orders", "/health", "/metrics"};
+static const char *statuses[] = {"200", "201", "404", "500", "503"};
+
+static _Alignas(128) _Atomic unsigned long ref_cell;
+static volatile double ref_store;
+static atomic_int go;
+
+struct two {
+  promc_counter *c;
+  long n;
+};
+static void *inc_thread(void *arg) {
+  struct two *t = arg;
+  while (!atomic_load_explicit(&go, memory_order_acquire)) {
+  }
+  for (long i = 0; i < t->n; i++) promc_counter_inc(t->c);
+  return NULL;
+}
+
+static void micro(long N) {
+  promc_registry *reg;
+  promc_registry_new(&reg);
+  double t0;
+
+  /* references, in the same run */
+  t0 = now_ns();
+  for (long i = 0; i < N; i++) atomic_fetch_add_explicit(&ref_cell, 1, memory_order_relaxed);
+  double ref_add = (now_ns() - t0) / (double)N;
+  printf("promc ref_atomic_add_1t %.3f ns/op\n", ref_add);
+  t0 = now_ns();
+  for (long i = 0; i < N; i++) ref_store = vals[i & 1023];
+  printf("promc ref_plain_store %.3f ns/op\n", (now_ns() - t0) / (double)N);
+
+  /* a. unlabelled counter, 1 thread */
+  promc_counter *c;
+  promc_counter_new(&c, &(promc_opts){.name = "bench_ops_total", .help = "ops", .registry = reg});
+  t0 = now_ns();
+  for (long i = 0; i < N; i++) promc_counter_inc(c);
+  double a = (now_ns() - t0) / (double)N;
+  printf("promc a_counter_inc_1t %.3f ns/op\n", a);
+  printf("promc a_ratio_to_atomic_add %.3f x\n", a / ref_add);
+
+  /* b. the same counter, 2 threads (aggregate ns per op) */
+  struct two t = {c, N / 2};
+  pthread_t th[2];
+  atomic_store(&go, 0);
+  for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, inc_thread, &t);
+  t0 = now_ns();
+  atomic_store_explicit(&go, 1, memory_order_release);
+  for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+  printf("promc b_counter_inc_2t %.3f ns/op\n", (now_ns() - t0) / (2.0 * (double)t.n));
+
+  /* c. labelled lookup + inc, 3 labels, cycling over 100 existing children */
+  promc_counter *l;
+  promc_counter_new(&l, &(promc_opts){.name = "bench_req_total", .help = "req", .registry = reg,
+                                      PROMC_LABEL_NAMES("method", "path", "status")});
+  for (int k = 0; k < 100; k++) promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]);
+  long NC = N / 5;
+  t0 = now_ns();
+  for (long i = 0; i < NC; i++) {
+    int k = (int)(i % 100);
+    promc_counter_inc(promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]));
+  }
+  printf("promc c_labeled_inc %.3f ns/op\n", (now_ns() - t0) / (double)NC);
+
+  /* d. histogram, default buckets, values spread over them */
+  promc_histogram *h;
+  promc_histogram_new(&h, &(promc_opts){.name = "bench_lat_seconds", .help = "lat", .registry = reg});
+  t0 = now_ns();
+  for (long i = 0; i < N; i++) promc_histogram_observe(h, vals[i & 1023]);
+  printf("promc d_histogram_observe %.3f ns/op\n", (now_ns() - t0) / (double)N);
+
+  /* e. gauge set, inc/dec */
+  promc_gauge *g;
+  promc_gauge_new(&g, &(promc_opts){.name = "bench_gauge", .help = "g", .registry = reg});
+  t0 = now_ns();
+  for (long i = 0; i < N; i++) promc_gauge_set(g, vals[i & 1023]);
+  printf("promc e_gauge_set %.3f ns/op\n", (now_ns() - t0) / (double)N);
+  t0 = now_ns();
+  for (long i = 0; i < N; i += 2) {
+    promc_gauge_inc(g);
+    promc_gauge_dec(g);
+  }
+  printf("promc e2_gauge_incdec %.3f ns/op\n", (now_ns() - t0) / (double)N);
+
+  double want = (double)N + 2.0 * (double)(N / 2);
+  if (promc_counter_get(c) != want) fprintf(stderr, "count mismatch %f != %f\n", promc_counter_get(c), want);
+  promc_registry_free(reg);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void expo(void) {
+  long rss0 = rss_kb("VmRSS:");
+  promc_registry *reg;
+  promc_registry_new(&reg);
+  promc_counter *c;
+  promc_counter_new(&c, &(promc_opts){.name = "bench_requests_total", .help = "Requests.", .registry = reg,
+                                      PROMC_LABEL_NAMES("method", "path", "status")});
+  char m[16], p[32], s[8];
+  long idx = 0;
+  for (int a = 0; a < 10; a++)
+    for (int b = 0; b < 100; b++)
+      for (int d = 0; d < 100; d++) {
+        snprintf(m, sizeof m, "m%d", a);
+        snprintf(p, sizeof p, "/api/v1/res%d", b);
+        snprintf(s, sizeof s, "%d", 100 + d);
+        promc_counter_add(promc_counter_labels(c, m, p, s), (double)(idx++ % 7 + 1));
+      }
+  long rss1 = rss_kb("VmRSS:");
+  promc_histogram *h;
+  promc_histogram_new(&h, &(promc_opts){.name = "bench_latency_seconds", .help = "Latency.", .registry = reg,
+                                        PROMC_LABEL_NAMES("method", "path", "status")});
+  for (int a = 0; a < 10; a++)
+    for (int b = 0; b < 10; b++)
+      for (int d = 0; d < 10; d++) {
+        snprintf(m, sizeof m, "m%d", a);
+        snprintf(p, sizeof p, "/api/v1/res%d", b);
+        snprintf(s, sizeof s, "%d", 200 + d);
+        promc_histogram *hc = promc_histogram_labels(h, m, p, s);
+        promc_histogram_observe(hc, 0.003);
+        promc_histogram_observe(hc, 0.2);
+        promc_histogram_observe(hc, 3.0);
+      }
+  long rss2 = rss_kb("VmRSS:");
+  printf("promc f_rss_counter_bytes_per_series %.1f B\n", (double)(rss1 - rss0) * 1024.0 / 100000);
+  printf("promc f_rss_hist_bytes_per_series %.1f B\n", (double)(rss2 - rss1) * 1024.0 / 1000);
+  printf("promc f_rss_total_bytes_per_series %.1f B\n", (double)(rss2 - rss0) * 1024.0 / 101000);
+  promc_buf buf = {0};
+  double ts[7];
+  for (int r = 0; r < 7; r++) {
+    buf.len = 0; /* the buffer is reused, as a server would */
+    double t0 = now_ns();
+    promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &buf);
+    ts[r] = (now_ns() - t0) / 1e6;
+  }
+  qsort(ts, 7, sizeof ts[0], cmp_double);
+  printf("promc f_render_ms %.3f ms\n", ts[3]);
+  printf("promc f_render_bytes %zu B\n", buf.len);
+  printf("promc f_rss_after_register %ld kB\n", rss2);
+  printf("promc f_peak_rss %ld kB\n", rss_kb("VmHWM:"));
+  promc_buf_free(&buf);
+  promc_registry_free(reg);
+}
+
+int main(int argc, char **argv) {
+  for (int k = 0; k < 1024; k++) vals[k] = 0.002 * pow(10.0, 4.0 * k / 1024);
+  const char *mode = argc > 1 ? argv[1] : "micro";
+  if (!strcmp(mode, "micro")) micro(argc > 2 ? atol(argv[2]) : 50000000L);
+  else if (!strcmp(mode, "expo")) expo();
+  else {
+    fprintf(stderr, "usage: %s micro [N] | expo\n", argv[0]);
+    return 2;
+  }
+  promc_shutdown();
+  return 0;
+}

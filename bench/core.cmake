@@ -1,0 +1,10 @@
+# Hot-path and render micro-benchmarks (linked statically, as an application
+# embedding promc would; bench_core_shared measures the shared library).
+add_executable(bench_core bench_core.c)
+target_link_libraries(bench_core PRIVATE promc_static m)
+target_compile_options(bench_core PRIVATE -O2)
+promc_warnings(bench_core)
+add_executable(bench_core_shared bench_core.c)
+target_link_libraries(bench_core_shared PRIVATE promc m)
+target_compile_options(bench_core_shared PRIVATE -O2)
+promc_warnings(bench_core_shared)

@@ -1,0 +1,16 @@
+# Core library tests (issue: core).
+promc_test(test_metrics SOURCES test_metrics.c)
+promc_test(test_badinput SOURCES test_badinput.c)
+# 2 writer threads x 10 million operations each, with a scraper thread (acceptance: core #4).
+promc_test(test_concurrency SOURCES test_concurrency.c LABELS stress ARGS 10000000 2)
+# Text exposition read back by promtool and client_python's parser (core #3).
+add_executable(roundtrip_gen roundtrip_gen.c)
+target_link_libraries(roundtrip_gen PRIVATE promc)
+promc_warnings(roundtrip_gen)
+add_test(NAME text_roundtrip COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/roundtrip.sh
+  $<TARGET_FILE:roundtrip_gen> ${PYTHON3} ${PROJECT_SOURCE_DIR})
+set_tests_properties(text_roundtrip PROPERTIES LABELS integration)
+# Install into a temporary prefix; consumers via pkg-config and find_package (core #2).
+add_test(NAME install_consumers COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/install_test.sh
+  ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+set_tests_properties(install_consumers PROPERTIES LABELS integration)
