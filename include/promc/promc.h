@@ -498,6 +498,40 @@ PROMC_API int promc_registry_render_buf(promc_registry *r, promc_format f,
  * written into out (which needs 32 bytes). */
 PROMC_API size_t promc_format_double(double v, char out[32]);
 
+/* Serving a scrape over HTTP: the three decisions every server makes, here so
+ * that any server (libpromc-http, a libmicrohttpd daemon of your own, or any
+ * other) answers exactly as Prometheus expects.  None of them allocates.
+ * Thread-safe: yes (pure functions of their arguments). */
+#define PROMC_FORMAT_BIT(f) (1u << (unsigned)(f))
+/* Picks the exposition format for an HTTP Accept header value, by the rules
+ * of client_golang's expfmt.NegotiateIncludingOpenMetrics: the acceptable
+ * media range with the highest q wins (the first among equals);
+ * "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+ * encoding=delimited" is protobuf, "application/openmetrics-text" with no
+ * version, 1.0.0 or 0.0.1 is OpenMetrics, "text/plain" with no version or
+ * 0.0.4 is text; q=0 excludes a range.  allowed is a mask of
+ * PROMC_FORMAT_BIT(f) for the formats the caller can render (0 = all);
+ * nothing acceptable (accept NULL or "", only wildcards, "application/json")
+ * gives PROMC_FORMAT_TEXT, as every Prometheus client does.  A server whose
+ * render returns PROMC_EUNSUPP for the chosen format clears its bit and asks
+ * again.  Errors: PROMC_EINVAL (out NULL). */
+PROMC_API int promc_negotiate_format(const char *accept, unsigned allowed, promc_format *out);
+/* 1 when an Accept-Encoding header value accepts gzip ("gzip", "x-gzip" or
+ * "*" with q > 0; an explicit "gzip;q=0" refuses it), else 0. NULL gives 0. */
+PROMC_API int promc_accepts_gzip(const char *accept_encoding);
+/* Extracts the name[] filter from a URL query string ("name[]=a&name[]=b"),
+ * the way client_python and client_golang read it: keys "name[]" or
+ * "name%5B%5D", values %-decoded ('+' is a space), blank values dropped.  A
+ * leading "path?" is skipped and a "#fragment" ignored, so a whole request
+ * target may be passed.  Decoded names are stored NUL-terminated in buf
+ * (bufsize bytes; strlen(query) + 1 always suffices) and names[0..*n-1]
+ * point into it, ready for promc_render_opts.names; no allocation.  query
+ * NULL gives *n = 0.  Errors: PROMC_EINVAL (n NULL, or names/buf NULL with
+ * a non-zero size), PROMC_EFULL (more names than max or than buf holds: the
+ * first *n are still valid). */
+PROMC_API int promc_query_names(const char *query, char *buf, size_t bufsize, const char **names,
+                                size_t max, size_t *n);
+
 /* ---------------------------------------------------- instrumentation helpers */
 /* The C counterparts of client_python's time(), count_exceptions() and
  * track_inprogress(). Durations use CLOCK_MONOTONIC (through the vDSO). */

@@ -1,0 +1,343 @@
+/* app.c — the seed's app.py in C: an HTTP server on :8080 whose GET and POST
+ * handlers sleep a random while and answer "Hello World!! from <path> as
+ * GET|POST", instrumented with promc and exposed on :8000 for Prometheus.
+ *
+ *   app [--listen ADDR:PORT] [--metrics-listen ADDR:PORT] [--sleep-ms MIN-MAX]
+ *   defaults 0.0.0.0:8080, 0.0.0.0:8000, 1000-4000 (0-0: no sleep)
+ *
+ * Metrics, with the seed's names, labels and help text:
+ *   http_get_requests_total / http_post_requests_total  successful requests
+ *   http_status_total{method,url,status_code}            every GET/POST answered;
+ *       unlike the seed (whose author notes that failures never reach it),
+ *       a path ending in /error answers 500 and is counted with
+ *       status_code="500"
+ *   exceptions_total              failed requests (promc_count_failures)
+ *   http_get_request_processing_seconds  summary of every GET, failed ones
+ *       included (PROMC_TIME_SCOPE, as the seed's @time() decorator)
+ *   http_post_request_processing_seconds{method,url}  summary of successful
+ *       POSTs, observed by hand as in the seed
+ * url is the request path without the query string, as sent (not decoded).
+ * Process metrics come with the default registry.  SIGINT/SIGTERM stop both
+ * servers and exit 0. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "promc/http.h"
+#include "promc/promc.h"
+
+static promc_counter *get_method_counter, *post_method_counter, *access_counter,
+    *exception_counter;
+static promc_summary *get_request_time, *post_request_time;
+static unsigned sleep_min_ms = 1000, sleep_max_ms = 4000;
+
+/* Per-request state: the raw request target (path and query, as sent), and
+ * when the request started. */
+struct request {
+  char *target;
+  int64_t start_ns;
+  int seen;
+};
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...) {
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", localtime_r(&now, &tm));
+  va_list ap;
+  va_start(ap, fmt);
+  flockfile(stdout);
+  printf("[%s] ", ts);
+  vprintf(fmt, ap);
+  putchar('\n');
+  fflush(stdout);
+  funlockfile(stdout);
+  va_end(ap);
+}
+
+static void random_sleep(void) {
+  static _Thread_local unsigned seed;
+  if (sleep_max_ms == 0) return;
+  if (!seed) seed = (unsigned)promc_monotonic_ns() ^ (unsigned)(uintptr_t)&seed;
+  unsigned ms = sleep_min_ms + (unsigned)(rand_r(&seed) % (sleep_max_ms - sleep_min_ms + 1));
+  log_line("waiting, %u ms...", ms);
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static int ends_with_error(const char *path, size_t n) {
+  return n >= 6 && memcmp(path + n - 6, "/error", 6) == 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body) {
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  enum MHD_Result rc = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+/* Counts one answered request in http_status{method,url,status_code}. */
+static void count_status(const char *method, const char *url, const char *status) {
+  promc_counter_inc(promc_counter_labels(access_counter, method, url, status));
+}
+
+/* do_GET: returns 0 or -1 (failure, counted by the caller). Timed as a whole,
+ * failures included, like the seed's @get_request_time.time(). */
+static int do_get(struct MHD_Connection *c, struct request *rq, const char *url, enum MHD_Result *res) {
+  PROMC_TIME_SCOPE(get_request_time);
+  if (ends_with_error(url, strlen(url))) {
+    count_status("GET", url, "500");
+    *res = reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error\n");
+    return -1;
+  }
+  random_sleep();
+  char body[8192];
+  snprintf(body, sizeof body, "Hello World!! from %s as GET", rq->target);
+  *res = reply(c, MHD_HTTP_OK, body);
+  promc_counter_inc(get_method_counter);
+  count_status("GET", url, "200");
+  return 0;
+}
+
+static int do_post(struct MHD_Connection *c, struct request *rq, const char *url, enum MHD_Result *res) {
+  if (ends_with_error(url, strlen(url))) {
+    count_status("POST", url, "500");
+    *res = reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error\n");
+    return -1;
+  }
+  random_sleep();
+  char body[8192];
+  snprintf(body, sizeof body, "Hello World!! from %s as POST", rq->target);
+  *res = reply(c, MHD_HTTP_OK, body);
+  double elapsed = (double)(promc_monotonic_ns() - rq->start_ns) / 1e9;
+  promc_counter_inc(post_method_counter);
+  count_status("POST", url, "200");
+  promc_summary_observe(promc_summary_labels(post_request_time, "POST", url), elapsed);
+  return 0;
+}
+
+/* libmicrohttpd passes the raw request target here first; what we return
+ * becomes the request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+  (void)cls;
+  (void)c;
+  struct request *rq = calloc(1, sizeof *rq);
+  if (!rq) return NULL;
+  rq->target = strdup(uri ? uri : "/");
+  rq->start_ns = promc_monotonic_ns();
+  return rq;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)cls;
+  (void)c;
+  (void)toe;
+  struct request *rq = *con_cls;
+  if (rq) {
+    free(rq->target);
+    free(rq);
+    *con_cls = NULL;
+  }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url_decoded,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+  (void)cls;
+  (void)url_decoded;
+  (void)version;
+  (void)upload_data;
+  struct request *rq = *con_cls;
+  if (!rq || !rq->target) return MHD_NO;
+  if (!rq->seen) { /* headers are in; the body (if any) comes next */
+    rq->seen = 1;
+    return MHD_YES;
+  }
+  if (*upload_data_size) { /* the seed reads and discards the body */
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  /* url label: the path as sent, without the query string */
+  size_t plen = strcspn(rq->target, "?#");
+  char url[4096];
+  if (plen >= sizeof url) return reply(c, MHD_HTTP_URI_TOO_LONG, "URI Too Long\n");
+  memcpy(url, rq->target, plen);
+  url[plen] = '\0';
+
+  enum MHD_Result res = MHD_NO;
+  if (strcmp(method, MHD_HTTP_METHOD_GET) == 0) {
+    promc_count_failures(exception_counter, do_get(c, rq, url, &res), NULL, NULL);
+  } else if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
+    promc_count_failures(exception_counter, do_post(c, rq, url, &res), NULL, NULL);
+  } else {
+    res = reply(c, MHD_HTTP_NOT_IMPLEMENTED, "Unsupported method\n");
+  }
+  return res;
+}
+
+/* "ADDR:PORT", "[v6]:PORT" or ":PORT" (all interfaces). */
+static int parse_hostport(const char *s, char *host, size_t hostsz, uint16_t *port) {
+  const char *colon = strrchr(s, ':');
+  if (!colon) return -1;
+  const char *h = s;
+  size_t hn = (size_t)(colon - s);
+  if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') h++, hn -= 2;
+  if (hn >= hostsz) return -1;
+  if (hn == 0) {
+    snprintf(host, hostsz, "0.0.0.0");
+  } else {
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+  }
+  char *end;
+  errno = 0;
+  unsigned long p = strtoul(colon + 1, &end, 10);
+  if (errno || *end || end == colon + 1 || p > 65535) return -1;
+  *port = (uint16_t)p;
+  return 0;
+}
+
+static int parse_range(const char *s, unsigned *lo, unsigned *hi) {
+  char *end;
+  errno = 0;
+  unsigned long a = strtoul(s, &end, 10);
+  if (errno || end == s || *end != '-') return -1;
+  const char *b = end + 1;
+  unsigned long z = strtoul(b, &end, 10);
+  if (errno || end == b || *end || a > z || z > 3600000) return -1;
+  *lo = (unsigned)a;
+  *hi = (unsigned)z;
+  return 0;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: app [--listen ADDR:PORT] [--metrics-listen ADDR:PORT] [--sleep-ms MIN-MAX]\n"
+             "  defaults: --listen 0.0.0.0:8080 --metrics-listen 0.0.0.0:8000 --sleep-ms 1000-4000\n");
+}
+
+static int make_metrics(void) {
+  int rc = 0;
+  rc |= promc_counter_new(&get_method_counter,
+                          &(promc_opts){.name = "http_get_requests", .help = "HTTP GET Request Counter"});
+  rc |= promc_counter_new(&post_method_counter,
+                          &(promc_opts){.name = "http_post_requests", .help = "HTTP POST Request Counter"});
+  rc |= promc_counter_new(&access_counter,
+                          &(promc_opts){.name = "http_status", .help = "HTTP Access Counter",
+                                        PROMC_LABEL_NAMES("method", "url", "status_code")});
+  rc |= promc_counter_new(&exception_counter,
+                          &(promc_opts){.name = "exceptions", .help = "HTTP Server Exception Counter"});
+  rc |= promc_summary_new(&get_request_time, &(promc_opts){.name = "http_get_request_processing_seconds",
+                                                           .help = "HTTP GET Request Time"});
+  rc |= promc_summary_new(&post_request_time,
+                          &(promc_opts){.name = "http_post_request_processing_seconds",
+                                        .help = "HTTP POST Request Time",
+                                        PROMC_LABEL_NAMES("method", "url")});
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  char app_host[256] = "0.0.0.0", metrics_host[256] = "0.0.0.0";
+  uint16_t app_port = 8080, metrics_port = 8000;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      usage(stderr);
+      return 2;
+    }
+    const char *v = argv[++i];
+    int bad;
+    if (strcmp(a, "--listen") == 0)
+      bad = parse_hostport(v, app_host, sizeof app_host, &app_port);
+    else if (strcmp(a, "--metrics-listen") == 0)
+      bad = parse_hostport(v, metrics_host, sizeof metrics_host, &metrics_port);
+    else if (strcmp(a, "--sleep-ms") == 0)
+      bad = parse_range(v, &sleep_min_ms, &sleep_max_ms);
+    else
+      bad = 1;
+    if (bad) {
+      fprintf(stderr, "app: bad argument: %s %s\n", a, v);
+      usage(stderr);
+      return 2;
+    }
+  }
+
+  /* Signals go to the main thread only: block them before any thread
+   * starts (threads inherit the mask), then wait for them below. */
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (make_metrics() != 0) {
+    fprintf(stderr, "app: creating metrics: %s\n", promc_errmsg());
+    return 1;
+  }
+
+  promc_http_server *metrics;
+  if (promc_http_start(&metrics, &(promc_http_opts){.addr = metrics_host, .port = metrics_port}) != 0) {
+    fprintf(stderr, "app: metrics server: %s\n", promc_http_errmsg());
+    return 1;
+  }
+
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                           .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+  struct addrinfo *ai = NULL;
+  char portstr[8];
+  snprintf(portstr, sizeof portstr, "%u", (unsigned)app_port);
+  if (getaddrinfo(app_host, portstr, &hints, &ai) != 0 || !ai) {
+    fprintf(stderr, "app: cannot resolve %s\n", app_host);
+    promc_http_stop(metrics);
+    return 1;
+  }
+  struct sockaddr_storage ss;
+  memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+  freeaddrinfo(ai);
+  /* A thread per connection, like the seed's ThreadingHTTPServer: every
+   * handler sleeps, and must not hold up the others. */
+  struct MHD_Daemon *d = MHD_start_daemon(
+      flags, app_port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &ss,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+      MHD_OPTION_END);
+  if (!d) {
+    fprintf(stderr, "app: cannot listen on %s:%u\n", app_host, (unsigned)app_port);
+    promc_http_stop(metrics);
+    return 1;
+  }
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  log_line("Server startup: app on %s:%u, metrics on %s:%u", app_host,
+           (unsigned)(di ? di->port : app_port), metrics_host, (unsigned)promc_http_port(metrics));
+
+  int sig = 0;
+  while (sigwait(&sigs, &sig) != 0) {
+  }
+  log_line("signal %d: shutting down", sig);
+  MHD_stop_daemon(d);
+  promc_http_stop(metrics);
+  promc_shutdown();
+  return 0;
+}

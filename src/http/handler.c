@@ -1,0 +1,318 @@
+/* handler.c — answers one scrape inside any libmicrohttpd daemon (ours in
+ * server.c, or the user's): TLS client check, basic auth, routing, format
+ * negotiation, name[] filter, gzip, and the pool of render buffers that
+ * scrapes reuse.
+ *
+ * Buffer life cycle: a scrape takes a buffer from the pool, renders into it,
+ * compresses into its second half if asked, and hands it to libmicrohttpd as
+ * the response body; libmicrohttpd's free callback (run when the response
+ * has been sent, or the connection died) puts it back.  The handler is
+ * reference-counted by the buffers out in responses, so it outlives them. */
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "http/http_internal.h"
+
+#define POOL_KEEP 8                   /* idle buffers kept for reuse */
+#define POOL_KEEP_MAX_BYTES (64u << 20) /* a buffer grown past this is not kept */
+#define MAX_FILTER_NAMES 64
+
+static _Thread_local char t_msg[512];
+
+const char *promc_http_errmsg(void) { return t_msg; }
+
+int promc_http__err(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t_msg, sizeof t_msg, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+struct scrape_buf {
+  struct promc_http_handler *h;
+  struct scrape_buf *next;
+  promc_buf text;      /* rendered exposition */
+  unsigned char *gz;   /* gzip of text */
+  size_t gz_cap;
+  z_stream z;
+  int z_ready;
+};
+
+struct promc_http_handler {
+  promc_registry *registry; /* NULL = default registry, looked up per scrape */
+  int gzip;
+  int verify_client_cert;
+  struct promc_http_auth auth;
+  _Atomic unsigned formats_unsupported; /* PROMC_FORMAT_BIT of formats render refused */
+
+  pthread_mutex_t lock; /* pool */
+  struct scrape_buf *idle;
+  size_t nidle;
+  _Atomic size_t refs; /* 1 for the owner + 1 per buffer in a response */
+};
+
+static void handler_destroy(struct promc_http_handler *h) {
+  for (struct scrape_buf *b = h->idle, *n; b; b = n) {
+    n = b->next;
+    promc_buf_free(&b->text);
+    free(b->gz);
+    if (b->z_ready) deflateEnd(&b->z);
+    free(b);
+  }
+  promc_http__auth_free(&h->auth);
+  pthread_mutex_destroy(&h->lock);
+  free(h);
+}
+
+static void handler_unref(struct promc_http_handler *h) {
+  if (atomic_fetch_sub(&h->refs, 1) == 1) handler_destroy(h);
+}
+
+int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_opts *opts) {
+  if (!out) return promc_http__err(PROMC_EINVAL, "promc_http_handler_new: out is NULL");
+  *out = NULL;
+  promc_http_handler_opts o = {0};
+  if (opts) o = *opts;
+  struct promc_http_handler *h = calloc(1, sizeof *h);
+  if (!h) return promc_http__err(PROMC_ENOMEM, "out of memory");
+  int rc = promc_http__auth_init(&h->auth, o.users, o.nusers);
+  if (rc) {
+    free(h);
+    return rc;
+  }
+  h->registry = o.registry;
+  h->gzip = !o.disable_gzip;
+  h->verify_client_cert = o.verify_client_cert;
+  pthread_mutex_init(&h->lock, NULL);
+  atomic_init(&h->refs, 1);
+  atomic_init(&h->formats_unsupported, 0);
+  *out = h;
+  return 0;
+}
+
+void promc_http_handler_free(promc_http_handler *h) {
+  if (h) handler_unref(h);
+}
+
+static struct scrape_buf *buf_get(struct promc_http_handler *h) {
+  pthread_mutex_lock(&h->lock);
+  struct scrape_buf *b = h->idle;
+  if (b) {
+    h->idle = b->next;
+    h->nidle--;
+  }
+  pthread_mutex_unlock(&h->lock);
+  if (!b) {
+    b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->h = h;
+  }
+  b->text.len = 0;
+  atomic_fetch_add(&h->refs, 1);
+  return b;
+}
+
+/* libmicrohttpd's free callback for a response body, and the error path. */
+static void buf_put(void *cls) {
+  struct scrape_buf *b = cls;
+  struct promc_http_handler *h = b->h;
+  int keep = b->text.cap + b->gz_cap <= POOL_KEEP_MAX_BYTES;
+  pthread_mutex_lock(&h->lock);
+  if (keep && h->nidle < POOL_KEEP) {
+    b->next = h->idle;
+    h->idle = b;
+    h->nidle++;
+    b = NULL;
+  }
+  pthread_mutex_unlock(&h->lock);
+  if (b) {
+    promc_buf_free(&b->text);
+    free(b->gz);
+    if (b->z_ready) deflateEnd(&b->z);
+    free(b);
+  }
+  handler_unref(h);
+}
+
+/* gzip b->text into b->gz; returns the compressed length or 0 on failure. */
+static size_t gzip_text(struct scrape_buf *b) {
+  if (!b->z_ready) {
+    memset(&b->z, 0, sizeof b->z);
+    /* 15 + 16: a gzip wrapper; level 6 is zlib's default speed/size balance */
+    if (deflateInit2(&b->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      return 0;
+    b->z_ready = 1;
+  } else if (deflateReset(&b->z) != Z_OK) {
+    return 0;
+  }
+  size_t bound = deflateBound(&b->z, (uLong)b->text.len);
+  if (bound > b->gz_cap) {
+    unsigned char *g = realloc(b->gz, bound);
+    if (!g) return 0;
+    b->gz = g;
+    b->gz_cap = bound;
+  }
+  b->z.next_in = (Bytef *)b->text.data;
+  b->z.avail_in = (uInt)b->text.len;
+  b->z.next_out = b->gz;
+  b->z.avail_out = (uInt)b->gz_cap;
+  if (deflate(&b->z, Z_FINISH) != Z_STREAM_END) return 0;
+  return b->gz_cap - b->z.avail_out;
+}
+
+static int queue_text(struct MHD_Connection *c, unsigned status, const char *body,
+                      const char *allow) {
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  if (allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+  int rc = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+static int queue_unauthorized(struct MHD_Connection *c) {
+  static const char body[] = "Unauthorized\n";
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(sizeof body - 1, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  int rc = MHD_queue_basic_auth_fail_response(c, "promc", r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+/* On a TLS connection, does the client present a certificate that verifies
+ * against the daemon's trust list?  (libmicrohttpd only *requests* one when
+ * a trust list is set; the verification is ours.) */
+static int client_cert_ok(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (!ci || !ci->tls_session) return 0;
+  gnutls_session_t s = (gnutls_session_t)ci->tls_session;
+  unsigned int n = 0;
+  if (!gnutls_certificate_get_peers(s, &n) || n == 0) return 0;
+  unsigned int status = 0;
+  if (gnutls_certificate_verify_peers2(s, &status) != GNUTLS_E_SUCCESS) return 0;
+  return status == 0;
+}
+
+struct names_ctx {
+  const char **names;
+  size_t n;
+  char *store;
+  size_t used, cap;
+  int full;
+};
+
+/* libmicrohttpd has already split and %-decoded the query (keys included, so
+ * "name%5B%5D" arrives as "name[]"); collect name[] values as
+ * promc_query_names does: blank values dropped. */
+static enum MHD_Result collect_name(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value) {
+  (void)kind;
+  struct names_ctx *x = cls;
+  if (!key || strcmp(key, "name[]") != 0 || !value || !value[0]) return MHD_YES;
+  size_t len = strlen(value) + 1;
+  if (x->n == MAX_FILTER_NAMES || x->used + len > x->cap) {
+    x->full = 1;
+    return MHD_NO;
+  }
+  memcpy(x->store + x->used, value, len);
+  x->names[x->n++] = x->store + x->used;
+  x->used += len;
+  return MHD_YES;
+}
+
+static int scrape(struct promc_http_handler *h, struct MHD_Connection *c) {
+  promc_registry *reg = h->registry ? h->registry : promc_default_registry();
+  if (!reg) return queue_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
+
+  const char *names[MAX_FILTER_NAMES];
+  char store[4096];
+  struct names_ctx nx = {names, 0, store, 0, sizeof store, 0};
+  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_name, &nx);
+  if (nx.full)
+    return queue_text(c, MHD_HTTP_BAD_REQUEST, "too many name[] parameters\n", NULL);
+  promc_render_opts ro = {.names = names, .nnames = nx.n};
+
+  const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+  const char *accept_enc =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+  int gzip = h->gzip && promc_accepts_gzip(accept_enc);
+
+  struct scrape_buf *b = buf_get(h);
+  if (!b) return queue_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
+
+  promc_format f = PROMC_FORMAT_TEXT;
+  int rc;
+  for (;;) {
+    unsigned unsupported = atomic_load_explicit(&h->formats_unsupported, memory_order_relaxed);
+    unsigned allowed = ~unsupported & (PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT) |
+                                       PROMC_FORMAT_BIT(PROMC_FORMAT_OPENMETRICS) |
+                                       PROMC_FORMAT_BIT(PROMC_FORMAT_PROTOBUF));
+    promc_negotiate_format(accept, allowed | PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT), &f);
+    b->text.len = 0;
+    rc = promc_registry_render_buf(reg, f, nx.n ? &ro : NULL, &b->text);
+    if (rc != PROMC_EUNSUPP || f == PROMC_FORMAT_TEXT) break;
+    /* This core lacks the format: remember, and negotiate among the rest. */
+    atomic_fetch_or_explicit(&h->formats_unsupported, PROMC_FORMAT_BIT(f), memory_order_relaxed);
+  }
+  if (rc != 0) {
+    char msg[640];
+    snprintf(msg, sizeof msg, "An error has occurred while serving metrics:\n\n%s: %s\n",
+             promc_errname(rc), promc_errmsg());
+    buf_put(b);
+    return queue_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, msg, NULL);
+  }
+
+  void *body = b->text.data ? (void *)b->text.data : (void *)(uintptr_t)"";
+  size_t len = b->text.len;
+  if (gzip) {
+    size_t glen = gzip_text(b);
+    if (glen) {
+      body = b->gz;
+      len = glen;
+    } else {
+      gzip = 0; /* compression failed: the plain body is still right */
+    }
+  }
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer_with_free_callback_cls(len, body, buf_put, b);
+  if (!r) {
+    buf_put(b);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, promc_format_content_type(f));
+  if (h->gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+  if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+  int qrc = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r); /* the buffer goes back when MHD is done with it */
+  return qrc;
+}
+
+int promc_http_handle(promc_http_handler *h, struct MHD_Connection *c, const char *url,
+                      const char *method) {
+  if (!h || !c) return MHD_NO;
+  if (h->verify_client_cert && !client_cert_ok(c))
+    return queue_text(c, MHD_HTTP_FORBIDDEN, "a valid client certificate is required\n", NULL);
+  if (h->auth.nusers) {
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    int ok = promc_http__auth_check(&h->auth, user, pass);
+    if (user) MHD_free(user);
+    if (pass) MHD_free(pass);
+    if (!ok) return queue_unauthorized(c);
+  }
+  if (url && strcmp(url, "/metrics") != 0 && strcmp(url, "/") != 0)
+    return queue_text(c, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL);
+  if (!method || (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0))
+    return queue_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", "GET, HEAD");
+  return scrape(h, c);
+}
