@@ -1,0 +1,12 @@
+# OpenMetrics, protobuf, exemplars, negotiation (issue 4).
+# metrics.proto from Debian's golang-github-prometheus-client-model-dev, and
+# the google/protobuf/timestamp.proto it imports (from its dependency
+# golang-github-golang-protobuf-1-3-dev). Not found = the test fails loudly.
+find_file(PROMC_METRICS_PROTO metrics.proto
+  PATHS /usr/share/gocode/src/github.com/prometheus/client_model/io/prometheus/client NO_DEFAULT_PATH)
+find_file(PROMC_TIMESTAMP_PROTO timestamp.proto
+  PATHS /usr/include/google/protobuf /usr/share/gocode/src/github.com/golang/protobuf/ptypes/timestamp
+  NO_DEFAULT_PATH)
+promc_test(test_om SOURCES test_om.c)
+target_compile_definitions(test_om PRIVATE PROMC_METRICS_PROTO="${PROMC_METRICS_PROTO}"
+  PROMC_TIMESTAMP_PROTO="${PROMC_TIMESTAMP_PROTO}")
