@@ -10,3 +10,5 @@ find_file(PROMC_TIMESTAMP_PROTO timestamp.proto
 promc_test(test_om SOURCES test_om.c)
 target_compile_definitions(test_om PRIVATE PROMC_METRICS_PROTO="${PROMC_METRICS_PROTO}"
   PROMC_TIMESTAMP_PROTO="${PROMC_TIMESTAMP_PROTO}")
+# Writers recording exemplars while a scraper checks none is torn (ASan/TSan: label stress).
+promc_test(test_exemplar_stress SOURCES test_exemplar_stress.c LABELS stress ARGS 3000 2)
