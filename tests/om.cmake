@@ -12,3 +12,5 @@ target_compile_definitions(test_om PRIVATE PROMC_METRICS_PROTO="${PROMC_METRICS_
   PROMC_TIMESTAMP_PROTO="${PROMC_TIMESTAMP_PROTO}")
 # Writers recording exemplars while a scraper checks none is torn (ASan/TSan: label stress).
 promc_test(test_exemplar_stress SOURCES test_exemplar_stress.c LABELS stress ARGS 3000 2)
+# Accept headers of real Prometheus servers, curl, none, nonsense (issue 4 acceptance 4).
+promc_test(test_negotiate SOURCES test_negotiate.c)
