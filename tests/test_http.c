@@ -297,6 +297,7 @@ static void start_reports_errors(void **state) {
                    PROMC_EIO);
   assert_non_null(strstr(promc_http_errmsg(), "/nonexistent/c.pem"));
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "not an address at all"}), PROMC_EINVAL);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .gzip_level = 10}), PROMC_EINVAL);
   promc_http_user bad[] = {{"u", "plaintext"}};
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .users = bad, .nusers = 1}),
                    PROMC_EINVAL);

@@ -532,34 +532,56 @@ static void grow(struct promc_family *f) {
   f->retired = old;
 }
 
-static void order_append(struct promc_family *f, struct promc_series *s) {
-  s->onext = NULL;
-  if (f->last) f->last->onext = s;
-  else f->first = s;
-  f->last = s;
-}
-
 /* Zeroed memory for a child from the family's chunks (family lock held). */
 static void *arena_alloc(struct promc_family *f, size_t n) {
   n = (n + 7) & ~(size_t)7; /* every cell 8-byte aligned: no atomic straddles a cache line */
-  struct promc_chunk *c = f->chunks;
+  struct promc_chunk *c = f->chunks_tail;
   if (!c || c->cap - c->used < n) {
     size_t cap = n > 65536 ? n : 65536;
     c = promc__calloc(1, sizeof *c + cap);
     if (!c) return NULL;
     c->cap = cap;
-    c->next = f->chunks;
-    f->chunks = c;
+    if (f->chunks_tail) f->chunks_tail->next = c;
+    else f->chunks = c;
+    f->chunks_tail = c;
   }
   void *p = c->data + c->used;
   c->used += n;
   return p;
 }
 
+static size_t child_size(const struct promc_family *f, const struct promc_series *s) {
+  return (sizeof *s + f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot) +
+          s->labels_len + 1 + 7) & ~(size_t)7;
+}
+
+static struct promc_series *chunk_at(const struct promc_chunk *c, struct promc_child_it *it) {
+  for (; c; c = c->next)
+    if (c->used) {
+      it->c = c;
+      it->p = c->data;
+      return (struct promc_series *)(uintptr_t)c->data;
+    }
+  it->c = NULL;
+  return NULL;
+}
+
+struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it) {
+  it->c = NULL;
+  return f->nlabels ? chunk_at(f->chunks, it) : (struct promc_series *)(uintptr_t)&f->root;
+}
+
+struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it) {
+  if (!it->c) return NULL;
+  it->p += child_size(f, (const struct promc_series *)(const void *)it->p);
+  if (it->p < it->c->data + it->c->used) return (struct promc_series *)(uintptr_t)it->p;
+  return chunk_at(it->c->next, it);
+}
+
 static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
                                       const size_t *lens) {
-  size_t text = 1;
-  for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 4 + promc__escaped_len(v[i], lens[i]);
+  size_t text = n; /* n - 1 commas and the NUL: exactly what child_size() expects */
+  for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 3 + promc__escaped_len(v[i], lens[i]);
   /* layout: series, cells, exemplar slots (opt-in families), label text */
   size_t cells = f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot);
   struct promc_series *s = arena_alloc(f, sizeof *s + cells + text);
@@ -620,12 +642,11 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
   if (s) {
     if (atomic_load(&s->removed)) { /* revive, from zero */
       promc__series_reset(s);
-      order_append(f, s);
       atomic_store(&s->removed, 0);
     }
   } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
     struct promc_htab *t = atomic_load(&f->tab);
-    if (f->nchildren + 1 > 2 * (t->mask + 1)) { /* load factor 2: 8 bytes of table per child */
+    if (f->nchildren + 1 > (t->mask + 1)) {
       grow(f);
       t = atomic_load(&f->tab);
     }
@@ -633,24 +654,11 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     atomic_store_explicit(&s->hnext, atomic_load(&t->b[j]), memory_order_relaxed);
     atomic_store_explicit(&t->b[j], s, memory_order_release);
     f->nchildren++;
-    order_append(f, s);
   } else {
     promc__err(PROMC_ENOMEM, "out of memory adding a child to \"%s\"", f->name);
   }
   pthread_mutex_unlock(&f->lock);
   return (promc_metric *)s;
-}
-
-static void order_remove(struct promc_family *f, struct promc_series *s) {
-  struct promc_series *prev = NULL;
-  for (struct promc_series *c = f->first; c; prev = c, c = c->onext) {
-    if (c != s) continue;
-    if (prev) prev->onext = c->onext;
-    else f->first = c->onext;
-    if (f->last == c) f->last = prev;
-    c->onext = NULL;
-    return;
-  }
 }
 
 int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
@@ -671,7 +679,6 @@ int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
     rc = promc__err(PROMC_ENOTFOUND, "remove: no such child of \"%s\"", f->name);
   } else {
     atomic_store(&s->removed, 1);
-    order_remove(f, s);
   }
   pthread_mutex_unlock(&f->lock);
   return rc;
@@ -683,12 +690,9 @@ int promc_metric_clear(promc_metric *m) {
   struct promc_family *f = root->fam;
   if (!f->nlabels) return 0;
   pthread_mutex_lock(&f->lock);
-  for (struct promc_series *s = f->first, *n; s; s = n) {
-    n = s->onext;
+  struct promc_child_it it;
+  for (struct promc_series *s = promc__child_first(f, &it); s; s = promc__child_next(f, &it))
     atomic_store(&s->removed, 1);
-    s->onext = NULL;
-  }
-  f->first = f->last = NULL;
   pthread_mutex_unlock(&f->lock);
   return 0;
 }

@@ -51,7 +51,6 @@ struct promc_stripe {
 struct promc_series {
   struct promc_family *fam;
   _Atomic(struct promc_series *) hnext; /* hash chain */
-  struct promc_series *onext;            /* scrape order; family lock */
   uint32_t hash;
   uint16_t flags;
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
@@ -108,9 +107,8 @@ struct promc_family {
   pthread_mutex_t lock; /* child creation/removal, scrape iteration */
   _Atomic(struct promc_htab *) tab;
   struct promc_htab *retired;
-  struct promc_chunk *chunks;
+  struct promc_chunk *chunks, *chunks_tail; /* children, in creation order */
   size_t nchildren;     /* in the table (removed ones included) */
-  struct promc_series *first, *last; /* exposed children, creation order */
   struct promc_fnreg *fns;
   size_t nexemplars;    /* exemplar slots per child (0 = off); see exemplar.c */
 
@@ -165,6 +163,16 @@ PROMC_HIDDEN void promc__exemplar_read(const struct promc_series *s, size_t i, s
 PROMC_HIDDEN void promc__exemplars_clear(struct promc_series *s);
 
 /* family.c */
+/* Children in creation order, removed ones included (check s->removed):
+ *   struct promc_child_it it;
+ *   for (s = promc__child_first(f, &it); s; s = promc__child_next(f, &it))
+ * The family lock must be held. An unlabelled family's only child is f->root. */
+struct promc_child_it {
+  const struct promc_chunk *c;
+  const char *p;
+};
+PROMC_HIDDEN struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it);
+PROMC_HIDDEN struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it);
 PROMC_HIDDEN void promc__family_free(struct promc_family *f);
 PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
 PROMC_HIDDEN bool promc__valid_label_name(const char *s);

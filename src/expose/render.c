@@ -128,8 +128,10 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   pthread_mutex_lock(&f->lock);
   const struct promc_writer_ops *ops = rc->ops;
   ops->family_begin(rc->out, &fv, rc->st);
-  struct promc_series *first = f->nlabels ? f->first : &f->root;
-  for (struct promc_series *s = first; s; s = s->onext) {
+  struct promc_child_it it;
+  struct promc_series *first = promc__child_first(f, &it);
+  for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
+    if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
     read_child(f, s, &sv, cum, ex);
     ops->series(rc->out, &fv, &sv, rc->st);
   }
@@ -138,7 +140,8 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
                      f->type == PROMC_TYPE_SUMMARY;
   if (rc->created && ops->created_begin && has_created && first) {
     ops->created_begin(rc->out, &fv, rc->st);
-    for (struct promc_series *s = first; s; s = s->onext) {
+    for (struct promc_series *s = promc__child_first(f, &it); s; s = promc__child_next(f, &it)) {
+      if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
       sv.created = s->created;

@@ -132,6 +132,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                                               .users = o.users,
                                               .nusers = o.nusers,
                                               .disable_gzip = o.disable_gzip,
+                                              .gzip_level = o.gzip_level,
                                               .verify_client_cert = o.tls_client_ca_file != NULL,
                                           });
   if (rc) {
