@@ -14,3 +14,14 @@ target_compile_definitions(test_om PRIVATE PROMC_METRICS_PROTO="${PROMC_METRICS_
 promc_test(test_exemplar_stress SOURCES test_exemplar_stress.c LABELS stress ARGS 3000 2)
 # Accept headers of real Prometheus servers, curl, none, nonsense (issue 4 acceptance 4).
 promc_test(test_negotiate SOURCES test_negotiate.c)
+# examples/app scraped by a real Prometheus over OpenMetrics and over protobuf
+# (native histograms on), with exemplar storage: same values as the text run,
+# and /api/v1/query_exemplars returns the app's trace_id exemplar (issue 4 #3).
+if(TARGET app)
+  foreach(mode openmetrics protobuf)
+    add_test(NAME e2e_app_prometheus_${mode}
+      COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_app_prometheus.py
+              --app $<TARGET_FILE:app> --mode ${mode})
+    set_tests_properties(e2e_app_prometheus_${mode} PROPERTIES LABELS integration TIMEOUT 180)
+  endforeach()
+endif()
