@@ -33,12 +33,13 @@ tsan: deps-test
 	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" -DPROMC_BUILD_BENCH=OFF
 	cmake --build build-tsan -j $(JOBS)
 
-# make test: the plain build (gcc) runs everything; then clang with
-# ASan+UBSan runs the unit and stress tests, and ThreadSanitizer the stress tests.
+# make test: clang with ASan+UBSan runs the unit and stress tests, clang with
+# ThreadSanitizer the stress tests; then the plain build (gcc) runs every test,
+# last, so that its ctest summary closes the output.
 test: deps-test
+	$(MAKE) --no-print-directory test-asan test-tsan
 	$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
-	$(MAKE) --no-print-directory test-asan test-tsan
 
 test-asan: asan
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -L 'unit|stress' --timeout 900

@@ -14,3 +14,14 @@ set_tests_properties(text_roundtrip PROPERTIES LABELS integration)
 add_test(NAME install_consumers COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/install_test.sh
   ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
 set_tests_properties(install_consumers PROPERTIES LABELS integration)
+# The unit tests once more under valgrind: no leak, no invalid access.
+find_program(VALGRIND valgrind)
+if(VALGRIND)
+  foreach(t test_metrics test_badinput)
+    add_test(NAME ${t}_valgrind COMMAND ${VALGRIND} -q --error-exitcode=9 --leak-check=full
+      --errors-for-leak-kinds=definite,indirect,possible $<TARGET_FILE:${t}>)
+    set_tests_properties(${t}_valgrind PROPERTIES LABELS valgrind)
+  endforeach()
+else()
+  add_test(NAME valgrind_missing COMMAND sh -c "echo 'FAIL: valgrind not installed (make test installs it)'; exit 1")
+endif()

@@ -201,8 +201,8 @@ static void accept_header_picks_a_consistent_format(void **state) {
   struct fixture *f = *state;
   const char *accepts[] = {
       "Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n",
-      "Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,"
-      "text/plain;version=0.0.4;q=0.3\r\n",
+      ("Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,"
+       "text/plain;version=0.0.4;q=0.3\r\n"),
       "Accept: text/plain;version=0.0.4\r\n",
       "Accept: application/json\r\n"};
   for (int i = 0; i < 4; i++) {

@@ -19,7 +19,9 @@
  *                       0.0.4 unless the core was built with OpenMetrics or
  *                       protobuf and the client prefers them);
  *   - Accept-Encoding   gzip (zlib), unless refused with q=0;
- *   - ?name[]=a&name[]=b  only the named metrics (promc_query_names).
+ *   - ?name[]=a&name[]=b  only the named metrics (as promc_query_names
+ *                       reads them; more than 64 names or 4 KiB of them is
+ *                       a 400).
  * A collector failing makes the scrape a 500 carrying promc_errmsg's text,
  * as client_golang's default HandlerOpts do.
  *
@@ -147,7 +149,7 @@ PROMC_API const char *promc_http_errmsg(void);
 
 /* ------------------------------------------------- embedding in your daemon */
 /* Options of a handler; zero = default, as in promc_http_opts.
- *   verify_client_cert  1 = on a TLS connection, require a client
+ *   verify_client_cert  1 = every request must come over TLS with a client
  *                    certificate that verifies against the daemon's trust
  *                    store (MHD_OPTION_HTTPS_MEM_TRUST), else 403. */
 typedef struct promc_http_handler_opts {

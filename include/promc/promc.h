@@ -564,7 +564,7 @@ PROMC_API void promc_timer_cleanup(promc_timer *t);
 /* PROMC_TIME_SCOPE(h); times from here to the end of the enclosing scope,
  * however it is left (return included). GCC and Clang only. */
 #define PROMC_TIME_SCOPE(m)                                             \
-  promc_timer PROMC_CAT_(promc_ts_, __LINE__) __attribute__((cleanup(promc_timer_cleanup))) = \
+  promc_timer PROMC_CAT_(promc_ts_, __LINE__) __attribute__((cleanup(promc_timer_cleanup), unused)) = \
       promc_timer_start(PROMC_METRIC(m))
 #define PROMC_HAVE_TIME_SCOPE 1
 #endif

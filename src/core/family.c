@@ -646,7 +646,9 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     }
   } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
     struct promc_htab *t = atomic_load(&f->tab);
-    if (f->nchildren + 1 > (t->mask + 1)) {
+    /* load factor 1/2 while the table is small (fewer chain walks), 1 beyond */
+    size_t nb = t->mask + 1;
+    if (f->nchildren + 1 > (nb < 8192 ? nb / 2 : nb)) {
       grow(f);
       t = atomic_load(&f->tab);
     }

@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "core/internal.h"
 
@@ -231,9 +234,21 @@ double promc_gauge_get(const promc_gauge *g) {
  * over buckets cost no mispredictions; binary search for long lists. */
 static inline size_t bucket_index(const double *b, size_t n, double v) {
   if (n <= 32) {
+#if defined(__SSE2__) && defined(__x86_64__)
+    /* two bounds per compare; cmpnle is true for v > b and for NaN */
+    __m128d vv = _mm_set1_pd(v);
+    __m128i acc = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2)
+      acc = _mm_sub_epi64(acc, _mm_castpd_si128(_mm_cmpnle_pd(vv, _mm_loadu_pd(b + i))));
+    size_t idx = (size_t)_mm_cvtsi128_si64(acc) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+    if (i < n) idx += !(v <= b[i]);
+    return idx;
+#else
     size_t idx = 0;
     for (size_t i = 0; i < n; i++) idx += !(v <= b[i]);
     return idx;
+#endif
   }
   size_t lo = 0, hi = n; /* first i with v <= b[i], n if none (NaN too) */
   while (lo < hi) {
