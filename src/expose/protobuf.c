@@ -151,6 +151,7 @@ static void label_pair(struct pb_state *b, unsigned field, const char *n, size_t
 
 /* Rendered `a="x",b="y\"z"` text to LabelPairs. */
 static void rendered_labels(struct pb_state *b, const char *p, size_t len) {
+  if (!len) return; /* p may be NULL then */
   const char *end = p + len;
   while (p < end) {
     const char *eq = memchr(p, '=', (size_t)(end - p));
