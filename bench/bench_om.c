@@ -1,6 +1,7 @@
 /* bench_om.c — cost of exemplars on the hot path, and of rendering each
  * format. Usage: bench_om [N]
  * Output lines: "promc <test> <value> <unit>" */
+#define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -389,6 +389,53 @@ static void exemplar_latest_reset_and_revive(void **state) {
   promc_registry_free(r);
 }
 
+/* Timestamps (exemplar ts, _created) take a fast exact path in the
+ * OpenMetrics writer: each must read back to the very same double, and be
+ * no longer than the general shortest formatter's text. */
+static void exemplar_timestamps_read_back_exactly(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  promc_counter *c;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "c", .help = "", .registry = r, .exemplars = 1}), 0);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  promc_buf b = {0};
+  for (int i = 0; i < 20000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double ts;
+    switch (i % 6) {
+      case 0: ts = 8388608.0 + (double)(x % 10000000000ull) / 1.0; break;          /* integers */
+      case 1: ts = 1.6e9 + (double)(x % 400000000000000ull) / 1e6; break;          /* microseconds */
+      case 2: ts = (double)(x >> 11) / (double)(1ull << 53) * 1e10; break;          /* anything below 1e10 */
+      case 3: ts = promc_wall_seconds() + (double)(x % 1000) / 1000.0; break;
+      case 4: ts = nextafter(8388608.0 + (double)(x % 1000), i & 8 ? 0 : INFINITY); break;
+      default: ts = (double)(x % 100000) / 7.0 + 1e-3; break;                       /* the general path */
+    }
+    if (i == 0) ts = 8388608.0;
+    if (i == 1) ts = nextafter(1e10, 0);
+    if (i == 2) ts = 1620000000.123;
+    assert_int_equal(promc_counter_add_exemplar(c, 1, 0, NULL, NULL, ts), 0);
+    b.len = 0;
+    assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+    const char *p = strstr(b.data, "# {} 1 ");
+    assert_non_null(p);
+    p += 7;
+    char *end;
+    double back = strtod(p, &end);
+    if (back != ts) fail_msg("ts %.17g written as %.*s", ts, (int)(end - p), p);
+    char ref[32];
+    size_t reflen = promc_format_double(ts, ref);
+    if ((size_t)(end - p) > reflen) fail_msg("ts %.17g written as %.*s, longer than %s", ts, (int)(end - p), p, ref);
+  }
+  /* the documented example */
+  assert_int_equal(promc_counter_add_exemplar(c, 1, 0, NULL, NULL, 1620000000.123), 0);
+  b.len = 0;
+  assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+  assert_non_null(strstr(b.data, "# {} 1 1620000000.123\n"));
+  promc_buf_free(&b);
+  promc_registry_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(mixed_registry_read_back_by_client_python),
@@ -396,6 +443,7 @@ int main(void) {
       cmocka_unit_test(openmetrics_layout_is_exact),
       cmocka_unit_test(exemplar_errors_leave_the_value_unchanged),
       cmocka_unit_test(exemplar_latest_reset_and_revive),
+      cmocka_unit_test(exemplar_timestamps_read_back_exactly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
  * with ".0" added to integers (as client_python's floatToGoString and
  * Prometheus' own protobuf-to-label conversion write them: "1.0", "0.25",
  * "1e+06", "+Inf"). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,61 @@ static size_t om_canonical(double v, char out[40]) {
   }
   *o = 0;
   return (size_t)(o - out);
+}
+
+/* A wall-clock time in seconds (a _created value, an exemplar timestamp)
+ * as the shortest decimal that reads back to exactly the same double,
+ * without the general formatter's snprintf/strtod rounds (_created is
+ * written for every counter, histogram and summary child, and dominated
+ * render time). For 2^23 <= v < 1e10 a double's spacing is at least 2^-29 s,
+ * far above the nanosecond, so the shortest form is one of the roundings of
+ * v to 9..0 decimals: the shortest that lies inside v's rounding interval
+ * (half the spacing to each neighbour). The distances are computed in long
+ * double on nanosecond integers, exact to about 1 ns-unit; a candidate
+ * within 2 units of the interval's edge is left to promc_format_double
+ * (never seen in practice, but exactness first). Other values, or a long
+ * double no wider than double, take promc_format_double. */
+static void out_time(struct promc_out *o, double v) {
+#if LDBL_MANT_DIG >= 64
+  if (v >= 8388608.0 && v < 1e10) {
+    long double x = (long double)v * 1e9L; /* v in nanoseconds, < 1e19 < 2^64 */
+    long double up = (long double)(nextafter(v, INFINITY) - v) * 0.5e9L;
+    long double down = (long double)(v - nextafter(v, 0)) * 0.5e9L;
+    uint64_t n9 = (uint64_t)(x + 0.5L), p10 = 1, best = n9;
+    int drop = 0; /* trailing decimals rounded away */
+    for (int k = 1; k <= 9; k++) {
+      p10 *= 10;
+      uint64_t c = (n9 + p10 / 2) / p10 * p10;
+      long double d = (long double)c - x, lim = d < 0 ? down : up;
+      if (d < 0) d = -d;
+      if (d < lim - 2) {
+        best = c;
+        drop = k;
+      } else if (d <= lim + 2) {
+        promc__out_double(o, v); /* too close to call here */
+        return;
+      }
+    }
+    if (drop == 0 && ((long double)n9 - x > up - 2 || x - (long double)n9 > down - 2)) {
+      promc__out_double(o, v);
+      return;
+    }
+    promc__out_u64(o, best / 1000000000u);
+    if (drop < 9) {
+      char frac[10];
+      uint64_t f = best % 1000000000u;
+      for (int i = 8; i >= 0; i--, f /= 10) frac[i] = (char)('0' + f % 10);
+      int n = 9 - drop;
+      while (n > 0 && frac[n - 1] == '0') n--;
+      if (n) {
+        promc__out_ch(o, '.');
+        promc__out_write(o, frac, (size_t)n);
+      }
+    }
+    return;
+  }
+#endif
+  promc__out_double(o, v);
 }
 
 static void escaped(struct promc_out *o, const char *s, size_t n) {
@@ -148,7 +204,7 @@ static void exemplar(struct promc_out *o, const struct promc_exemplar_view *x) {
   promc__out_double(o, x->value);
   if (x->ts != 0) {
     promc__out_ch(o, ' ');
-    promc__out_double(o, x->ts);
+    out_time(o, x->ts);
   }
 }
 
@@ -158,6 +214,14 @@ static void sample(struct promc_out *o, const struct promc_fview *f, const struc
   labels(o, f, s, NULL, NULL, false);
   promc__out_ch(o, ' ');
   promc__out_double(o, v);
+  promc__out_ch(o, '\n');
+}
+
+static void created(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s) {
+  name(o, f, "_created");
+  labels(o, f, s, NULL, NULL, false);
+  promc__out_ch(o, ' ');
+  out_time(o, s->created);
   promc__out_ch(o, '\n');
 }
 
@@ -223,7 +287,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       promc__out_double(o, s->value);
       exemplar(o, s->exemplars);
       promc__out_ch(o, '\n');
-      if (s->created > 0) sample(o, f, s, "_created", s->created);
+      if (s->created > 0) created(o, f, s);
       break;
     case PROMC_TYPE_INFO:
       name(o, f, "_info");
@@ -263,7 +327,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
         promc__out_ch(o, '\n');
         sample(o, f, s, g ? "_gsum" : "_sum", s->sum);
       }
-      if (!g && s->created > 0) sample(o, f, s, "_created", s->created);
+      if (!g && s->created > 0) created(o, f, s);
       break;
     }
     case PROMC_TYPE_SUMMARY:
@@ -282,7 +346,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       promc__out_u64(o, s->count);
       promc__out_ch(o, '\n');
       sample(o, f, s, "_sum", s->sum);
-      if (s->created > 0) sample(o, f, s, "_created", s->created);
+      if (s->created > 0) created(o, f, s);
       break;
     default: sample(o, f, s, NULL, s->value); break; /* gauge, unknown */
   }
