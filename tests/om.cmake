@@ -25,3 +25,11 @@ if(TARGET app)
     set_tests_properties(e2e_app_prometheus_${mode} PROPERTIES LABELS integration TIMEOUT 180)
   endforeach()
 endif()
+# One registry of every type, with exemplars, in all three formats, each served
+# to a real Prometheus: the same exact values, and every exemplar back.
+add_executable(om_e2e_gen om_e2e_gen.c)
+target_link_libraries(om_e2e_gen PRIVATE promc m)
+promc_warnings(om_e2e_gen)
+add_test(NAME e2e_formats_prometheus
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tools/om_prom_e2e.py --gen $<TARGET_FILE:om_e2e_gen>)
+set_tests_properties(e2e_formats_prometheus PROPERTIES LABELS integration TIMEOUT 240)
