@@ -1,5 +1,5 @@
 /* bench_om.c — cost of exemplars on the hot path, and of rendering each
- * format. Usage: bench_om [N]
+ * format, and memory per child. Usage: bench_om [N] | bench_om mem 0|1
  * Output lines: "promc <test> <value> <unit>" */
 #define _GNU_SOURCE
 #include <math.h>
@@ -18,7 +18,39 @@ static double now_ns(void) {
 
 static const char *const EXN[] = {"trace_id"};
 
+static long rss_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long v = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, "VmRSS:", 6) == 0) v = atol(line + 6);
+  if (f) fclose(f);
+  return v;
+}
+
+/* RSS growth per labelled counter child, measured in a fresh process
+ * (bench_om mem 0|1: without or with exemplars). */
+static int mem(int ex) {
+  promc_registry *m;
+  promc_registry_new(&m);
+  promc_counter *mc;
+  promc_counter_new(&mc, &(promc_opts){.name = "mem", .help = "", .registry = m, .exemplars = ex,
+                                       PROMC_LABEL_NAMES("path", "code")});
+  char p[32], code[8];
+  long r0 = rss_kb();
+  for (int i = 0; i < 100000; i++) {
+    snprintf(p, sizeof p, "/api/%d", i / 5);
+    snprintf(code, sizeof code, "%d", 200 + i % 5);
+    promc_counter_inc(promc_counter_labels(mc, p, code));
+  }
+  printf("promc rss_per_labelled_counter_child%s %.1f B\n", ex ? "_with_exemplars" : "",
+         (double)(rss_kb() - r0) * 1024.0 / 100000);
+  promc_registry_free(m);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 2 && strcmp(argv[1], "mem") == 0) return mem(atoi(argv[2]));
   long N = argc > 1 ? atol(argv[1]) : 20000000;
   promc_registry *r;
   promc_registry_new(&r);
@@ -82,6 +114,7 @@ int main(int argc, char **argv) {
     promc_buf_free(&b);
   }
   promc_registry_free(big);
+
   promc_registry_free(r);
   return 0;
 }
