@@ -33,3 +33,10 @@ promc_warnings(om_e2e_gen)
 add_test(NAME e2e_formats_prometheus
   COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tools/om_prom_e2e.py --gen $<TARGET_FILE:om_e2e_gen>)
 set_tests_properties(e2e_formats_prometheus PROPERTIES LABELS integration TIMEOUT 240)
+# The formats must survive a static link (render.c reaches them weakly).
+add_executable(test_om_static test_om_static.c)
+target_link_libraries(test_om_static PRIVATE promc_static)
+target_include_directories(test_om_static PRIVATE ${PROJECT_SOURCE_DIR}/include)
+promc_warnings(test_om_static)
+add_test(NAME test_om_static COMMAND test_om_static)
+set_tests_properties(test_om_static PROPERTIES LABELS unit)

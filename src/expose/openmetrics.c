@@ -247,7 +247,11 @@ static void om_family_begin(struct promc_out *o, const struct promc_fview *f, vo
   promc__out_ch(o, ' ');
   promc__out_str(o, type);
   promc__out_ch(o, '\n');
-  if (f->unit && *f->unit && f->type != PROMC_TYPE_INFO && f->type != PROMC_TYPE_STATESET) {
+  /* registered families were checked at creation; a collector's unit that
+   * its name does not end in is left out rather than made invalid output */
+  size_t ul = f->unit ? strlen(f->unit) : 0;
+  if (ul && f->type != PROMC_TYPE_INFO && f->type != PROMC_TYPE_STATESET && f->name_len > ul + 1 &&
+      f->name[f->name_len - ul - 1] == '_' && memcmp(f->name + f->name_len - ul, f->unit, ul) == 0) {
     promc__out_write(o, "# UNIT ", 7);
     name(o, f, NULL);
     promc__out_ch(o, ' ');
