@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
   promc_http_server *srv;
   if (promc_http_start(&srv, &(promc_http_opts){.addr = "127.0.0.1", .port = (uint16_t)port,
                                                 .registry = reg, .threads = threads})) {
-    fprintf(stderr, "http_bench: %s\n", promc_http_errmsg());
+    fprintf(stderr, "http_bench: %s\n", promc_errmsg());
     return 1;
   }
   fprintf(stderr, "listening\n");

@@ -47,6 +47,7 @@ EOF
   rps=$(awk '/Requests\/sec/ {print $2}' "$f")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms$/,"",v);
     else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}' "$f")
+  case "$rps" in 0|0.00|"") p99="n/a (no request completed)";; esac
   errs=$(awk '/Socket errors|Non-2xx/ {print}' "$f" | tr '\n' ' ')
   echo "| $s | ${rps:-0} | ${p99:-n/a} | ${errs:-none} |"
   kill "$hpid" 2>/dev/null || true

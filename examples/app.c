@@ -319,7 +319,7 @@ int main(int argc, char **argv) {
 
   promc_http_server *metrics;
   if (promc_http_start(&metrics, &(promc_http_opts){.addr = metrics_host, .port = metrics_port}) != 0) {
-    fprintf(stderr, "app: metrics server: %s\n", promc_http_errmsg());
+    fprintf(stderr, "app: metrics server: %s\n", promc_errmsg());
     return 1;
   }
 

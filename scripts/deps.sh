@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh build|demo|test
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
-BUILD="gcc make cmake pkg-config libc6-dev libcmocka-dev libmicrohttpd-dev zlib1g-dev libcrypt-dev libcurl4-openssl-dev"
+BUILD="gcc make cmake pkg-config libc6-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libcrypt-dev libcurl4-openssl-dev"
 DEMO="prometheus curl"
 TEST="clang libclang-rt-14-dev valgrind curl openssl wrk python3 python3-prometheus-client prometheus \
 prometheus-pushgateway prometheus-node-exporter protobuf-compiler golang-github-prometheus-client-model-dev"

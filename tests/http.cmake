@@ -14,6 +14,9 @@ if(TARGET promc_http)
 endif()
 
 if(TARGET app)
+  add_test(NAME app_smoke
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/app_smoke.py --app $<TARGET_FILE:app>)
+  set_tests_properties(app_smoke PROPERTIES LABELS unit TIMEOUT 120)
   add_test(NAME e2e_app_prometheus
     COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_app_prometheus.py
             --app $<TARGET_FILE:app>)

@@ -6,6 +6,8 @@
 #include <crypt.h>
 #include <dirent.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,7 +52,7 @@ static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
   f->reg = make_registry();
   if (promc_http_start(&f->srv, &(promc_http_opts){.addr = "127.0.0.1", .registry = f->reg}) != 0) {
-    fprintf(stderr, "start: %s\n", promc_http_errmsg());
+    fprintf(stderr, "start: %s\n", promc_errmsg());
     return -1;
   }
   f->port = promc_http_port(f->srv);
@@ -264,7 +266,7 @@ static void start_stop_1000_times_leaks_nothing(void **state) {
     promc_http_server *s = NULL;
     int rc = promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
                                                       .threads = (unsigned)(1 + i % 3)});
-    if (rc) fail_msg("start %d: %s: %s", i, promc_errname(rc), promc_http_errmsg());
+    if (rc) fail_msg("start %d: %s: %s", i, promc_errname(rc), promc_errmsg());
     if (i % 100 == 0) { /* scrape now and then, gzip too, so buffers are pooled and freed */
       struct http_resp r;
       assert_int_equal(http_get_ex(promc_http_port(s), "GET", "/metrics", "Accept-Encoding: gzip\r\n", &r), 0);
@@ -285,7 +287,7 @@ static void start_reports_errors(void **state) {
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .port = (uint16_t)f->port}),
                    PROMC_ENET);
   assert_null(s);
-  assert_non_null(strstr(promc_http_errmsg(), "cannot start"));
+  assert_non_null(strstr(promc_errmsg(), "cannot start"));
   assert_int_equal(promc_http_start(NULL, NULL), PROMC_EINVAL);
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.tls_cert_file = "/nonexistent"}), PROMC_EINVAL);
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1",
@@ -295,7 +297,7 @@ static void start_reports_errors(void **state) {
                                                            .tls_cert_file = "/nonexistent/c.pem",
                                                            .tls_key_file = "/nonexistent/k.pem"}),
                    PROMC_EIO);
-  assert_non_null(strstr(promc_http_errmsg(), "/nonexistent/c.pem"));
+  assert_non_null(strstr(promc_errmsg(), "/nonexistent/c.pem"));
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "not an address at all"}), PROMC_EINVAL);
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .gzip_level = 10}), PROMC_EINVAL);
   promc_http_user bad[] = {{"u", "plaintext"}};
@@ -463,7 +465,7 @@ static void tls_scrape_with_cacert(void **state) {
   promc_http_server *s;
   int rc = promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
                                                     .tls_cert_file = cert, .tls_key_file = key});
-  if (rc) fail_msg("TLS start: %s", promc_http_errmsg());
+  if (rc) fail_msg("TLS start: %s", promc_errmsg());
   unsigned port = promc_http_port(s);
   char out[65536];
   assert_int_equal(curl_https(port, "--cacert ca.pem", out, sizeof out), 200);
@@ -483,7 +485,7 @@ static void tls_scrape_with_cacert(void **state) {
   snprintf(ca, sizeof ca, "%s/ca.pem", g_tls_dir);
   rc = promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg, .tls_cert_file = cert,
                                                .tls_key_file = key, .tls_client_ca_file = ca});
-  if (rc) fail_msg("mTLS start: %s", promc_http_errmsg());
+  if (rc) fail_msg("mTLS start: %s", promc_errmsg());
   port = promc_http_port(s);
   int st = curl_https(port, "--cacert ca.pem", out, sizeof out);
   assert_true(st == 403 || st == 0); /* no client certificate: rejected */
@@ -576,6 +578,102 @@ static void default_registry_is_served(void **state) {
   promc_metric_destroy(PROMC_METRIC(g));
 }
 
+
+/* Concurrent scrapes (plain and gzip, over 4 worker threads) while another
+ * thread keeps counting: every scrape is a complete 200 and the pooled
+ * buffers are never shared between two responses. */
+struct conc_arg {
+  unsigned port;
+  int ok;
+};
+
+static void *scraper(void *p) {
+  struct conc_arg *a = p;
+  for (int i = 0; i < 40; i++) {
+    struct http_resp r;
+    int gz = i % 2;
+    if (http_get_ex(a->port, "GET", "/metrics", gz ? "Accept-Encoding: gzip\r\n" : NULL, &r) != 0) return NULL;
+    int good = r.status == 200;
+    if (good && gz) {
+      unsigned char out[65536];
+      z_stream z = {0};
+      inflateInit2(&z, 15 + 16);
+      z.next_in = (Bytef *)r.body;
+      z.avail_in = (uInt)r.body_len;
+      z.next_out = out;
+      z.avail_out = sizeof out - 1;
+      good = inflate(&z, Z_FINISH) == Z_STREAM_END;
+      size_t n = sizeof out - 1 - z.avail_out;
+      inflateEnd(&z);
+      out[n] = '\0';
+      good = good && strstr((char *)out, "# TYPE spin_total counter") && strstr((char *)out, "beta 2.5\n");
+    } else if (good) {
+      good = strstr(r.body, "# TYPE spin_total counter") && strstr(r.body, "beta 2.5\n");
+    }
+    http_resp_free(&r);
+    if (!good) return NULL;
+    a->ok++;
+  }
+  return NULL;
+}
+
+static atomic_int g_stop;
+static void *spinner(void *p) {
+  promc_counter *c = p;
+  while (!atomic_load(&g_stop)) promc_counter_inc(c);
+  return NULL;
+}
+
+static void concurrent_scrapes_all_complete(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  promc_counter *spin;
+  assert_int_equal(promc_counter_new(&spin, &(promc_opts){.name = "spin", .help = "x", .registry = reg}), 0);
+  promc_http_server *s;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg, .threads = 4}), 0);
+  pthread_t w, t[6];
+  struct conc_arg a[6];
+  atomic_store(&g_stop, 0);
+  pthread_create(&w, NULL, spinner, spin);
+  for (int i = 0; i < 6; i++) {
+    a[i] = (struct conc_arg){promc_http_port(s), 0};
+    pthread_create(&t[i], NULL, scraper, &a[i]);
+  }
+  for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
+  atomic_store(&g_stop, 1);
+  pthread_join(w, NULL);
+  for (int i = 0; i < 6; i++) assert_int_equal(a[i].ok, 40);
+  promc_http_stop(s);
+  promc_registry_free(reg);
+}
+
+
+/* An IPv6 literal listens on IPv6 (the loopback ::1 here). */
+static void listens_on_ipv6(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  promc_http_server *s;
+  int rc = promc_http_start(&s, &(promc_http_opts){.addr = "::1", .registry = reg});
+  if (rc) fail_msg("start on ::1: %s (does this machine have IPv6 loopback?)", promc_errmsg());
+  int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  struct timeval tv = {5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(promc_http_port(s)),
+                            .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  const char req[] = "GET /metrics HTTP/1.1\r\nHost: [::1]\r\nConnection: close\r\n\r\n";
+  assert_int_equal(send_all(fd, req, sizeof req - 1), 0);
+  struct http_resp r;
+  assert_int_equal(read_resp(fd, &r, 0), 0);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "alpha_total 7\n"));
+  http_resp_free(&r);
+  close(fd);
+  promc_http_stop(s);
+  promc_registry_free(reg);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -592,6 +690,8 @@ int main(void) {
       cmocka_unit_test(tls_scrape_with_cacert),
       cmocka_unit_test(handler_answers_inside_a_user_daemon),
       cmocka_unit_test(default_registry_is_served),
+      cmocka_unit_test(listens_on_ipv6),
+      cmocka_unit_test(concurrent_scrapes_all_complete),
       cmocka_unit_test(start_stop_1000_times_leaks_nothing),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
  *
  *     promc_http_server *srv;
  *     if (promc_http_start(&srv, &(promc_http_opts){ .port = 8000 }) != 0)
- *       fprintf(stderr, "metrics: %s\n", promc_http_errmsg());
+ *       fprintf(stderr, "metrics: %s\n", promc_errmsg());
  *     ...
  *     promc_http_stop(srv);           // joins every thread, frees everything
  *
@@ -38,10 +38,12 @@
  * renders with promc_registry_render_buf and the helpers promc_negotiate_
  * format, promc_accepts_gzip and promc_query_names of promc.h.
  *
- * Errors are the PROMC_E* codes of promc.h; promc_http_errmsg() gives a
- * sentence about the last failure of this library on the calling thread.
- * Nothing here prints, aborts or exits; libmicrohttpd's own log messages are
- * captured into promc_http_errmsg(), never written anywhere.
+ * Errors are the PROMC_E* codes of promc.h; promc_errmsg() gives a sentence
+ * about the last failure on the calling thread, as for the core
+ * ("cannot start the HTTP server on 0.0.0.0 port 8000: libmicrohttpd: Failed
+ * to bind to port 8000: Address already in use").  Nothing here prints,
+ * aborts or exits; libmicrohttpd's own log messages are captured into
+ * promc_errmsg(), never written anywhere.
  *
  * Memory: this library allocates with malloc/free (libmicrohttpd, zlib and
  * GnuTLS do too); the rendered text goes through promc's allocator.
@@ -125,7 +127,7 @@ typedef struct promc_http_opts {
  * hash crypt_r rejects, an address that does not resolve), PROMC_EIO (a TLS file cannot be read),
  * PROMC_EUNSUPP (TLS asked of a libmicrohttpd built without it),
  * PROMC_ENET (the daemon could not start: port in use, bad certificate,
- * ... — promc_http_errmsg says which), PROMC_ENOMEM.
+ * ... — promc_errmsg says which), PROMC_ENOMEM.
  * Ownership: strings in opts are copied (the registry is borrowed and must
  * outlive the server).  Free with promc_http_stop.
  * Thread-safe: yes; each call makes an independent server. */
@@ -141,11 +143,6 @@ PROMC_API uint16_t promc_http_port(const promc_http_server *s);
  * a collector running inside a scrape of this server (it would wait for
  * itself). */
 PROMC_API void promc_http_stop(promc_http_server *s);
-
-/* A sentence about the most recent failure of a promc_http call on this
- * thread ("cannot listen on 0.0.0.0:8000: Address already in use").  Never
- * NULL; "" before any failure.  Valid until the next failing call. */
-PROMC_API const char *promc_http_errmsg(void);
 
 /* ------------------------------------------------- embedding in your daemon */
 /* Options of a handler; zero = default, as in promc_http_opts.

@@ -552,14 +552,18 @@ PROMC_API void promc_timer_cleanup(promc_timer *t);
 #define PROMC_CAT2_(a, b) a##b
 #define PROMC_CAT_(a, b) PROMC_CAT2_(a, b)
 /* PROMC_TIME_BLOCK(h) { ...work... } times the block into h. Leaving the
- * block by break ends it normally; leaving it by return or goto skips the
- * observation (use PROMC_TIME_SCOPE for those). Portable C11. */
+ * block normally, by break or by continue records it; leaving it by return
+ * or goto skips the observation (use PROMC_TIME_SCOPE for those). Portable
+ * C11. (The inner one-pass loop is what break and continue leave, so the
+ * outer loop's stop still runs.) */
 #define PROMC_TIME_BLOCK(m)                                                                 \
   for (promc_timer PROMC_CAT_(promc_tb_, __LINE__) = promc_timer_start(PROMC_METRIC(m)),    \
                    *PROMC_CAT_(promc_tbp_, __LINE__) = &PROMC_CAT_(promc_tb_, __LINE__);    \
        PROMC_CAT_(promc_tbp_, __LINE__);                                                    \
        promc_timer_stop(PROMC_CAT_(promc_tbp_, __LINE__), NULL),                            \
-                   PROMC_CAT_(promc_tbp_, __LINE__) = NULL)
+                   PROMC_CAT_(promc_tbp_, __LINE__) = NULL)                                 \
+    for (int PROMC_CAT_(promc_tbo_, __LINE__) = 1; PROMC_CAT_(promc_tbo_, __LINE__);        \
+         PROMC_CAT_(promc_tbo_, __LINE__) = 0)
 #if defined(__GNUC__) || defined(__clang__)
 /* PROMC_TIME_SCOPE(h); times from here to the end of the enclosing scope,
  * however it is left (return included). GCC and Clang only. */
@@ -577,16 +581,135 @@ PROMC_API long promc_count_failures(promc_counter *c, long rc, promc_error_pred 
                                     void *user);
 
 /* In-progress tracking: inc on entry, dec on exit.
- *     PROMC_TRACK_INPROGRESS(g) { ...work... }   (break ok; not return) */
+ *     PROMC_TRACK_INPROGRESS(g) { ...work... }   (break/continue ok; not return) */
 #define PROMC_TRACK_INPROGRESS(g)                                                           \
   for (promc_gauge *PROMC_CAT_(promc_ip_, __LINE__) =                                       \
            (promc_gauge_inc(g), (g));                                                       \
        PROMC_CAT_(promc_ip_, __LINE__);                                                     \
-       promc_gauge_dec(PROMC_CAT_(promc_ip_, __LINE__)), PROMC_CAT_(promc_ip_, __LINE__) = NULL)
+       promc_gauge_dec(PROMC_CAT_(promc_ip_, __LINE__)), PROMC_CAT_(promc_ip_, __LINE__) = NULL) \
+    for (int PROMC_CAT_(promc_ipo_, __LINE__) = 1; PROMC_CAT_(promc_ipo_, __LINE__);        \
+         PROMC_CAT_(promc_ipo_, __LINE__) = 0)
 
 /* Monotonic and wall clocks used by the helpers, in nanoseconds / seconds. */
 PROMC_API int64_t promc_monotonic_ns(void);
 PROMC_API double promc_wall_seconds(void);
+
+/* ======================================================================
+ * Default collectors, textfile output, collector errors (src/collectors)
+ * ======================================================================
+ *
+ * The default registry starts with three collectors, the C counterparts of
+ * client_python's process, platform and garbage-collector collectors:
+ *
+ *   "process"   process_cpu_seconds_total, process_resident_memory_bytes,
+ *               process_virtual_memory_bytes, process_virtual_memory_max_bytes,
+ *               process_start_time_seconds, process_open_fds,
+ *               process_max_fds, process_threads           (Linux only)
+ *   "platform"  promc_build_info{version, compiler, libc, libc_version,
+ *               os, os_release, arch} 1
+ *   "malloc"    glibc_malloc_arena_bytes, glibc_malloc_in_use_bytes,
+ *               glibc_malloc_free_bytes, glibc_malloc_mmapped_bytes,
+ *               glibc_malloc_mmapped_chunks     (glibc >= 2.33 only)
+ *
+ * docs/collectors.md describes every sample.  To start the default registry
+ * empty, call promc_default_collectors_disable() before the first use of the
+ * default registry, or set the environment variable
+ * PROMC_DISABLE_DEFAULT_COLLECTORS to a value other than "" or "0".  Each
+ * collector can also be added alone to any registry with its own function.
+ */
+
+/* Options for promc_process_collector_register. Zero means default.
+ *   pid        the process to describe; 0 = the calling process (read through
+ *              /proc/self, so it stays right across fork()).
+ *   prefix     prefix for the names: "app" gives app_process_cpu_seconds_total
+ *              (client_python's namespace=); NULL or "" = none.
+ *   proc_root  where procfs is mounted; NULL = "/proc".
+ *   name       the collector's name in the registry (for
+ *              promc_registry_remove_collector); NULL = "process".
+ */
+typedef struct promc_process_opts {
+  int pid;
+  const char *prefix; /* not "namespace": C++ keyword */
+  const char *proc_root;
+  const char *name;
+} promc_process_opts;
+
+/* Adds a process collector to r (NULL = the default registry). At each
+ * scrape it reads <proc_root>/<pid>/stat, .../status, .../limits and .../fd
+ * with plain system calls into stack buffers (no stdio, no allocation) and
+ * emits the "process" families listed above; /proc/stat's btime is read
+ * once here. process_open_fds of the calling process counts the descriptor
+ * used to read .../fd, as client_python and client_golang do.
+ * A family whose source cannot be read at scrape time (e.g. .../fd of a
+ * process of another user) is left out; if .../stat cannot be read (the
+ * process has exited) the collector emits nothing and the render returns
+ * PROMC_ECALLBACK with promc_errmsg naming the file and errno.
+ * opts may be NULL (this process, default names).
+ * Errors: PROMC_EUNSUPP (not Linux: nothing is registered), PROMC_EIO
+ * (<proc_root>/<pid>/stat or /proc/stat unreadable now), PROMC_EINVAL
+ * (pid < 0, prefix not a valid name prefix, strings too long),
+ * PROMC_EDUP (a collector with that name), PROMC_ENOMEM.
+ * Thread-safe. Allocates one small block, freed with the collector. */
+PROMC_API int promc_process_collector_register(promc_registry *r, const promc_process_opts *opts);
+
+/* Adds the "platform" collector to r (NULL = default): one info sample
+ * promc_build_info with the library version (PROMC_VERSION_STRING), the
+ * compiler that built the library ("gcc 12.2.0", "clang 14.0.6"), the C
+ * library ("glibc", "musl"... ) and its run-time version (glibc's
+ * gnu_get_libc_version(), else "unknown"), and uname()'s sysname, release
+ * and machine as os, os_release and arch.  Values are computed once here.
+ * Errors: PROMC_EINVAL, PROMC_EDUP (collector "platform" present),
+ * PROMC_ENOMEM. Thread-safe. */
+PROMC_API int promc_platform_collector_register(promc_registry *r);
+
+/* Adds the "malloc" collector to r (NULL = default): glibc's mallinfo2()
+ * figures summed over all arenas, read at each scrape (mallinfo2 briefly
+ * takes each arena's lock).  Errors: PROMC_EUNSUPP (the library was built
+ * without glibc >= 2.33: nothing is registered), PROMC_EINVAL, PROMC_EDUP,
+ * PROMC_ENOMEM. Thread-safe. */
+PROMC_API int promc_malloc_collector_register(promc_registry *r);
+
+/* Adds all three collectors above to r (NULL = default), ignoring
+ * PROMC_EUNSUPP from the ones this platform lacks; the default registry
+ * does this itself on creation unless disabled. Returns the first other
+ * error (collectors added before it stay). Thread-safe. */
+PROMC_API int promc_default_collectors_register(promc_registry *r);
+
+/* Makes the default registry start without the default collectors. Only
+ * effective before the default registry is first created (by any promc
+ * call that uses it); returns PROMC_ESTATE afterwards (remove them then with
+ * promc_registry_remove_collector: "process", "platform", "malloc").
+ * Thread-safe. */
+PROMC_API int promc_default_collectors_disable(void);
+
+/* Records code and a formatted message for promc_errmsg() on the calling
+ * thread, and returns code: for a collector callback to explain its failure
+ * (and for promc's optional component libraries).  The message is cut at
+ * 511 bytes. Thread-safe; does not allocate. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+PROMC_API int promc_set_errmsg(int code, const char *fmt, ...);
+
+/* ------------------------------------------------------------ textfile output */
+/* Writes r (NULL = default) in the Prometheus text format to path, for
+ * node_exporter's textfile collector (name it "*.prom" there), atomically:
+ * the text goes to a new temporary file ".<name>.XXXXXX" in the same
+ * directory (mkstemp, mode 0644), written fully (short writes and EINTR
+ * handled), fsync()ed, rename()d over path, and the directory fsync()ed.  A
+ * reader sees either the old file or the complete new one, never a part.
+ * On any failure the temporary file is removed and the file at path is left
+ * as it was.
+ * Errors: PROMC_EINVAL (path NULL, empty, a directory name or too long),
+ * PROMC_EIO (open/write/fsync/rename failed — no space, no permission,
+ * read-only file system, missing directory...: promc_errmsg names the step,
+ * the file and the errno, e.g. "... write: No space left on device
+ * (ENOSPC)"), PROMC_ECALLBACK (a collector failed: nothing was written),
+ * PROMC_ENOMEM. If only the final directory fsync fails the new file is
+ * already in place and PROMC_EIO is returned.
+ * Thread-safe (concurrent writers to one path: the last rename wins; every
+ * version seen is complete). Blocks on disk I/O. */
+PROMC_API int promc_write_textfile(promc_registry *r, const char *path);
 
 #ifdef __cplusplus
 }

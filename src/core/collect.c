@@ -1,6 +1,7 @@
 /* collect.c — the context a collector callback writes its families through:
  * it validates names, renders labels and hands samples to the format writer. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
@@ -158,10 +159,15 @@ int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc)
   pthread_mutex_lock(&r->lock);
   for (struct promc_collector_node *n = r->collectors; n && !rc->out->err; n = n->next) {
     promc_collect c = {.rc = rc, .collector = n->name};
+    promc__err_clear();
     int cr = n->c.collect(&c, n->c.user);
     end_family(&c);
     promc_buf_free(&c.labels);
-    if (cr < 0 && !result) result = promc__err(PROMC_ECALLBACK, "collector \"%s\" failed (%d)", n->name, cr);
+    if (cr < 0 && !result) { /* keep what the collector said about its failure */
+      char why[400];
+      snprintf(why, sizeof why, "%s", promc_errmsg());
+      result = promc__err(PROMC_ECALLBACK, "collector \"%s\" failed (%d)%s%s", n->name, cr, why[0] ? ": " : "", why);
+    }
   }
   pthread_mutex_unlock(&r->lock);
   return result;

@@ -44,7 +44,23 @@ static _Thread_local char t_msg[512];
 
 const char *promc_errmsg(void) { return t_msg; }
 
+void promc__err_clear(void) { t_msg[0] = 0; }
+
 int promc__err(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t_msg, sizeof t_msg, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* The public setter: for user collectors and promc's component libraries,
+ * which cannot reach the hidden promc__err. */
+int promc_set_errmsg(int code, const char *fmt, ...) {
+  if (!fmt) {
+    t_msg[0] = 0;
+    return code;
+  }
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(t_msg, sizeof t_msg, fmt, ap);

@@ -28,6 +28,9 @@ PROMC_HIDDEN void promc__alloc_lock(void); /* no custom allocator after first us
 /* Records code and a printf-style message for promc_errmsg(); returns code. */
 PROMC_HIDDEN int promc__err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Forgets the thread's last message (before a callback whose failure we report). */
+PROMC_HIDDEN void promc__err_clear(void);
+
 /* ---- series flags -------------------------------------------------------- */
 enum {
   S_LABELLED_ROOT = 1 /* the family handle of a labelled family: no values */
@@ -203,8 +206,9 @@ static inline uint64_t promc__double_bits(double d) {
   return b;
 }
 
-/* Default collectors, provided by src/collectors when built. */
-PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r) __attribute__((weak));
+/* Default collectors (src/collectors, always part of the core). A strong
+ * reference, so a static link pulls them in too. */
+PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r);
 
 /* ---- exposition (src/expose) --------------------------------------------- */
 /* Buffered output to a promc_write_fn. */

@@ -22,15 +22,15 @@
 #define POOL_KEEP_MAX_BYTES (64u << 20) /* a buffer grown past this is not kept */
 #define MAX_FILTER_NAMES 64
 
-static _Thread_local char t_msg[512];
-
-const char *promc_http_errmsg(void) { return t_msg; }
-
+/* Errors go to the core's per-thread message (promc_errmsg), so one
+ * function explains a failure whichever promc library it came from. */
 int promc_http__err(int code, const char *fmt, ...) {
+  char msg[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(t_msg, sizeof t_msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  promc_set_errmsg(code, "%s", msg);
   return code;
 }
 

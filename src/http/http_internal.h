@@ -11,7 +11,8 @@
 
 #define PROMC_HTTP_HIDDEN __attribute__((visibility("hidden")))
 
-/* Records a message for promc_http_errmsg(); returns code. */
+/* Records a message for promc_errmsg() (through promc_set_errmsg); returns
+ * code. */
 PROMC_HTTP_HIDDEN int promc_http__err(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

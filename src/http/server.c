@@ -31,8 +31,8 @@ struct promc_http_server {
   char *cert, *key, *ca; /* PEM text; libmicrohttpd reads them at start */
 };
 
-/* libmicrohttpd's log goes to promc_http_errmsg of the logging thread, so
- * that promc_http_start can explain a failure; nothing is printed. */
+/* libmicrohttpd's log goes to promc_errmsg of the logging thread, so that
+ * promc_http_start can explain a failure; nothing is printed. */
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
   (void)cls;
   char msg[480];
@@ -177,7 +177,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                           MHD_OPTION_END);
   if (!s->d) {
     char why[512];
-    snprintf(why, sizeof why, "%s", promc_http_errmsg());
+    snprintf(why, sizeof why, "%s", promc_errmsg());
     server_free(s);
     return promc_http__err(PROMC_ENET, "cannot start the HTTP server on %s port %u%s%s", addr,
                            (unsigned)o.port, why[0] ? ": " : "", why);
