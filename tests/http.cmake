@@ -11,6 +11,16 @@ if(TARGET promc_http)
   set_tests_properties(http_server PROPERTIES TIMEOUT 300)
   promc_test(http_resilience SOURCES test_http_resilience.c LABELS unit LIBS promc_http)
   set_tests_properties(http_resilience PROPERTIES TIMEOUT 120)
+
+  # Test helper: the server with TLS, client CA and basic auth, for a real Prometheus.
+  add_executable(http_serve http_serve.c)
+  target_link_libraries(http_serve PRIVATE promc_http promc PkgConfig::HTTPTEST_XCRYPT Threads::Threads)
+  target_compile_definitions(http_serve PRIVATE _GNU_SOURCE)
+  promc_warnings(http_serve)
+  add_test(NAME e2e_tls_prometheus
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_tls_prometheus.py
+            --serve $<TARGET_FILE:http_serve>)
+  set_tests_properties(e2e_tls_prometheus PROPERTIES LABELS integration TIMEOUT 120)
 endif()
 
 if(TARGET app)
