@@ -14,7 +14,10 @@
  * app_worker_requests{pid}: GET/POST requests answered by each live worker.
  *
  * Metrics, with the seed's names, labels and help text:
- *   http_get_requests_total / http_post_requests_total  successful requests
+ *   http_get_requests_total / http_post_requests_total  successful requests;
+ *       each GET also records an exemplar trace_id="<request id>" (the id is
+ *       sent back in an X-Request-Id header), exposed in OpenMetrics and
+ *       protobuf scrapes
  *   http_status_total{method,url,status_code}            every GET/POST answered;
  *       unlike the seed (whose author notes that failures never reach it),
  *       a path ending in /error answers 500 and is counted with
@@ -34,6 +37,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,14 +97,27 @@ static int ends_with_error(const char *path, size_t n) {
   return n >= 6 && memcmp(path + n - 6, "/error", 6) == 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body) {
+static enum MHD_Result reply_id(struct MHD_Connection *c, unsigned status, const char *body,
+                                const char *request_id) {
   struct MHD_Response *r =
       MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
   if (!r) return MHD_NO;
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  if (request_id) MHD_add_response_header(r, "X-Request-Id", request_id);
   enum MHD_Result rc = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return rc;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body) {
+  return reply_id(c, status, body, NULL);
+}
+
+/* A request id for the trace_id exemplar: process start and a sequence. */
+static uint64_t g_boot; /* set in main before any server thread starts */
+static void next_request_id(char out[40]) {
+  static _Atomic uint64_t seq;
+  snprintf(out, 40, "%08" PRIx64 "%08" PRIx64, g_boot & 0xffffffffu, (uint64_t)++seq);
 }
 
 /* Counts one answered request in http_status{method,url,status_code}. */
@@ -120,8 +137,11 @@ static int do_get(struct MHD_Connection *c, struct request *rq, const char *url,
   random_sleep();
   char body[8192];
   snprintf(body, sizeof body, "Hello World!! from %s as GET", rq->target);
-  *res = reply(c, MHD_HTTP_OK, body);
-  promc_counter_inc(get_method_counter);
+  char id[40];
+  next_request_id(id);
+  *res = reply_id(c, MHD_HTTP_OK, body, id);
+  promc_counter_add_exemplar(get_method_counter, 1, 1, (const char *const[]){"trace_id"},
+                             (const char *const[]){id}, promc_wall_seconds());
   count_status("GET", url, "200");
   return 0;
 }
@@ -249,7 +269,8 @@ static void usage(FILE *f) {
 static int make_metrics(void) {
   int rc = 0;
   rc |= promc_counter_new(&get_method_counter,
-                          &(promc_opts){.name = "http_get_requests", .help = "HTTP GET Request Counter"});
+                          &(promc_opts){.name = "http_get_requests", .help = "HTTP GET Request Counter",
+                                        .exemplars = 1});
   rc |= promc_counter_new(&post_method_counter,
                           &(promc_opts){.name = "http_post_requests", .help = "HTTP POST Request Counter"});
   rc |= promc_counter_new(&access_counter,
@@ -288,6 +309,7 @@ static int enable_multiprocess(void) {
 static pid_t spawn_worker(int fd, unsigned flags, const sigset_t *stop) {
   pid_t pid = fork();
   if (pid != 0) return pid;
+  g_boot ^= (uint64_t)getpid(); /* request ids differ between workers */
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -398,6 +420,7 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  g_boot = (uint64_t)promc_wall_seconds();
   if (nworkers && enable_multiprocess() != 0) {
     fprintf(stderr, "app: multi-process mode: %s\n", promc_errmsg());
     return 1;

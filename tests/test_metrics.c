@@ -32,9 +32,11 @@ static char *render(void) {
 }
 
 static void assert_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
   if (!strstr(hay, needle)) fail_msg("expected to find:\n%s\nin:\n%s", needle, hay);
 }
 static void assert_not_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
   if (strstr(hay, needle)) fail_msg("did not expect:\n%s\nin:\n%s", needle, hay);
 }
 

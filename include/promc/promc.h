@@ -175,6 +175,9 @@ typedef enum promc_mp_gauge_mode {
  *   mp_gauge_mode     gauges in multi-process mode (promc/multiprocess.h):
  *                     how the values of the processes combine; ignored
  *                     otherwise and by other types. Default PROMC_MP_GAUGE_ALL.
+ *   exemplars         1 = keep the latest exemplar per child (counter) or
+ *                     per bucket (histogram); see "exemplars" below. Other
+ *                     types: PROMC_EINVAL.
  */
 typedef struct promc_opts {
   const char *name;
@@ -192,6 +195,7 @@ typedef struct promc_opts {
   promc_registry *registry;
   int no_register;
   promc_mp_gauge_mode mp_gauge_mode;
+  int exemplars;
 } promc_opts;
 
 /* Designated-initialiser helpers: PROMC_LABEL_NAMES("method", "code") fills
@@ -423,6 +427,57 @@ PROMC_API int promc_enum_set(promc_enum *e, size_t state);
 PROMC_API int promc_enum_state(promc_enum *e, const char *state);
 /* The current state's index, or -1 for NULL/labelled family. */
 PROMC_API long promc_enum_get(const promc_enum *e);
+
+/* -------------------------------------------------------------- exemplars */
+/* An exemplar links one increment or observation to outside data, usually a
+ * trace: a small label set (such as trace_id="4bf92f35"), the value and an
+ * optional timestamp. A family created with .exemplars = 1 keeps the most
+ * recent exemplar of each counter child and of each histogram bucket, and
+ * exposes it in OpenMetrics and protobuf (the text format 0.0.4 has no
+ * exemplars). Each kept exemplar costs a fixed slot of 544 bytes, allocated
+ * with its child (a histogram child has one per bucket, +Inf included);
+ * families without .exemplars pay nothing.
+ *
+ * Arguments common to the functions below:
+ *   n, names, values  the exemplar's labels; names must be valid label
+ *                     names, given once each; values UTF-8. Names and values
+ *                     together may hold at most PROMC_EXEMPLAR_MAX_CHARS
+ *                     characters (the OpenMetrics limit; code points, not
+ *                     bytes). n may be 0 (an exemplar with no labels).
+ *   ts                seconds since the epoch (e.g. promc_wall_seconds());
+ *                     0 = no timestamp (Prometheus then uses the scrape's).
+ *
+ * Errors (the value is then left unchanged, and nothing is recorded):
+ *   PROMC_EINVAL  NULL handle, or names/values NULL with n > 0, or a NULL
+ *                 value, or ts negative, infinite or NaN.
+ *   PROMC_ECARD   a labelled family handle was given instead of a child.
+ *   PROMC_ETYPE   handle of another metric type.
+ *   PROMC_ESTATE  the family was not created with .exemplars = 1.
+ *   PROMC_ELABEL  a name is not a valid label name, or is given twice.
+ *   PROMC_EVALUE  more than PROMC_EXEMPLAR_MAX_CHARS characters, a value
+ *                 that is not valid UTF-8, or (counters) v negative or NaN.
+ * Like the other hot-path functions they do not set promc_errmsg.
+ *
+ * Thread-safe, lock-free and allocation-free; no system call. The exemplar
+ * is copied into its slot under a per-slot sequence lock that scrapes
+ * check, so a scrape never sees parts of two exemplars. When two threads
+ * record into the same slot at the same instant, the one that finds the
+ * slot busy still counts its value but drops its exemplar (and returns 0):
+ * the slot then holds the other, equally recent, exemplar. */
+#define PROMC_EXEMPLAR_MAX_CHARS 128
+
+/* Adds 1 to counter c and records the exemplar (value 1, no timestamp). */
+PROMC_API int promc_counter_inc_exemplar(promc_counter *c, size_t n, const char *const *names,
+                                         const char *const *values);
+/* Adds v >= 0 to counter c (as promc_counter_add) and records the exemplar
+ * with value v and timestamp ts. */
+PROMC_API int promc_counter_add_exemplar(promc_counter *c, double v, size_t n, const char *const *names,
+                                         const char *const *values, double ts);
+/* Observes v into histogram h (as promc_histogram_observe) and records the
+ * exemplar on the bucket v falls into, with value v and timestamp ts. */
+PROMC_API int promc_histogram_observe_exemplar(promc_histogram *h, double v, size_t n,
+                                               const char *const *names, const char *const *values,
+                                               double ts);
 
 /* -------------------------------------------------------------- exposition */
 typedef enum promc_format {

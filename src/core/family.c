@@ -223,6 +223,9 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
         return promc__err(PROMC_EBUCKETS, "histogram \"%s\": -Inf is not a bucket", o->name);
     }
   }
+  if (o->exemplars && t != PROMC_TYPE_COUNTER && t != PROMC_TYPE_HISTOGRAM)
+    return promc__err(PROMC_EINVAL, "%s \"%s\": exemplars are only for counters and histograms", type_name(t),
+                      o->name);
   if (t == PROMC_TYPE_STATESET) {
     if (!o->states || o->nstates == 0)
       return promc__err(PROMC_EINVAL, "enum \"%s\" needs at least one state", o->name);
@@ -261,10 +264,14 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   }
   size_t ncells = t == PROMC_TYPE_COUNTER ? 3 : t == PROMC_TYPE_HISTOGRAM ? nbounds + 2
                                                 : t == PROMC_TYPE_SUMMARY ? 2 : 1;
-  /* the family and its root child's cells in one allocation */
-  struct promc_family *f = promc__calloc(1, sizeof *f + ncells * sizeof(_Atomic uint64_t));
+  size_t nex = !o->exemplars ? 0 : t == PROMC_TYPE_COUNTER ? 1 : nbounds + 1;
+  /* the family and its root child's cells (and exemplar slots, unlabelled
+   * only) in one allocation */
+  size_t root_ex = o->nlabel_names ? 0 : nex * sizeof(struct promc_exemplar_slot);
+  struct promc_family *f = promc__calloc(1, sizeof *f + ncells * sizeof(_Atomic uint64_t) + root_ex);
   if (!f) return promc__err(PROMC_ENOMEM, "out of memory creating \"%s\"", o->name);
   f->type = t;
+  f->nexemplars = nex;
   f->ncells = ncells;
   f->nbounds = nbounds;
   pthread_mutex_init(&f->lock, NULL);
@@ -549,7 +556,8 @@ static void *arena_alloc(struct promc_family *f, size_t n) {
 }
 
 static size_t child_size(const struct promc_family *f, const struct promc_series *s) {
-  return (sizeof *s + f->ncells * sizeof(_Atomic uint64_t) + s->labels_len + 1 + 7) & ~(size_t)7;
+  return (sizeof *s + f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot) +
+          s->labels_len + 1 + 7) & ~(size_t)7;
 }
 
 static struct promc_series *chunk_at(const struct promc_chunk *c, struct promc_child_it *it) {
@@ -579,7 +587,8 @@ static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t
                                       const size_t *lens) {
   size_t text = n; /* n - 1 commas and the NUL: exactly what child_size() expects */
   for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 3 + promc__escaped_len(v[i], lens[i]);
-  size_t cells = f->ncells * sizeof(_Atomic uint64_t);
+  /* layout: series, cells, exemplar slots (opt-in families), label text */
+  size_t cells = f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot);
   struct promc_series *s = arena_alloc(f, sizeof *s + cells + text);
   if (!s) return NULL;
   s->fam = f;

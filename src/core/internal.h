@@ -114,6 +114,7 @@ struct promc_family {
   struct promc_chunk *chunks, *chunks_tail; /* children, in creation order */
   size_t nchildren;     /* in the table (removed ones included) */
   struct promc_fnreg *fns;
+  size_t nexemplars;    /* exemplar slots per child (0 = off); see exemplar.c */
 
   struct promc_registry *registry; /* NULL when unregistered */
   struct promc_family *reg_next;
@@ -139,6 +140,34 @@ static inline struct promc_series *promc__series(const void *h) {
   return (struct promc_series *)(uintptr_t)h;
 }
 
+/* ---- exemplars (exemplar.c) ---------------------------------------------
+ * A family created with .exemplars = 1 gives each child (and an unlabelled
+ * root) nexemplars slots, allocated with it right after its inline cells:
+ * one for a counter, one per bucket (+Inf included) for a histogram. A slot
+ * is a seqlock over fixed-size fields, all accessed atomically. */
+#define PROMC_EXEMPLAR_TEXT 512 /* raw "name\0value\0..." of <= 128 chars */
+struct promc_exemplar_slot {
+  _Atomic uint64_t seq;   /* even = stable, odd = a writer is copying; 0 = never set */
+  _Atomic uint64_t meta;  /* bit 32: present; low 32 bits: text length */
+  _Atomic uint64_t value; /* double bits */
+  _Atomic uint64_t ts;    /* double bits, seconds; 0 = no timestamp */
+  _Atomic uint64_t text[PROMC_EXEMPLAR_TEXT / 8];
+};
+/* A consistent copy of a slot, taken by a scrape. */
+struct promc_exemplar_view {
+  int present;
+  size_t len; /* bytes of text: n pairs of NUL-ended name and value */
+  double value, ts;
+  char text[PROMC_EXEMPLAR_TEXT];
+};
+static inline struct promc_exemplar_slot *promc__exemplar_slots(const struct promc_series *s) {
+  return (struct promc_exemplar_slot *)(uintptr_t)(s->inline_cells + s->fam->ncells);
+}
+/* Reads slot i of s into v (v->present = 0 if none or if writers kept it busy). */
+PROMC_HIDDEN void promc__exemplar_read(const struct promc_series *s, size_t i, struct promc_exemplar_view *v);
+/* Empties every slot of s (reset / revive; family lock held). */
+PROMC_HIDDEN void promc__exemplars_clear(struct promc_series *s);
+
 /* family.c */
 /* Children in creation order, removed ones included (check s->removed):
  *   struct promc_child_it it;
@@ -163,6 +192,10 @@ PROMC_HIDDEN void promc__registry_unlink(struct promc_family *f);
 PROMC_HIDDEN double promc__counter_value(const struct promc_series *s);
 PROMC_HIDDEN double promc__gauge_value(const struct promc_series *s);
 PROMC_HIDDEN void promc__series_reset(struct promc_series *s);
+/* The counter and histogram hot paths, for the exemplar variants. */
+PROMC_HIDDEN void promc__counter_add_u64(struct promc_series *s, uint64_t n);
+PROMC_HIDDEN void promc__counter_add_frac(struct promc_series *s, double v);
+PROMC_HIDDEN size_t promc__histogram_observe_idx(struct promc_series *s, double v); /* returns the bucket */
 PROMC_HIDDEN void promc__stripes_refill(void);
 PROMC_HIDDEN void promc__stripes_shutdown(void);
 static inline double promc__bits_double(uint64_t b) {
@@ -269,6 +302,8 @@ struct promc_sview {
   size_t nstates;
   const char *const *states;
   size_t state;
+  /* exemplars: NULL, or one per counter child / per histogram bucket */
+  const struct promc_exemplar_view *exemplars;
 };
 
 /* A format writer. */
@@ -283,6 +318,10 @@ struct promc_writer_ops {
   void (*created_begin)(struct promc_out *o, const struct promc_fview *f, void *st);
   void (*created_series)(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                          void *st);
+  /* Per-render writer state: render.c allocates state_size zeroed bytes
+   * (passed as st) and calls cleanup(st) (may be NULL) before freeing them. */
+  size_t state_size;
+  void (*cleanup)(void *st);
 };
 
 struct promc_render_ctx {

@@ -185,6 +185,7 @@ void promc__series_reset(struct promc_series *s) {
   } else if (f->type != PROMC_TYPE_INFO) {
     for (size_t i = 0; i < f->ncells; i++) atomic_store(&s->cells[i], 0);
   }
+  if (f->nexemplars) promc__exemplars_clear(s);
   s->created = promc_wall_seconds();
 }
 
@@ -269,6 +270,18 @@ int promc_histogram_observe(promc_histogram *h, double v) {
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
   return 0;
+}
+
+/* The same hot paths for the exemplar variants (exemplar.c), which need
+ * the bucket index and share the counter's striping. */
+void promc__counter_add_u64(struct promc_series *s, uint64_t n) { counter_add_u64(s, n); }
+void promc__counter_add_frac(struct promc_series *s, double v) { add_double(&s->cells[1], v); }
+size_t promc__histogram_observe_idx(struct promc_series *s, double v) {
+  const struct promc_family *f = s->fam;
+  size_t i = bucket_index(f->bounds, f->nbounds, v);
+  atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
+  add_double(&s->cells[0], v);
+  return i;
 }
 
 int promc_histogram_get(const promc_histogram *h, uint64_t *cumulative, size_t ncounts, uint64_t *count,

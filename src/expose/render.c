@@ -54,9 +54,14 @@ static double fn_value(const struct promc_family *f, const struct promc_series *
   return 0;
 }
 
-/* Fills v from child s; cum is room for nbounds + 1 counts. */
+/* Fills v from child s; cum is room for nbounds + 1 counts, ex for the
+ * family's exemplar slots (NULL when it has none). */
 static void read_child(const struct promc_family *f, const struct promc_series *s, struct promc_sview *v,
-                       uint64_t *cum) {
+                       uint64_t *cum, struct promc_exemplar_view *ex) {
+  if (ex) {
+    for (size_t i = 0; i < f->nexemplars; i++) promc__exemplar_read(s, i, &ex[i]);
+    v->exemplars = ex;
+  }
   v->labels = s->labels;
   v->labels_len = s->labels_len;
   v->created = s->created;
@@ -111,6 +116,12 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       return;
     }
   }
+  struct promc_exemplar_view *ex = NULL;
+  if (f->nexemplars && !(ex = promc__malloc(f->nexemplars * sizeof *ex))) { /* once per family */
+    if (cum != stack_cum) promc__free(cum);
+    rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
+    return;
+  }
   struct promc_sview sv = {.nbounds = f->nbounds, .bounds = f->bounds,
                            .bound_text = (const char *const *)f->bound_text, .cumulative = cum,
                            .nstates = f->nstates, .states = (const char *const *)f->states};
@@ -122,7 +133,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
     if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
-    read_child(f, s, &sv, cum);
+    read_child(f, s, &sv, cum, ex);
     ops->series(rc->out, &fv, &sv, rc->st);
   }
   if (ops->family_end) ops->family_end(rc->out, &fv, rc->st);
@@ -140,6 +151,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   }
   pthread_mutex_unlock(&f->lock);
   if (cum != stack_cum) promc__free(cum);
+  promc__free(ex);
 }
 
 static int writer_for(promc_format fmt, const struct promc_writer_ops **ops) {
@@ -171,6 +183,10 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
   out->err = 0;
   out->len = 0;
   struct promc_render_ctx ctx = {.out = out, .ops = ops, .opts = opts};
+  if (ops->state_size && !(ctx.st = promc__calloc(1, ops->state_size))) {
+    promc__free(out);
+    return promc__err(PROMC_ENOMEM, "render: out of memory");
+  }
   pthread_mutex_lock(&r->lock);
   ctx.created = fmt == PROMC_FORMAT_TEXT && r->created_text;
   for (struct promc_family *f = r->first; f && !out->err; f = f->reg_next)
@@ -179,6 +195,8 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
   int crc = out->err ? 0 : promc__run_collectors(r, &ctx);
   if (ops->finish && !out->err) ops->finish(out, ctx.st);
   promc__out_flush(out);
+  if (ops->cleanup) ops->cleanup(ctx.st);
+  promc__free(ctx.st);
   rc = out->err;
   promc__free(out);
   if (rc == PROMC_EIO) return promc__err(PROMC_EIO, "render: the sink refused the output");

@@ -1017,6 +1017,7 @@ bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv, c
   sv->created = s->created;
   sv->info_labels = NULL;
   sv->info_len = 0;
+  sv->exemplars = NULL; /* exemplars stay in each process's memory: not exposed in this mode */
   switch (f->type) {
     case PROMC_TYPE_COUNTER: sv->value = (double)u + d; break;
     case PROMC_TYPE_HISTOGRAM:

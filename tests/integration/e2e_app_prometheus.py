@@ -1,5 +1,16 @@
 #!/usr/bin/python3
-"""End-to-end: examples/app scraped by a real Prometheus (issue 3, acceptance 1).
+"""End-to-end: examples/app scraped by a real Prometheus (issue 3, acceptance 1;
+issue 4, acceptance 3).
+
+--mode picks the exposition format Prometheus gets: every scrape goes through
+a small proxy here that records the Content-Type the app answered with.
+  text         the proxy asks for text/plain;version=0.0.4 (the text run)
+  openmetrics  Prometheus' own Accept header, --enable-feature=exemplar-storage
+  protobuf     Prometheus' own Accept header, --enable-feature=native-histograms
+               and exemplar-storage (Prometheus then asks for protobuf first)
+Every mode checks the same exact values; openmetrics and protobuf also check
+that /api/v1/query_exemplars returns the trace_id exemplars the app attached
+to http_get_requests_total (the ids come back in X-Request-Id headers).
 
 Starts `app --sleep-ms 0-0` and /usr/bin/prometheus (1 s scrape interval,
 generated config, temporary storage) on free 127.0.0.1 ports, sends a known
@@ -11,6 +22,7 @@ by PID.  Exit status 0 = pass.
 """
 import argparse
 import json
+import threading
 import os
 import shutil
 import signal
@@ -22,6 +34,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PROMETHEUS = "/usr/bin/prometheus"
 WAIT_S = 30
@@ -40,6 +53,56 @@ def http(method, url, body=None, timeout=5):
             return r.status, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")
+
+
+CONTENT_TYPES = {
+    "text": "text/plain; version=0.0.4; charset=utf-8",
+    "openmetrics": "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    "protobuf": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+}
+
+
+class ScrapeProxy:
+    """Forwards Prometheus' scrapes to the app's metrics port and records the
+    Content-Type of each answer; in text mode it asks for the text format."""
+
+    def __init__(self, port, upstream, force_accept):
+        self.seen = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                headers = {}
+                for h in ("Accept", "Accept-Encoding"):
+                    if self.headers.get(h):
+                        headers[h] = self.headers[h]
+                if force_accept:
+                    headers["Accept"] = force_accept
+                req = urllib.request.Request(upstream + self.path, headers=headers)
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        status, body, rh = r.status, r.read(), r.headers
+                except urllib.error.HTTPError as e:
+                    status, body, rh = e.code, e.read(), e.headers
+                proxy.seen.append((self.headers.get("Accept"), rh.get("Content-Type")))
+                self.send_response(status)
+                for h in ("Content-Type", "Content-Encoding"):
+                    if rh.get(h):
+                        self.send_header(h, rh[h])
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def wait_for(what, fn, timeout):
@@ -89,6 +152,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
     ap.add_argument("--prometheus", default=PROMETHEUS)
+    ap.add_argument("--mode", choices=sorted(CONTENT_TYPES), default="text")
     a = ap.parse_args()
     if not os.access(a.prometheus, os.X_OK):
         print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus; scripts/deps.sh test)")
@@ -98,8 +162,9 @@ def main():
         return 1
 
     tmp = tempfile.mkdtemp(prefix="promc-e2e-")
-    app_port, metrics_port, prom_port = free_port(), free_port(), free_port()
-    app = prom = None
+    app_port, metrics_port, prom_port, proxy_port = free_port(), free_port(), free_port(), free_port()
+    app = prom = proxy = None
+    t_start = time.time()
     base = f"http://127.0.0.1:{app_port}"
     api = f"http://127.0.0.1:{prom_port}/api/v1"
     ok = False
@@ -108,6 +173,8 @@ def main():
                            "--metrics-listen", f"127.0.0.1:{metrics_port}", "--sleep-ms", "0-0"], tmp)
         wait_for("the app's metrics port", lambda: (http("GET", f"http://127.0.0.1:{metrics_port}/metrics")[0] == 200, None), 10)
 
+        proxy = ScrapeProxy(proxy_port, f"http://127.0.0.1:{metrics_port}",
+                            "text/plain;version=0.0.4" if a.mode == "text" else None)
         cfg = os.path.join(tmp, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write(f"""global:
@@ -119,18 +186,24 @@ scrape_configs:
     - targets: ['127.0.0.1:{prom_port}']
   - job_name: app
     static_configs:
-    - targets: ['127.0.0.1:{metrics_port}']
+    - targets: ['127.0.0.1:{proxy_port}']
 """)
+        features = {"text": [], "openmetrics": ["--enable-feature=exemplar-storage"],
+                    "protobuf": ["--enable-feature=native-histograms", "--enable-feature=exemplar-storage"]}
         prom = Proc("prometheus", [a.prometheus, f"--config.file={cfg}",
                                    f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
-                                   f"--web.listen-address=127.0.0.1:{prom_port}"], tmp)
+                                   f"--web.listen-address=127.0.0.1:{prom_port}"] + features[a.mode], tmp)
 
         # The known mix of requests, and what the app answers to each.
         gets = ["/a", "/a", "/a", "/b?x=1", "/b?y=2"]
         posts = ["/a", "/a", "/c"]
+        get_ids = []
         for p in gets:
-            st, body = http("GET", base + p)
+            with urllib.request.urlopen(base + p, timeout=5) as r:
+                st, body, rid = r.status, r.read().decode("utf-8", "replace"), r.headers.get("X-Request-Id")
             assert st == 200 and body == f"Hello World!! from {p} as GET", (p, st, body)
+            assert rid, f"GET {p}: no X-Request-Id header"
+            get_ids.append(rid)
         for p in posts:
             st, body = http("POST", base + p, body=b"hello")
             assert st == 200 and body == f"Hello World!! from {p} as POST", (p, st, body)
@@ -187,6 +260,29 @@ scrape_configs:
                     "process_open_fds"}
             return need <= set(names), names
 
+        want_ct = CONTENT_TYPES[a.mode]
+        bad_ct = [(acc, ct) for acc, ct in proxy.seen if ct != want_ct]
+        assert proxy.seen and not bad_ct, f"{a.mode} run: scrapes answered with {bad_ct[:3]}, want {want_ct!r}"
+        print(f"{a.mode}: {len(proxy.seen)} scrapes answered with {want_ct!r} (Accept: {proxy.seen[-1][0]!r})")
+
+        if a.mode != "text":
+            def exemplars():
+                st, body = http("GET", f"{api}/query_exemplars?" + urllib.parse.urlencode(
+                    {"query": 'http_get_requests_total{job="app"}', "start": f"{t_start - 60:.3f}",
+                     "end": f"{time.time() + 60:.3f}"}))
+                if st != 200:
+                    return False, body
+                got = [(e["labels"], float(e["value"]), float(e["timestamp"]))
+                       for series in json.loads(body)["data"] for e in series["exemplars"]]
+                return any(lab == {"trace_id": get_ids[-1]} for lab, _, _ in got), got
+
+            got = wait_for(f"the exemplar trace_id={get_ids[-1]} in /api/v1/query_exemplars", exemplars, WAIT_S)
+            for lab, val, ts in got:
+                assert set(lab) == {"trace_id"} and lab["trace_id"] in get_ids, f"unexpected exemplar {lab}"
+                assert val == 1, f"exemplar value {val}, want 1"
+                assert t_start - 1 <= ts <= time.time() + 1, f"exemplar timestamp {ts} outside the run"
+            print(f"{a.mode}: query_exemplars returned {got}")
+
         wait_for("process_* metrics from the app", process_metrics, WAIT_S)
 
         rc = app.stop()
@@ -206,6 +302,8 @@ scrape_configs:
                           f"lastError={t['lastError']!r}")
             except Exception as e:  # the report must not hide the failure
                 print(f"(could not read /api/v1/targets: {e!r})")
+        if proxy:
+            proxy.stop()
         for p in (prom, app):
             if p:
                 p.stop()

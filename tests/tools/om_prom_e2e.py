@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""A real Prometheus ingests promc's three formats identically (issue 4, #3).
+
+  om_prom_e2e.py --gen PATH/om_e2e_gen [--prometheus /usr/bin/prometheus]
+
+om_e2e_gen writes one registry (counters with hostile label values, gauges
+with -0, 1e21, 1e-9, NaN, -Inf, a histogram, a summary, an info, an enum,
+counter and bucket exemplars) as text, OpenMetrics and protobuf. Each file is
+served here, in turn, to /usr/bin/prometheus: text with no feature flag,
+OpenMetrics with --enable-feature=exemplar-storage, protobuf with
+native-histograms and exemplar-storage (the Accept header of each run is
+checked to prefer that format). For every run the same PromQL queries must
+return the same exact values, and for OpenMetrics and protobuf
+/api/v1/query_exemplars must return every exemplar with its labels, value
+and timestamp. Kills only what it started, by PID; exit status 0 = pass.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WAIT_S = 40
+CTYPE = {
+    "text": "text/plain; version=0.0.4; charset=utf-8",
+    "openmetrics": "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    "protobuf": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+}
+FILES = {"text": "metrics.txt", "openmetrics": "metrics.om", "protobuf": "metrics.pb"}
+FLAGS = {"text": [], "openmetrics": ["--enable-feature=exemplar-storage"],
+         "protobuf": ["--enable-feature=native-histograms", "--enable-feature=exemplar-storage"]}
+# What each run's Accept header must rank first.
+ACCEPT_FIRST = {"text": "application/openmetrics-text", "openmetrics": "application/openmetrics-text",
+                "protobuf": "application/vnd.google.protobuf"}
+
+# PromQL -> exact value; the same for every format. (le values without an
+# integral spelling: Prometheus 2.x keeps "1" and "1.0" as different labels.)
+EXPECT = {
+    'e2e_requests_total{method="GET",path="/a\\"b\\\\c\\nd"}': 7.0,
+    'e2e_requests_total{method="POST",path="/\u00fc"}': 2.5,
+    'e2e_temperature_celsius{where="a"}': -0.0,
+    'e2e_temperature_celsius{where="b"}': 1e21,
+    'e2e_temperature_celsius{where="c"}': 1e-9,
+    'e2e_temperature_celsius{where="d"}': float("nan"),
+    'e2e_temperature_celsius{where="e"}': float("-inf"),
+    'e2e_latency_seconds_bucket{route="/x",le="0.005"}': 0.0,
+    'e2e_latency_seconds_bucket{route="/x",le="0.1"}': 2.0,
+    'e2e_latency_seconds_bucket{route="/x",le="2.5"}': 3.0,
+    'e2e_latency_seconds_bucket{route="/x",le="+Inf"}': 4.0,
+    'e2e_latency_seconds_count{route="/x"}': 4.0,
+    'e2e_latency_seconds_sum{route="/x"}': 0.05 + 0.1 + 2 + 7,
+    'e2e_payload_bytes_count': 2.0,
+    'e2e_payload_bytes_sum': 30.5,
+    'e2e_build_info{version="1.2.3",commit="ab\\"c"}': 1.0,
+    'e2e_state{e2e_state="running"}': 1.0,
+    'e2e_state{e2e_state="starting"}': 0.0,
+}
+
+
+def exemplars_expected(base):
+    return {
+        "e2e_requests_total": [({"method": "GET", "path": '/a"b\\c\nd'}, {"trace_id": "c0ffee"}, 2.0, base + 0.25)],
+        "e2e_latency_seconds_bucket": [
+            ({"route": "/x", "le": "0.1"}, {"trace_id": "beef01"}, 0.05, base + 1.5),
+            ({"route": "/x", "le": "+Inf"}, {"trace_id": "beef02", "span_id": "\u00e9"}, 7.0, base + 2),
+        ],
+    }
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=5):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def wait_for(what, fn, timeout=WAIT_S):
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            ok, last = fn()
+            if ok:
+                return last
+        except (OSError, ValueError, KeyError) as e:
+            last = repr(e)
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last seen: {last}")
+
+
+def same(a, b):
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1, a) == math.copysign(1, b)
+
+
+def serve(body, ctype, seen):
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Accept", ""))
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", free_port()), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def run(mode, prometheus, body, base, tmp):
+    seen = []
+    srv = serve(body, CTYPE[mode], seen)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api/v1"
+    cfg = os.path.join(tmp, f"{mode}.yml")
+    with open(cfg, "w") as f:
+        f.write(f"global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: e2e\n    static_configs:\n"
+                f"    - targets: ['127.0.0.1:{srv.server_address[1]}']\n")
+    log = open(os.path.join(tmp, f"{mode}.log"), "wb")
+    p = subprocess.Popen([prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, mode)}",
+                          f"--web.listen-address=127.0.0.1:{port}"] + FLAGS[mode], stdout=log, stderr=subprocess.STDOUT)
+    ok = False
+    try:
+        def scalar(q):
+            st, b = get(f"{api}/query?" + urllib.parse.urlencode({"query": q}))
+            res = json.loads(b)["data"]["result"] if st == 200 else None
+            return float(res[0]["value"][1]) if res and len(res) == 1 else None
+
+        wait_for("up == 1", lambda: (scalar('up{job="e2e"}') == 1, scalar('up{job="e2e"}')))
+        first = seen[-1].split(",")[0].split(";")[0]
+        assert first == ACCEPT_FIRST[mode], f"{mode}: Accept starts with {first!r}: {seen[-1]!r}"
+
+        def values():
+            got = {q: scalar(q) for q in EXPECT}
+            bad = {q: (g, EXPECT[q]) for q, g in got.items() if g is None or not same(g, EXPECT[q])}
+            return not bad, bad
+
+        wait_for(f"{mode}: exact values", values)
+        if mode != "text":
+            for metric, want in exemplars_expected(base).items():
+                def exemplars():
+                    st, b = get(f"{api}/query_exemplars?" + urllib.parse.urlencode(
+                        {"query": metric + '{job="e2e"}', "start": f"{base - 60:.3f}", "end": f"{time.time() + 60:.3f}"}))
+                    if st != 200:
+                        return False, b
+                    got = []
+                    for series in json.loads(b)["data"]:
+                        sl = {k: v for k, v in series["seriesLabels"].items()
+                              if k not in ("__name__", "job", "instance")}
+                        for e in series["exemplars"]:
+                            got.append((sl, e["labels"], float(e["value"]), float(e["timestamp"])))
+                    got.sort(key=repr)
+                    w = sorted(want, key=repr)
+                    return got == w, got
+
+                wait_for(f"{mode}: exemplars of {metric}", exemplars)
+        print(f"PASS {mode}: {len(EXPECT)} values" + ("" if mode == "text" else " and every exemplar")
+              + f" (Accept: {seen[-1]})")
+        ok = True
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+        log.close()
+        srv.shutdown()
+        srv.server_close()
+        if not ok:
+            with open(os.path.join(tmp, f"{mode}.log"), "rb") as f:
+                sys.stdout.write(f.read()[-6000:].decode("utf-8", "replace"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gen", required=True)
+    ap.add_argument("--prometheus", default="/usr/bin/prometheus")
+    a = ap.parse_args()
+    if not os.access(a.prometheus, os.X_OK):
+        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="promc-om-e2e-")
+    try:
+        base = math.floor(time.time())
+        subprocess.run([a.gen, tmp, str(base)], check=True)
+        for mode in ("text", "openmetrics", "protobuf"):
+            with open(os.path.join(tmp, FILES[mode]), "rb") as f:
+                run(mode, a.prometheus, f.read(), base, tmp)
+        return 0
+    except (AssertionError, subprocess.CalledProcessError) as e:
+        print(f"FAIL: {e}")
+        return 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
