@@ -111,7 +111,7 @@ struct mp_bound { /* a local series whose cells are in the mapping */
  * lock, then the shared mutex. */
 static struct {
   _Atomic int on;
-  int env_checked;
+  _Atomic int env_checked;
   int atfork_done;
   struct mp_hdr *h;
   pid_t pid;
