@@ -433,10 +433,31 @@ static void killed_creator_does_not_wedge_others(void **state) {
   }
   stalled = pid;
   wait_holder(pid);
+  /* another worker wants to create a series meanwhile: it waits for the lock */
+  int done[2];
+  assert_int_equal(pipe(done), 0);
+  pid_t other = fork();
+  assert_true(other >= 0);
+  if (other == 0) {
+    promc_counter *o = promc_counter_labels(lk_c, "other");
+    promc_counter_add_int(o, 5);
+    double t = now_s();
+    _exit(write(done[1], &t, sizeof t) == sizeof t ? 0 : 1);
+  }
+  usleep(100000);
   /* it published the entry but had not indexed it when it stopped */
+  double killed_at = now_s();
   assert_int_equal(kill(pid, SIGKILL), 0);
   assert_int_equal(waitpid(pid, NULL, 0), pid);
   stalled = -1;
+  double other_done = 0;
+  assert_int_equal(read(done[0], &other_done, sizeof other_done), sizeof other_done);
+  int ost;
+  assert_int_equal(waitpid(other, &ost, 0), other);
+  assert_true(WIFEXITED(ost) && WEXITSTATUS(ost) == 0);
+  close(done[0]);
+  close(done[1]);
+  if (other_done - killed_at >= 1.0) fail_msg("the waiting worker needed %.3f s after the kill", other_done - killed_at);
 
   double t0 = now_s();
   promc_counter *s = promc_counter_labels(lk_c, "stalled"); /* must find the published entry */
@@ -449,11 +470,12 @@ static void killed_creator_does_not_wedge_others(void **state) {
   expect_sample(t, "lk_total{k=\"before\"}", 1);
   expect_sample(t, "lk_total{k=\"stalled\"}", 2);
   expect_sample(t, "lk_total{k=\"after\"}", 1);
+  expect_sample(t, "lk_total{k=\"other\"}", 5);
   assert_int_equal(count_lines(t, "lk_total{k=\"stalled\"}"), 1);
   promc_mp_stats b;
   assert_int_equal(promc_multiprocess_stats(&b), 0);
   assert_int_equal(b.recoveries, a.recoveries + 1);
-  assert_int_equal(b.series, a.series + 2); /* "stalled" once, "after" */
+  assert_int_equal(b.series, a.series + 3); /* "stalled" once, "other", "after" */
   assert_int_equal(b.lock_holder, 0);
   promc_registry_free(r);
 }
