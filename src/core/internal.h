@@ -306,6 +306,13 @@ struct promc_sview {
   const struct promc_exemplar_view *exemplars;
 };
 
+/* Shared by the text writers: a label value escaped (\\, \", newline), and
+ * the label block {const,labels,info,xname="xval"} (nothing when empty;
+ * xval escaped when xescape, else written as is). */
+PROMC_HIDDEN void promc__out_escaped(struct promc_out *o, const char *v, size_t n);
+PROMC_HIDDEN void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                                    const char *xname, const char *xval, bool xescape);
+
 /* A format writer. */
 struct promc_writer_ops {
   void (*family_begin)(struct promc_out *o, const struct promc_fview *f, void *st);

@@ -133,6 +133,50 @@ void promc__out_double(struct promc_out *o, double v) {
   o->len += promc_format_double(v, o->buf + o->len);
 }
 
+void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char c = v[i];
+    if (c == '\\' || c == '"') {
+      promc__out_ch(o, '\\');
+      promc__out_ch(o, c);
+    } else if (c == '\n') {
+      promc__out_write(o, "\\n", 2);
+    } else {
+      promc__out_ch(o, c);
+    }
+  }
+}
+
+void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                       const char *xname, const char *xval, bool xescape) {
+  if (!f->const_labels_len && !s->labels_len && !s->info_len && !xname) return;
+  bool any = false;
+  promc__out_ch(o, '{');
+  if (f->const_labels_len) {
+    promc__out_write(o, f->const_labels, f->const_labels_len);
+    any = true;
+  }
+  if (s->labels_len) {
+    if (any) promc__out_ch(o, ',');
+    promc__out_write(o, s->labels, s->labels_len);
+    any = true;
+  }
+  if (s->info_len) {
+    if (any) promc__out_ch(o, ',');
+    promc__out_write(o, s->info_labels, s->info_len);
+    any = true;
+  }
+  if (xname) {
+    if (any) promc__out_ch(o, ',');
+    promc__out_str(o, xname);
+    promc__out_write(o, "=\"", 2);
+    if (xescape) promc__out_escaped(o, xval, strlen(xval));
+    else promc__out_str(o, xval);
+    promc__out_ch(o, '"');
+  }
+  promc__out_ch(o, '}');
+}
+
 int promc_buf_write(void *buf, const char *data, size_t len) {
   promc_buf *b = buf;
   if (b->len + len + 1 > b->cap) {

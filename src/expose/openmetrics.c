@@ -132,54 +132,9 @@ static void out_time(struct promc_out *o, double v) {
   promc__out_double(o, v);
 }
 
-static void escaped(struct promc_out *o, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '\\' || c == '"') {
-      promc__out_ch(o, '\\');
-      promc__out_ch(o, c);
-    } else if (c == '\n') {
-      promc__out_write(o, "\\n", 2);
-    } else {
-      promc__out_ch(o, c);
-    }
-  }
-}
-
 static void name(struct promc_out *o, const struct promc_fview *f, const char *suffix) {
   promc__out_write(o, f->name, f->name_len);
   if (suffix) promc__out_str(o, suffix);
-}
-
-/* {const,labels,info,extra="xval"}; xval is escaped here when xesc. */
-static void labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
-                   const char *xname, const char *xval, bool xesc) {
-  if (!f->const_labels_len && !s->labels_len && !s->info_len && !xname) return;
-  bool any = false;
-  promc__out_ch(o, '{');
-  if (f->const_labels_len) {
-    promc__out_write(o, f->const_labels, f->const_labels_len);
-    any = true;
-  }
-  if (s->labels_len) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->labels, s->labels_len);
-    any = true;
-  }
-  if (s->info_len) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->info_labels, s->info_len);
-    any = true;
-  }
-  if (xname) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_str(o, xname);
-    promc__out_write(o, "=\"", 2);
-    if (xesc) escaped(o, xval, strlen(xval));
-    else promc__out_str(o, xval);
-    promc__out_ch(o, '"');
-  }
-  promc__out_ch(o, '}');
 }
 
 /* " # {a="b"} value [ts]" */
@@ -196,7 +151,7 @@ static void exemplar(struct promc_out *o, const struct promc_exemplar_view *x) {
     first = false;
     promc__out_write(o, p, nl);
     promc__out_write(o, "=\"", 2);
-    escaped(o, v, vl);
+    promc__out_escaped(o, v, vl);
     promc__out_ch(o, '"');
     p = v + vl + 1;
   }
@@ -211,7 +166,7 @@ static void exemplar(struct promc_out *o, const struct promc_exemplar_view *x) {
 static void sample(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                    const char *suffix, double v) {
   name(o, f, suffix);
-  labels(o, f, s, NULL, NULL, false);
+  promc__out_labels(o, f, s, NULL, NULL, false);
   promc__out_ch(o, ' ');
   promc__out_double(o, v);
   promc__out_ch(o, '\n');
@@ -219,7 +174,7 @@ static void sample(struct promc_out *o, const struct promc_fview *f, const struc
 
 static void created(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s) {
   name(o, f, "_created");
-  labels(o, f, s, NULL, NULL, false);
+  promc__out_labels(o, f, s, NULL, NULL, false);
   promc__out_ch(o, ' ');
   out_time(o, s->created);
   promc__out_ch(o, '\n');
@@ -241,7 +196,7 @@ static void om_family_begin(struct promc_out *o, const struct promc_fview *f, vo
   promc__out_write(o, "# HELP ", 7);
   name(o, f, NULL);
   promc__out_ch(o, ' ');
-  escaped(o, f->help, strlen(f->help));
+  promc__out_escaped(o, f->help, strlen(f->help));
   promc__out_write(o, "\n# TYPE ", 8);
   name(o, f, NULL);
   promc__out_ch(o, ' ');
@@ -286,7 +241,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
       name(o, f, "_total");
-      labels(o, f, s, NULL, NULL, false);
+      promc__out_labels(o, f, s, NULL, NULL, false);
       promc__out_ch(o, ' ');
       promc__out_double(o, s->value);
       exemplar(o, s->exemplars);
@@ -295,13 +250,13 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       break;
     case PROMC_TYPE_INFO:
       name(o, f, "_info");
-      labels(o, f, s, NULL, NULL, false);
+      promc__out_labels(o, f, s, NULL, NULL, false);
       promc__out_write(o, " 1\n", 3);
       break;
     case PROMC_TYPE_STATESET:
       for (size_t i = 0; i < s->nstates; i++) {
         name(o, f, NULL);
-        labels(o, f, s, f->state_label, s->states[i], true);
+        promc__out_labels(o, f, s, f->state_label, s->states[i], true);
         promc__out_write(o, i == s->state ? " 1\n" : " 0\n", 3);
       }
       break;
@@ -315,7 +270,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       }
       for (size_t i = 0; i <= s->nbounds; i++) {
         name(o, f, "_bucket");
-        labels(o, f, s, "le", bt[i], false);
+        promc__out_labels(o, f, s, "le", bt[i], false);
         promc__out_ch(o, ' ');
         promc__out_u64(o, s->cumulative[i]);
         exemplar(o, s->exemplars ? &s->exemplars[i] : NULL);
@@ -325,7 +280,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
        * not be a counter), and _count comes only together with the sum. */
       if (g || s->nbounds == 0 || !(s->bounds[0] < 0)) {
         name(o, f, g ? "_gcount" : "_count");
-        labels(o, f, s, NULL, NULL, false);
+        promc__out_labels(o, f, s, NULL, NULL, false);
         promc__out_ch(o, ' ');
         promc__out_u64(o, s->count);
         promc__out_ch(o, '\n');
@@ -339,13 +294,13 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
         char q[40];
         om_canonical(s->quantiles[i], q);
         name(o, f, NULL);
-        labels(o, f, s, "quantile", q, false);
+        promc__out_labels(o, f, s, "quantile", q, false);
         promc__out_ch(o, ' ');
         promc__out_double(o, s->qvalues[i]);
         promc__out_ch(o, '\n');
       }
       name(o, f, "_count");
-      labels(o, f, s, NULL, NULL, false);
+      promc__out_labels(o, f, s, NULL, NULL, false);
       promc__out_ch(o, ' ');
       promc__out_u64(o, s->count);
       promc__out_ch(o, '\n');

@@ -16,54 +16,10 @@ static void sample_name(struct promc_out *o, const struct promc_fview *f, const 
   if (suffix) promc__out_str(o, suffix);
 }
 
-/* {const,labels,extra} — extra is a pre-rendered `k="v"` or NULL. */
-static void label_block(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
-                        const char *xname, const char *xval, size_t xval_len, bool xescape) {
-  bool any = false;
-  if (!f->const_labels_len && !s->labels_len && !xname && !s->info_len) return;
-  promc__out_ch(o, '{');
-  if (f->const_labels_len) {
-    promc__out_write(o, f->const_labels, f->const_labels_len);
-    any = true;
-  }
-  if (s->labels_len) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->labels, s->labels_len);
-    any = true;
-  }
-  if (s->info_len) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->info_labels, s->info_len);
-    any = true;
-  }
-  if (xname) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_str(o, xname);
-    promc__out_write(o, "=\"", 2);
-    if (xescape) {
-      for (size_t i = 0; i < xval_len; i++) {
-        char c = xval[i];
-        if (c == '\\' || c == '"') {
-          promc__out_ch(o, '\\');
-          promc__out_ch(o, c);
-        } else if (c == '\n') {
-          promc__out_write(o, "\\n", 2);
-        } else {
-          promc__out_ch(o, c);
-        }
-      }
-    } else {
-      promc__out_write(o, xval, xval_len);
-    }
-    promc__out_ch(o, '"');
-  }
-  promc__out_ch(o, '}');
-}
-
 static void line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                  const char *suffix, const char *xname, const char *xval, double v) {
   sample_name(o, f, suffix);
-  label_block(o, f, s, xname, xval, xval ? strlen(xval) : 0, false);
+  promc__out_labels(o, f, s, xname, xval, false);
   promc__out_ch(o, ' ');
   promc__out_double(o, v);
   promc__out_ch(o, '\n');
@@ -102,7 +58,7 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
     case PROMC_TYPE_STATESET:
       for (size_t i = 0; i < s->nstates; i++) {
         sample_name(o, f, NULL);
-        label_block(o, f, s, f->state_label, s->states[i], strlen(s->states[i]), true);
+        promc__out_labels(o, f, s, f->state_label, s->states[i], true);
         promc__out_write(o, i == s->state ? " 1\n" : " 0\n", 3);
       }
       break;
@@ -111,7 +67,7 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       bool g = f->type == PROMC_TYPE_GAUGE_HISTOGRAM;
       for (size_t i = 0; i <= s->nbounds; i++) {
         sample_name(o, f, "_bucket");
-        label_block(o, f, s, "le", s->bound_text[i], strlen(s->bound_text[i]), false);
+        promc__out_labels(o, f, s, "le", s->bound_text[i], false);
         promc__out_ch(o, ' ');
         promc__out_u64(o, s->cumulative[i]);
         promc__out_ch(o, '\n');
