@@ -11,15 +11,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 idle=${2:-200}
 secs=${3:-10}
-P=${PEERDIR:-${TMPDIR:-/tmp}/promc-http-peers}
-command -v wrk >/dev/null || { echo "scrape_idle: wrk is not installed" >&2; exit 1; }
-[ -x "$build/bench/http_bench" ] || { echo "scrape_idle: $build/bench/http_bench missing" >&2; exit 1; }
-servers="promc"
-[ -x "$P/bin/bench_cpp" ] && servers="$servers cpp"
-[ -x "$P/bin/bench_go" ] && servers="$servers go"
-cmd_of() { case $1 in promc) echo "$build/bench/http_bench";; cpp) echo "$P/bin/bench_cpp http";;
-  go) echo "$P/bin/bench_go http";; esac; }
-port_of() { case $1 in promc) echo 19104;; cpp) echo 19101;; go) echo 19102;; esac; }
+me=scrape_idle
+. "$root/bench/http_servers.sh"
 out=$(mktemp -d "${TMPDIR:-/tmp}/promc-idle-XXXXXX")
 echo "machine: $(nproc) cores; $idle idle connections held during wrk -t2 -c2 -d${secs}s --latency --timeout 2s"
 echo "| server | requests/s | p99 ms | wrk errors |"

@@ -12,16 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 reps=${2:-3}
 secs=${3:-10}
-P=${PEERDIR:-${TMPDIR:-/tmp}/promc-http-peers}
-command -v wrk >/dev/null || { echo "scrape_wrk: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-[ -x "$build/bench/http_bench" ] || { echo "scrape_wrk: $build/bench/http_bench missing; build first" >&2; exit 1; }
-
-servers="promc"
-[ -x "$P/bin/bench_cpp" ] && servers="$servers cpp"
-[ -x "$P/bin/bench_go" ] && servers="$servers go"
-cmd_of() { case $1 in promc) echo "$build/bench/http_bench";; cpp) echo "$P/bin/bench_cpp http";;
-  go) echo "$P/bin/bench_go http";; esac; }
-port_of() { case $1 in promc) echo 19104;; cpp) echo 19101;; go) echo 19102;; esac; }
+me=scrape_wrk
+. "$root/bench/http_servers.sh"
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) sub(/ms$/,"",v);
   else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f\n", v}'; }
 
