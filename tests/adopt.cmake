@@ -21,3 +21,11 @@ else()
 endif()
 set_tests_properties(abi_check PROPERTIES LABELS integration TIMEOUT 120)
 
+# Man pages: mandoc -T lint, and every public function documented (~1 s).
+if(PROMC_MANDOC)
+  add_test(NAME man_lint COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/man_lint.sh ${PROJECT_SOURCE_DIR})
+else()
+  add_test(NAME man_lint COMMAND sh -c "echo 'FAIL: mandoc not installed (make test installs it)'; exit 1")
+endif()
+set_tests_properties(man_lint PROPERTIES LABELS integration TIMEOUT 60)
+

@@ -37,6 +37,9 @@ for l in promc promc-http promc-push; do
   [ -z "$bad" ] || fail "lib$l.so exports symbols outside promc_*@@PROMC_*: $bad"
 done
 test -f "$lib/cmake/promc/promcConfig.cmake" || fail "no CMake package"
+test -f "$p/share/man/man7/promc.7" || fail "no man7/promc.7"
+n3=$(ls "$p/share/man/man3" | grep -c '\.3$' || true)
+[ "$n3" -ge 12 ] || fail "only $n3 man3 pages installed"
 
 # ---- pkg-config: relocated, nothing from the configure-time prefix
 # -I and -L paths with their ../ resolved (the prefix is found as ${pcfiledir}/../..)
