@@ -29,3 +29,9 @@ else()
 endif()
 set_tests_properties(man_lint PROPERTIES LABELS integration TIMEOUT 60)
 
+
+# Debian packages: dpkg-buildpackage in a copy of the tree, dpkg-gensymbols
+# against debian/*.symbols, lintian, and consumers built against the packages
+# unpacked into a scratch root (about 1 min: 20 s build, 20 s lintian).
+add_test(NAME debian_package COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/debian_test.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(debian_package PROPERTIES LABELS integration TIMEOUT 600)
