@@ -60,7 +60,8 @@ lintian --fail-on error --info --display-level '>=warning' "$changes" > "$t/lint
 rc=$?
 set -e
 echo "lintian: $(( $(date +%s) - start )) s, tags at warning level and above:"
-grep -E '^[EWIPXO]: ' "$t/lintian.log" | sed 's/^/  /' || echo "  (none)"
+tags=$(grep -E '^[EWIPXO]: ' "$t/lintian.log" || true)
+if [ -n "$tags" ]; then echo "$tags" | sed 's/^/  /'; else echo "  (none)"; fi
 [ "$rc" -eq 0 ] || fail "lintian reported errors"
 if grep -q '^E: ' "$t/lintian.log"; then fail "lintian reported errors"; fi
 
@@ -70,6 +71,8 @@ ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 lib=$root/usr/lib/$ma
 test -f "$root/usr/include/promc/promc.h" || fail "no headers in libpromc-dev"
 test -f "$root/usr/share/man/man7/promc.7.gz" || fail "no promc(7) in libpromc-dev"
+test "$(readlink "$root/usr/share/man/man3/promc_counter_inc.3.gz")" = promc_counter.3.gz ||
+  fail "promc_counter_inc(3) is not a link to promc_counter(3) in libpromc-dev"
 test -f "$lib/libpromc-http.a" || fail "no libpromc-http.a in libpromc-dev"
 
 export PKG_CONFIG_PATH="$lib/pkgconfig" LD_LIBRARY_PATH="$lib"

@@ -52,6 +52,11 @@ test -f "$lib/cmake/promc/promcConfig.cmake" || fail "no CMake package"
 test -f "$p/share/man/man7/promc.7" || fail "no man7/promc.7"
 n3=$(ls "$p/share/man/man3" | grep -c '\.3$' || true)
 [ "$n3" -ge 12 ] || fail "only $n3 man3 pages installed"
+# `man promc_counter_inc` finds its page: every public function has a link
+for fn in $(sed -n 's/.*PROMC_API[^;(]*[ *]\(promc_[a-z0-9_]*\)(.*/\1/p' "$p"/include/promc/*.h); do
+  test -e "$p/share/man/man3/$fn.3" || fail "no man page found as $fn(3)"
+done
+test "$(readlink "$p/share/man/man3/promc_counter_inc.3")" = promc_counter.3 || fail "promc_counter_inc.3 is not a link to promc_counter.3"
 
 # ---- pkg-config: relocated, nothing from the configure-time prefix
 # -I and -L paths with their ../ resolved (the prefix is found as ${pcfiledir}/../..)
