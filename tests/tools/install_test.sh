@@ -126,6 +126,12 @@ for c in $pcs; do
   needs_core "$d/cm/${exe}_static" && fail "${exe}_static (promc::*_static) needs libpromc.so.0"
   "$d/cm/${exe}_static"
 done
+# the two kinds of the core in one program are refused
+if cmake -S "$src/tests/consumer" -B "$d/cm3" -DCMAKE_PREFIX_PATH="$p" -DPROMC_CONSUMER_COMPONENTS="$comps" \
+     -DPROMC_CONSUMER_MIX=ON > "$d/cmake3.log" 2>&1; then
+  fail "a program linking promc::promc_static and promc::http (shared) was accepted"
+fi
+grep -q 'INTERFACE_PROMC_STATIC' "$d/cmake3.log" || { cat "$d/cmake3.log"; fail "mixing kinds failed for another reason"; }
 # a component that was not built is refused
 if cmake -S "$src/tests/consumer" -B "$d/cm2" -DCMAKE_PREFIX_PATH="$p" -DPROMC_CONSUMER_COMPONENTS="$comps;nosuch" \
      > "$d/cmake2.log" 2>&1; then
