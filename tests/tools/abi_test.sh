@@ -1,6 +1,6 @@
 #!/bin/sh
-# The ABI of the libraries just built against the baseline in abi/, then the
-# check itself: it must pass an added function and a SONAME bump, and fail a
+# The ABI of the libraries just built against the baseline in abi/, their
+# exports against the headers' PROMC_API declarations, then the check itself: it must pass an added function and a SONAME bump, and fail a
 # removed symbol (on the real libpromc, relinked without promc_counter_inc), a
 # changed signature and an options struct that grew.
 # Usage: abi_test.sh SRC CC OBJECT_LIST LIB...
@@ -12,6 +12,30 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 
 echo "== the built libraries against abi/"
 $abi check "$src/abi" "$src/include/promc" "$@"
+
+echo "== each library exports exactly the PROMC_API declarations of its headers"
+declared() {
+  sed -n -e 's/.*PROMC_API[^;(]*[ *]\(promc_[a-z0-9_]*\)(.*/\1/p' \
+         -e 's/.*PROMC_API extern[^;]*[ *]\([A-Za-z_][A-Za-z0-9_]*\)\[.*/\1/p' "$@" | LC_ALL=C sort -u
+}
+for lib; do
+  so=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+  case $so in
+    libpromc.so.*) hdrs="promc.h multiprocess.h" ;;
+    libpromc-http.so.*) hdrs="http.h" ;;
+    libpromc-push.so.*) hdrs="push.h" ;;
+    *) echo "FAIL: $lib: unknown library $so"; exit 1 ;;
+  esac
+  (cd "$src/include/promc" && declared $hdrs) > "$t/declared"
+  nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@.*//' | grep -Ev '^PROMC_[A-Z_]*0$' |
+    LC_ALL=C sort -u > "$t/exported"
+  if ! cmp -s "$t/declared" "$t/exported"; then
+    echo "FAIL: $so: exported symbols (+) differ from the PROMC_API declarations of $hdrs (-):"
+    diff "$t/declared" "$t/exported" | grep '^[<>]' | sed 's/^</-/; s/^>/+/'
+    exit 1
+  fi
+  echo "ok: $so exports the $(wc -l < "$t/declared") declarations of $hdrs"
+done
 
 # expect pass|fail NAME CHECK-ARGS...: runs the check, which must end as said
 expect() {
