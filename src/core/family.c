@@ -270,6 +270,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   size_t root_ex = o->nlabel_names ? 0 : nex * sizeof(struct promc_exemplar_slot);
   struct promc_family *f = promc__calloc(1, sizeof *f + ncells * sizeof(_Atomic uint64_t) + root_ex);
   if (!f) return promc__err(PROMC_ENOMEM, "out of memory creating \"%s\"", o->name);
+  promc__stripes_hold(); /* let go in promc__family_free */
   f->type = t;
   f->nexemplars = nex;
   f->ncells = ncells;
@@ -404,6 +405,7 @@ void promc__family_free(struct promc_family *f) {
   for (size_t i = 0; i < f->nexposed; i++) promc__free(f->exposed[i]);
   pthread_mutex_destroy(&f->lock);
   promc__free(f);
+  promc__stripes_release();
 }
 
 static struct promc_family *family_of_handle(const promc_metric *m) {
@@ -416,7 +418,8 @@ int promc_metric_destroy(promc_metric *m) {
   if (!m) return 0;
   struct promc_family *f = family_of_handle(m);
   if (!f) return promc__err(PROMC_ETYPE, "promc_metric_destroy needs a family handle, not a child");
-  if (f->registry) promc__registry_unlink(f);
+  int rc = promc__registry_unlink(f);
+  if (rc && rc != PROMC_ENOTFOUND) return rc; /* still registered: keep it */
   promc__family_free(f);
   return 0;
 }
