@@ -725,11 +725,15 @@ PROMC_API int promc_set_errmsg(int code, const char *fmt, ...);
 /* Writes r (NULL = default) in the Prometheus text format to path, for
  * node_exporter's textfile collector (name it "*.prom" there), atomically:
  * the text goes to a new temporary file ".<name>.XXXXXX" in the same
- * directory (mkstemp, mode 0644), written fully (short writes and EINTR
- * handled), fsync()ed, rename()d over path, and the directory fsync()ed.  A
- * reader sees either the old file or the complete new one, never a part.
- * On any failure the temporary file is removed and the file at path is left
- * as it was.
+ * directory (created exclusively, mode 0644), written fully (short writes
+ * and EINTR handled), fsync()ed, rename()d over path, and the directory
+ * fsync()ed.  A reader sees either the old file or the complete new one,
+ * never a part.  The directory is opened once, at the start (a symlink to
+ * it is followed then), and the temporary file is created, renamed and
+ * removed relative to that descriptor: if the directory is renamed or
+ * swapped for a symlink during the call, the file is still replaced in the
+ * directory the call started in.  On any failure the temporary file is
+ * removed and the file at path is left as it was.
  * Errors: PROMC_EINVAL (path NULL, empty, a directory name or too long),
  * PROMC_EIO (open/write/fsync/rename failed — no space, no permission,
  * read-only file system, missing directory...: promc_errmsg names the step,
