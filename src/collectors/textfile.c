@@ -112,12 +112,13 @@ int promc_write_textfile(promc_registry *r, const char *path) {
   int fd = tmp_create(dfd, base, tmp, sizeof tmp), rc;
   if (fd < 0) {
     int e = errno;
-    snprintf(shown, sizeof shown, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
+    if (snprintf(shown, sizeof shown, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) shown[0] = '\0';
     rc = io_fail("creating a temporary file like", shown, e);
     close(dfd);
     return rc;
   }
-  snprintf(shown, sizeof shown, "%.*s%s", (int)(base - path), path, tmp);
+  /* fits: the path's length was checked above */
+  if (snprintf(shown, sizeof shown, "%.*s%s", (int)(base - path), path, tmp) < 0) shown[0] = '\0';
   if (fchmod(fd, 0644) != 0) {
     rc = io_fail("fchmod of", shown, errno);
     goto fail;
