@@ -229,22 +229,36 @@ PROMC_API int promc_registry_new(promc_registry **out);
 /* Destroys every family still registered in r and every collector, then r.
  * Handles into it become invalid. NULL is ignored. Not safe while another
  * thread uses r or its metrics. Freeing the default registry is allowed
- * (promc_shutdown does it); the next promc_default_registry makes a new one. */
+ * (promc_shutdown does it); the next promc_default_registry makes a new one.
+ * Called from a collector or value callback of r itself (during r's render)
+ * it does nothing and records PROMC_ESTATE for promc_errmsg. */
 PROMC_API void promc_registry_free(promc_registry *r);
 /* Frees the default registry and the library's global state; for programs
- * that want a leak checker to see zero bytes at exit. */
+ * that want a leak checker to see zero bytes at exit. Other registries, and
+ * families in no registry, stay valid and usable: the state they share (the
+ * pool of counter stripes) is freed when the last of them is destroyed
+ * (promc_registry_free, promc_metric_destroy), or at once if none is left.
+ * The library may be used again afterwards. */
 PROMC_API void promc_shutdown(void);
 
 /* Registers a family created with .no_register = 1 (or one unregistered).
- * Errors: PROMC_EINVAL, PROMC_ESTATE (already registered somewhere),
+ * A family is in at most one registry: of concurrent registrations of one
+ * family (into the same or different registries) exactly one succeeds.
+ * Errors: PROMC_EINVAL, PROMC_ESTATE (already registered somewhere, or
+ * called from a collector or value callback during r's own render),
  * PROMC_EDUP (its names collide with a registered family). */
 PROMC_API int promc_register(promc_registry *r, promc_metric *m);
 /* Removes the family from its registry; its values are kept and it can be
- * registered again. Errors: PROMC_EINVAL, PROMC_ENOTFOUND (not registered). */
+ * registered again. Of concurrent unregisters of one family exactly one
+ * returns 0; the others find it unregistered, as a later call would.
+ * Errors: PROMC_EINVAL, PROMC_ENOTFOUND (not registered), PROMC_ESTATE
+ * (called from a collector or value callback during its registry's render;
+ * the family stays registered). */
 PROMC_API int promc_unregister(promc_metric *m);
 /* Unregisters (if registered) and frees a family with all children. Handles
  * into it become invalid. NULL is ignored; a child handle is ignored with
- * PROMC_ETYPE. */
+ * PROMC_ETYPE. PROMC_ESTATE, nothing freed: called from a collector or value
+ * callback during its registry's render. */
 PROMC_API int promc_metric_destroy(promc_metric *m);
 
 /* Render `_created` samples in the Prometheus text format (they are always
@@ -259,7 +273,18 @@ PROMC_API void promc_registry_set_created(promc_registry *r, int on);
  * context validates names and escapes values; the collector only supplies
  * raw data. Returning a negative value from collect aborts nothing already
  * written: the families it emitted so far stay in the output, the scrape
- * goes on, and promc_registry_render returns PROMC_ECALLBACK at the end. */
+ * goes on, and promc_registry_render returns PROMC_ECALLBACK at the end.
+ *
+ * Re-entry.  A render holds its registry's lock while it runs collectors,
+ * value callbacks (promc_metric_set_function) and the write function.
+ * From there, anything that would take that registry's lock — creating or
+ * registering a metric in it, unregistering or destroying one of its
+ * families, rendering it, adding or removing its collectors, set_created,
+ * registry_free — returns PROMC_ESTATE with a message instead of
+ * deadlocking, and the scrape goes on. Other registries may be used
+ * freely, and so may the hot path and label lookups of existing children;
+ * creating a new child in the family being rendered from its own value
+ * callback is not detected (it waits on that family's lock). */
 typedef struct promc_collect promc_collect;
 typedef struct promc_collector {
   const char *name; /* for errors and promc_registry_remove_collector */
@@ -268,9 +293,10 @@ typedef struct promc_collector {
   void *user;
 } promc_collector;
 
-/* Errors: PROMC_EINVAL, PROMC_EDUP (a collector with that name), PROMC_ENOMEM. */
+/* Errors: PROMC_EINVAL, PROMC_EDUP (a collector with that name), PROMC_ENOMEM,
+ * PROMC_ESTATE (see "Re-entry" above). */
 PROMC_API int promc_registry_add_collector(promc_registry *r, const promc_collector *c);
-/* Errors: PROMC_EINVAL, PROMC_ENOTFOUND. */
+/* Errors: PROMC_EINVAL, PROMC_ENOTFOUND, PROMC_ESTATE (see "Re-entry" above). */
 PROMC_API int promc_registry_remove_collector(promc_registry *r, const char *name);
 
 /* Starts a family; ends the previous one. type: counter, gauge, untyped,
@@ -514,7 +540,8 @@ typedef struct promc_render_opts {
  * f into write(user, ...). opts may be NULL. Output goes through a 16 KiB
  * stack buffer; no allocation per child. Errors: PROMC_EINVAL, PROMC_EUNSUPP
  * (format not built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
- * collector failed; the rest was still rendered). Thread-safe: concurrent
+ * collector failed; the rest was still rendered), PROMC_ESTATE (called from
+ * a callback of r's own render, see "Re-entry"). Thread-safe: concurrent
  * renders and hot-path writes are fine; each child is read consistently
  * (a histogram's _count equals its +Inf bucket). */
 PROMC_API int promc_registry_render(promc_registry *r, promc_format f, const promc_render_opts *opts,
