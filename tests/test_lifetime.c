@@ -179,14 +179,16 @@ static void collector_reentry_is_refused(void **state) {
   assert_int_equal(promc_registry_new(&e.other), 0);
   e.victim = counter_in(e.r, "victim", 0);
   e.loose = counter_in(e.r, "loose", 1);
-  assert_int_equal(promc_registry_add_collector(e.r, &(promc_collector){.name = "meddler", .collect = meddling_collector, .user = &e}), 0);
+  promc_collector meddler = {.name = "meddler", .collect = meddling_collector, .user = &e};
+  assert_int_equal(promc_registry_add_collector(e.r, &meddler), 0);
   char *t = render(e.r);
   for (int i = 0; i < 7; i++) {
     if (e.rc[i] != PROMC_ESTATE) fail_msg("call %d from the collector: %d (%s)", i, e.rc[i], e.msg[i]);
     if (!strstr(e.msg[i], "being rendered") && !strstr(e.msg[i], "registry it renders"))
       fail_msg("call %d: message \"%s\"", i, e.msg[i]);
   }
-  if (e.rc[7] || e.rc[8]) fail_msg("another registry from a collector: %d %d (%s%s)", e.rc[7], e.rc[8], e.msg[7], e.msg[8]);
+  if (e.rc[7] || e.rc[8])
+    fail_msg("another registry from a collector: %d %d (%s%s)", e.rc[7], e.rc[8], e.msg[7], e.msg[8]);
   assert_non_null(strstr(t, "victim_total 0"));
   assert_non_null(strstr(t, "meddler_ok 1"));
   assert_null(strstr(t, "made_in_scrape"));

@@ -302,7 +302,8 @@ static void textfile_dir_swapped_during_write(void **state) {
     promc_gauge *g;
     assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "batch_value", .help = "v", .registry = r}), 0);
     promc_gauge_set(g, 2);
-    assert_int_equal(promc_registry_add_collector(r, &(promc_collector){.name = "swap", .collect = swapping_collect, .user = &w}), 0);
+    promc_collector swapper = {.name = "swap", .collect = swapping_collect, .user = &w};
+    assert_int_equal(promc_registry_add_collector(r, &swapper), 0);
     int rc = promc_write_textfile(r, w.file);
     no_temp_files(w.old);
     no_temp_files(w.e);
