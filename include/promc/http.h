@@ -15,9 +15,12 @@
  * The server answers GET and HEAD on "/metrics" and "/" with the registry
  * (the default one unless .registry is set); every other path is 404 and
  * every other method 405 with "Allow: GET, HEAD".  A scrape honours
- *   - Accept            the format, through promc_negotiate_format (text
- *                       0.0.4 unless the core was built with OpenMetrics or
- *                       protobuf and the client prefers them);
+ *   - Accept            the format, through promc_negotiate_format: text
+ *                       0.0.4, OpenMetrics 1.0.0 or protobuf, whichever the
+ *                       client prefers (all three are in the core); text
+ *                       when it names none of them.  Should a core lack a
+ *                       format (its render gives PROMC_EUNSUPP), the server
+ *                       negotiates again among the others;
  *   - Accept-Encoding   gzip (zlib), unless refused with q=0;
  *   - ?name[]=a&name[]=b  only the named metrics (as promc_query_names
  *                       reads them; more than 64 names or 4 KiB of them is
@@ -67,8 +70,11 @@ typedef struct promc_http_server promc_http_server;
 typedef struct promc_http_handler promc_http_handler;
 
 /* One basic-auth user: a name and a bcrypt hash of the password ("$2b$",
- * "$2y$" or "$2a$", any cost), e.g. from `htpasswd -nBC 10 "" | tr -d ':'`
- * or libxcrypt's crypt_gensalt/crypt.  Both strings are copied. */
+ * "$2y$" or "$2a$", any cost).  Make a hash with
+ * `htpasswd -nBC 10 "" | tr -d ':\n'` (Debian `apache2-utils`; it asks for
+ * the password), `mkpasswd -m bcrypt -R 10` (Debian `whois`), or in C with
+ * libxcrypt's `crypt_gensalt_rn("$2b$", 10, NULL, 0, ...)` and `crypt_r`.
+ * Each hash is checked at start.  Both strings are copied. */
 typedef struct promc_http_user {
   const char *name;
   const char *bcrypt_hash;
