@@ -773,5 +773,58 @@ PROMC_API int promc_write_textfile(promc_registry *r, const char *path);
 
 #ifdef __cplusplus
 }
-#endif
+
+/* ------------------------------------------------------------------ C++
+ * The header compiles as C++11 and later.  C's compound literals are not
+ * C++ (g++ and clang++ take them as an extension whose temporaries die at
+ * the end of the full-expression), so in C++ the macros above expand to:
+ *   promc_*_labels(h, ...), promc_metric_remove(h, ...)
+ *       a std::initializer_list, alive for the whole call;
+ *   PROMC_LABEL_NAMES(...), PROMC_STATES(...), PROMC_BUCKETS(...)
+ *       a static-storage array made once per use site (the arguments must
+ *       therefore be constants, such as string literals: anything else does
+ *       not compile), so a named promc_opts keeps valid pointers.
+ * C++ has no &(promc_opts){...} and, before C++20, no designated
+ * initialisers; <promc/promc.hpp> has promc::opts, a builder that owns its
+ * arrays, for every documented example (docs/cxx.md). */
+#include <initializer_list>
+
+inline promc_metric *promc_cxx_labels_(promc_metric *m, std::initializer_list<const char *> v) {
+  return promc_metric_labelsv(m, v.size(), v.begin());
+}
+inline int promc_cxx_remove_(promc_metric *m, std::initializer_list<const char *> v) {
+  return promc_metric_removev(m, v.size(), v.begin());
+}
+template <typename... T>
+constexpr size_t promc_cxx_count_(const T &...) {
+  return sizeof...(T);
+}
+
+#undef PROMC_LABEL_NAMES
+#undef PROMC_STATES
+#undef PROMC_BUCKETS
+#undef promc_counter_labels
+#undef promc_gauge_labels
+#undef promc_histogram_labels
+#undef promc_summary_labels
+#undef promc_info_labels
+#undef promc_enum_labels
+#undef promc_metric_remove
+#define PROMC_CXX_STATIC_(T, ...) \
+  ([]() -> const T * { static const T promc_a_[] = {__VA_ARGS__}; return promc_a_; }())
+#define PROMC_LABEL_NAMES(...)                                      \
+  .label_names = PROMC_CXX_STATIC_(char *const, __VA_ARGS__),      \
+  .nlabel_names = promc_cxx_count_(__VA_ARGS__)
+#define PROMC_STATES(...) \
+  .states = PROMC_CXX_STATIC_(char *const, __VA_ARGS__), .nstates = promc_cxx_count_(__VA_ARGS__)
+#define PROMC_BUCKETS(...) \
+  .buckets = PROMC_CXX_STATIC_(double, __VA_ARGS__), .nbuckets = promc_cxx_count_(__VA_ARGS__)
+#define promc_counter_labels(c, ...) ((promc_counter *)promc_cxx_labels_(PROMC_METRIC(c), {__VA_ARGS__}))
+#define promc_gauge_labels(g, ...) ((promc_gauge *)promc_cxx_labels_(PROMC_METRIC(g), {__VA_ARGS__}))
+#define promc_histogram_labels(h, ...) ((promc_histogram *)promc_cxx_labels_(PROMC_METRIC(h), {__VA_ARGS__}))
+#define promc_summary_labels(s, ...) ((promc_summary *)promc_cxx_labels_(PROMC_METRIC(s), {__VA_ARGS__}))
+#define promc_info_labels(i, ...) ((promc_info *)promc_cxx_labels_(PROMC_METRIC(i), {__VA_ARGS__}))
+#define promc_enum_labels(e, ...) ((promc_enum *)promc_cxx_labels_(PROMC_METRIC(e), {__VA_ARGS__}))
+#define promc_metric_remove(m, ...) promc_cxx_remove_(PROMC_METRIC(m), {__VA_ARGS__})
+#endif /* __cplusplus */
 #endif /* PROMC_PROMC_H */
