@@ -1,4 +1,4 @@
-// test_cxx.cpp — the documented examples (README.md, docs/guide.md,
+// test_cxx.cpp — the documented examples (README.md, docs/guide.md, docs/migrating.md,
 // docs/helpers.md, the overview of promc.h) in their C++ spelling of
 // docs/cxx.md, run, with the rendered text checked.  Built by tests/cxx.cmake
 // with the build's C++ compiler, and by tests/tools/cxx_compilers.sh with
@@ -266,6 +266,28 @@ static void helpers(promc_registry *reg) {
   CONTAINS(render(reg), "helpers_depth 0\n");
 }
 
+// ---------------------------------------------------- docs/migrating.md
+static void migrating_from_prometheus_cpp() {
+  promc_registry *registry;
+  CHECK(promc_registry_new(&registry) == 0);
+  promc_counter *packets;
+  CHECK(promc::counter_new(&packets, promc::opts()
+                                         .name("observed_packets_total")
+                                         .help("Packets seen.")
+                                         .label_names({"protocol"})
+                                         .registry(registry)) == 0);
+  promc_counter *tcp = promc_counter_labels(packets, "tcp");
+  promc_counter_inc(tcp);
+  CONTAINS(render(registry), "observed_packets_total{protocol=\"tcp\"} 1\n");
+  // a family registered as "x" in prometheus-cpp keeps "x" with counter_name_as_given
+  promc_counter *old;
+  CHECK(promc::counter_new(&old, promc::opts().name("observed_bytes").help("b").counter_name_as_given().registry(
+                                     registry)) == 0);
+  promc_counter_add(old, 1500);
+  CONTAINS(render(registry), "# TYPE observed_bytes counter\nobserved_bytes 1500\n");
+  promc_registry_free(registry);
+}
+
 // ---------------------------------------------------- C++20: the C spelling
 // With designated initialisers (C++20) the C idiom itself is valid, and the
 // label names of a named promc_opts live in static storage (clang++ rejected
@@ -319,6 +341,7 @@ int main() {
   header_overview(reg);
   guide(reg);
   helpers(reg);
+  migrating_from_prometheus_cpp();
 #if __cplusplus >= 202002L && defined(__clang__)
   cxx20_designated(reg);
   std::printf("test_cxx: C++20 designated initialisers checked\n");
