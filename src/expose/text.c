@@ -25,8 +25,7 @@ static void counter_name(struct promc_out *o, const struct promc_fview *f) {
 
 static void line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                  const char *suffix, const char *xname, const char *xval, double v) {
-  if (f->type == PROMC_TYPE_COUNTER && suffix && strcmp(suffix, "_total") == 0) counter_name(o, f);
-  else sample_name(o, f, suffix);
+  sample_name(o, f, suffix);
   promc__out_labels(o, f, s, xname, xval, false);
   promc__out_ch(o, ' ');
   promc__out_double(o, v);
@@ -63,7 +62,13 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
                         void *st) {
   (void)st;
   switch (f->type) {
-    case PROMC_TYPE_COUNTER: line(o, f, s, "_total", NULL, NULL, s->value); break;
+    case PROMC_TYPE_COUNTER:
+      counter_name(o, f);
+      promc__out_labels(o, f, s, NULL, NULL, false);
+      promc__out_ch(o, ' ');
+      promc__out_double(o, s->value);
+      promc__out_ch(o, '\n');
+      break;
     case PROMC_TYPE_INFO: line(o, f, s, "_info", NULL, NULL, 1); break;
     case PROMC_TYPE_STATESET:
       for (size_t i = 0; i < s->nstates; i++) {
