@@ -10,9 +10,10 @@
 #include <string>
 
 #include "promc/promc.hpp"
-#ifdef PROMC_CXX_TEST_HTTP
+// every public header compiles as C++ (the HTTP part runs only when linked)
 #include "promc/http.h"
-#endif
+#include "promc/multiprocess.h"
+#include "promc/push.h"
 
 static int failures = 0;
 #define CHECK(cond)                                                             \
