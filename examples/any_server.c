@@ -25,9 +25,10 @@
  * HTTP/1.1 connections are kept alive until "Connection: close"; an HTTP/1.0
  * request gets its answer and the connection closes. SIGINT or SIGTERM stops it with status 0.
  *
- * One thread serves everything: a scrape renders in well under a
- * millisecond, so a real server would rather do this from its own loop or
- * workers; the promc calls stay the same. */
+ * One thread serves one connection at a time, which is enough for the few
+ * scrapers a target has but lets a slow client hold the others back for up
+ * to the 5 s timeout; a real server does the same from its own event loop
+ * or workers, with the same promc calls. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
