@@ -223,6 +223,9 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
         return promc__err(PROMC_EBUCKETS, "histogram \"%s\": -Inf is not a bucket", o->name);
     }
   }
+  if (o->counter_name_as_given && t != PROMC_TYPE_COUNTER)
+    return promc__err(PROMC_EINVAL, "%s \"%s\": counter_name_as_given is only for counters", type_name(t),
+                      o->name);
   if (o->exemplars && t != PROMC_TYPE_COUNTER && t != PROMC_TYPE_HISTOGRAM)
     return promc__err(PROMC_EINVAL, "%s \"%s\": exemplars are only for counters and histograms", type_name(t),
                       o->name);
@@ -287,7 +290,9 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   f->const_values = dup_strv(o->const_label_values, o->nconst_labels);
   f->const_labels = render_pairs(o->nconst_labels, o->const_label_names, o->const_label_values,
                                  &f->const_labels_len);
+  if (o->counter_name_as_given) f->text_name = promc__strdup(o->name);
   bool ok = f->name && f->help && (!o->unit || !*o->unit || f->unit) && f->label_names &&
+            (!o->counter_name_as_given || f->text_name) &&
             f->label_name_len && f->const_names && f->const_values && f->const_labels;
   if (ok) {
     f->name_len = strlen(f->name);
@@ -392,6 +397,7 @@ void promc__family_free(struct promc_family *f) {
     promc__free(r);
   }
   promc__free(f->name);
+  promc__free(f->text_name);
   promc__free(f->help);
   promc__free(f->unit);
   free_strv(f->label_names, f->nlabels);

@@ -105,6 +105,7 @@ struct promc_family {
   size_t nstates;
   char **states;
   size_t ncells;      /* cells per child */
+  char *text_name;    /* counter_name_as_given: the name as given, else NULL */
   char *exposed[6];   /* names this family exposes (collision check / filter) */
   size_t nexposed;
 
@@ -301,6 +302,8 @@ struct promc_fview {
   const char *const_labels; /* rendered, may be "" */
   size_t const_labels_len;
   const char *state_label; /* stateset: label name (the family name) */
+  const char *text_name;   /* counter_name_as_given: the name for text and protobuf, else NULL */
+  size_t text_name_len;
 };
 
 /* One child's values, read once per scrape. */
