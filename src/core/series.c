@@ -186,6 +186,7 @@ void promc__series_reset(struct promc_series *s) {
     for (size_t i = 0; i < f->ncells; i++) atomic_store(&s->cells[i], 0);
   }
   if (f->nexemplars) promc__exemplars_clear(s);
+  atomic_store(&s->signed_obs, 0);
   s->created = promc_wall_seconds();
 }
 
@@ -262,6 +263,14 @@ static inline size_t bucket_index(const double *b, size_t n, double v) {
   return lo;
 }
 
+/* A negative or NaN observation makes the sum no counter: OpenMetrics then
+ * leaves it out (the flag is sticky until a reset). The store is skipped
+ * once set, so the cache line stays shared in the common case. */
+static inline void mark_signed(struct promc_series *s, double v) {
+  if (PROMC_UNLIKELY(!(v >= 0)) && !atomic_load_explicit(&s->signed_obs, memory_order_relaxed))
+    atomic_store_explicit(&s->signed_obs, 1, memory_order_relaxed);
+}
+
 int promc_histogram_observe(promc_histogram *h, double v) {
   struct promc_series *s = promc__series(h);
   CHECK_HANDLE(s);
@@ -269,6 +278,7 @@ int promc_histogram_observe(promc_histogram *h, double v) {
   size_t i = bucket_index(f->bounds, f->nbounds, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
+  mark_signed(s, v);
   return 0;
 }
 
@@ -281,6 +291,7 @@ size_t promc__histogram_observe_idx(struct promc_series *s, double v) {
   size_t i = bucket_index(f->bounds, f->nbounds, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
+  mark_signed(s, v);
   return i;
 }
 
@@ -324,6 +335,7 @@ int promc_summary_observe(promc_summary *sm, double v) {
   CHECK_HANDLE(s);
   atomic_fetch_add_explicit(&s->cells[0], 1, memory_order_relaxed);
   add_double(&s->cells[1], v);
+  mark_signed(s, v);
   return 0;
 }
 
