@@ -276,9 +276,9 @@ int promc_histogram_observe(promc_histogram *h, double v) {
   CHECK_HANDLE(s);
   const struct promc_family *f = s->fam;
   size_t i = bucket_index(f->bounds, f->nbounds, v);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
-  mark_signed(s, v);
   return 0;
 }
 
@@ -289,9 +289,9 @@ void promc__counter_add_frac(struct promc_series *s, double v) { add_double(&s->
 size_t promc__histogram_observe_idx(struct promc_series *s, double v) {
   const struct promc_family *f = s->fam;
   size_t i = bucket_index(f->bounds, f->nbounds, v);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
-  mark_signed(s, v);
   return i;
 }
 
@@ -333,9 +333,9 @@ int promc_exponential_buckets(double start, double factor, size_t count, double 
 int promc_summary_observe(promc_summary *sm, double v) {
   struct promc_series *s = promc__series(sm);
   CHECK_HANDLE(s);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[0], 1, memory_order_relaxed);
   add_double(&s->cells[1], v);
-  mark_signed(s, v);
   return 0;
 }
 
