@@ -10,3 +10,8 @@ if(TARGET promc_push)
   promc_test(test_pushers_carbon SOURCES test_pushers.c LIBS promc_push ZLIB::ZLIB LABELS integration ARGS --carbon)
   set_tests_properties(test_pushers_gateway test_pushers_carbon PROPERTIES TIMEOUT 60)
 endif()
+# What the Pushgateway keeps of a native histogram pushed in protobuf (the
+# statement in docs/push.md): needs protoc and client_model's metrics.proto.
+add_test(NAME pushgateway_native_histogram
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/pushgateway_native.py)
+set_tests_properties(pushgateway_native_histogram PROPERTIES LABELS integration TIMEOUT 60)

@@ -201,9 +201,9 @@ typedef struct promc_push_stats {
   char last_error[256];        /* promc_errmsg() of the last failure, "" if none */
 } promc_push_stats;
 
-/* Checks the options (as the one-shot function would, the registry is
- * rendered once to catch a failing collector early: no), copies them and
- * starts the thread. *out is NULL on error.
+/* Checks every option as the push itself would (without rendering or
+ * sending anything), copies them and starts the thread. *out is NULL on
+ * error.
  * Errors: PROMC_EINVAL (out or opts NULL, an invalid option: see
  * promc_push; negative interval_ms; method out of range; job given with
  * IMPORT or missing without), PROMC_ENOMEM, PROMC_ESTATE (the thread could
@@ -218,7 +218,8 @@ PROMC_API int promc_pusher_stats(promc_pusher *p, promc_push_stats *out);
  * no_final_push, and frees p.  Returns the final push's result (0 when
  * there was none), with promc_errmsg() and promc_push_last_status() set on
  * the calling thread.  p must not be used afterwards, whatever the result.
- * Errors: PROMC_EINVAL (p NULL), those of the push. Call once per pusher. */
+ * Errors: PROMC_EINVAL (p NULL), those of the push. Call once per pusher,
+ * never from its on_result. */
 PROMC_API int promc_pusher_stop(promc_pusher *p);
 
 /* ------------------------------------------------------------ Graphite */
@@ -234,20 +235,25 @@ PROMC_API int promc_pusher_stop(promc_pusher *p);
  * on, labels become Graphite tags: name;label=value;...  The samples are
  * those of a text-format scrape (counter "x" as x_total, histogram buckets
  * as x_bucket.le.0_5 ..., _created only when promc_registry_set_created is
- * on); values in the shortest form that reads back exactly ("+Inf", "NaN"
- * included: Carbon drops NaN).  The timestamp is whole seconds. */
+ * on); le and quantile values spelt as client_python's floatToGoString
+ * before sanitising (le="2" is le.2_0, 1e6 is le.1e_06), so that both
+ * clients name a series alike; values in the shortest form that reads back
+ * exactly ("+Inf", "NaN" included: Carbon drops NaN).  The timestamp is
+ * whole seconds. */
 typedef struct promc_graphite_opts {
   promc_registry *registry; /* NULL = default registry */
   const char *prefix;       /* prepended as given, then "."; NULL/"" = none */
   long timeout_ms;          /* connect, then the whole send; 0 = 30000 */
   int tags;                 /* 1 = labels as ;name=value tags */
-  long long timestamp;      /* seconds since the epoch; 0 = now */
+  long long timestamp;      /* seconds since the epoch; 0 = now, each push its own */
 } promc_graphite_opts;
 
 /* The lines promc_graphite_push would send, appended to out (for tests and
- * diagnostics). Errors: PROMC_EINVAL (out NULL, negative timeout_ms, tags
- * not 0/1, a prefix with a space or a newline), PROMC_ECALLBACK (a collector
- * failed), PROMC_ENOMEM. Thread-safe. */
+ * diagnostics). opts may be NULL. Errors: PROMC_EINVAL (out NULL, negative
+ * timeout_ms or timestamp, tags not 0/1, a prefix with white space),
+ * PROMC_ECALLBACK (a collector failed), PROMC_ENOMEM, PROMC_EIO (the text
+ * rendering could not be read back: a bug, never expected). out is left as
+ * it was on error. Thread-safe. */
 PROMC_API int promc_graphite_render(promc_buf *out, const promc_graphite_opts *opts);
 
 /* Renders, connects to host:port (every address getaddrinfo gives, in

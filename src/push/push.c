@@ -167,8 +167,8 @@ static int check_opts(const promc_push_opts *o) {
   return 0;
 }
 
-/* gzip (RFC 1952) of in->data into out; the rendered text compresses about
- * tenfold, so the output starts at deflateBound and never grows. */
+/* gzip (RFC 1952) of in->data into out, in one deflate call: deflateBound
+ * is an upper bound for the whole stream, header and trailer included. */
 static int gzip_body(const promc_buf *in, promc_buf *out) {
   z_stream z = {0};
   if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)

@@ -233,8 +233,11 @@ def main():
             got = query(base, "sum by (instance, job, site) (http_get_requests_total)")
             tg = query(base, "sum(http_get_requests_total)")
             tp = query(base, "sum(http_post_requests_total)")
-            seen = (got, tg, tp)
+            up = query(base, 'up{job="app"}')
+            seen = (got, tg, tp, up)
             if got != want or list(tg.values()) != [total_get] or list(tp.values()) != [total_post]:
+                return False, seen
+            if sorted(up.values()) != [1.0, 1.0, 1.0]:
                 return False, seen
             if a.mode == "victoria":
                 b = query(base, 'job_items_processed_total{job="nightly"}')
@@ -244,7 +247,7 @@ def main():
 
         got = wait_for("the central store's totals", central_has_it, budget, 45)
         print(f"central {a.mode}: per instance {sorted(got[0].values())}, "
-              f"sum GET {got[1]}, sum POST {got[2]} == requests served "
+              f"sum GET {got[1]}, sum POST {got[2]} == requests served, up == 1 for {len(got[3])} targets "
               f"({total_get:.0f} GET, {total_post:.0f} POST)"
               + (f"; batch_job's {batch_items} items arrived through vmagent's import" if a.mode == "victoria" else "")
               + f"; {time.monotonic() - t0:.1f} s")
