@@ -3,6 +3,8 @@
 if(TARGET promc_push)
   find_package(ZLIB REQUIRED)
   promc_test(test_pushers SOURCES test_pushers.c LIBS promc_push ZLIB::ZLIB LABELS unit)
+  # The pusher threads again, so that the ThreadSanitizer run (label stress) sees them.
+  promc_test(test_pushers_threads SOURCES test_pushers.c LIBS promc_push ZLIB::ZLIB LABELS stress ARGS --threads)
   # Starts /usr/bin/prometheus-pushgateway on a free 127.0.0.1 port.
   promc_test(test_pushers_gateway SOURCES test_pushers.c LIBS promc_push ZLIB::ZLIB LABELS integration ARGS --gateway)
   # Starts /usr/bin/carbon-cache (graphite-carbon) with a temporary config and

@@ -2,6 +2,7 @@
  * push, the background pusher, and the Graphite bridge.
  *
  *   test_pushers            unit: an in-process HTTP/TCP recorder on 127.0.0.1
+ *   test_pushers --threads  the background-thread tests alone (TSan, stress)
  *   test_pushers --gateway  integration: a real prometheus-pushgateway
  *   test_pushers --carbon   integration: a real carbon-cache, read back with
  *                           whisper-fetch
@@ -126,6 +127,10 @@ static void rec_stop(struct recorder *r) {
   close(r->lfd);
   close(r->stop[0]);
   close(r->stop[1]);
+}
+
+/* After rec_stop, once the records have been looked at. */
+static void rec_free(struct recorder *r) {
   for (int i = 0; i < r->n; i++) free(r->recs[i].data);
   pthread_mutex_destroy(&r->mu);
 }
@@ -256,6 +261,7 @@ static void bodies_are_gzip_protobuf_with_headers(void **state) {
     assert_memory_equal(got ? got : b, want, want_len);
     free(got);
     free(want);
+    rec_free(&r);
   }
   promc_registry_free(x.r);
 }
@@ -276,6 +282,7 @@ static void import_posts_to_the_url_as_given(void **state) {
   const char *line = "POST /api/v1/import/prometheus?extra_label=instance=batch-1 HTTP/1.1\r\n";
   assert_memory_equal(r.recs[0].data, line, strlen(line));
   assert_true(has_header(&r.recs[0], "Content-Encoding: gzip"));
+  rec_free(&r);
   promc_registry_free(x.r);
 }
 
@@ -334,7 +341,7 @@ static void pusher_pushes_every_interval_and_at_stop(void **state) {
   const char *gn[] = {"instance"}, *gv[] = {"w/1"};
   char tok[] = "Authorization: Bearer abc";
   const char *hdrs[] = {tok};
-  promc_pusher_opts po = {.url = url, .job = "periodic", .method = PROMC_PUSH_POST, .interval_ms = 200,
+  promc_pusher_opts po = {.url = url, .job = "periodic", .method = PROMC_PUSH_POST, .interval_ms = 300,
                           .push = {.registry = x.r, .gzip = 1, .headers = hdrs, .nheaders = 1, .timeout_ms = 2000,
                                    PROMC_PUSH_GROUPING(gn, gv)},
                           .on_result = on_result, .user = &res};
@@ -342,7 +349,7 @@ static void pusher_pushes_every_interval_and_at_stop(void **state) {
   double t0 = bu_now();
   assert_int_equal(promc_pusher_start(&p, &po), 0);
   tok[0] = 'X'; /* the pusher copied the options */
-  for (int i = 0; i < 60 && rec_count(&r) < 5; i++) bu_sleep_ms(50);
+  for (int i = 0; i < 80 && rec_count(&r) < 5; i++) bu_sleep_ms(50);
   promc_counter_add(x.c_get, 1000); /* after the last periodic push seen */
   int periodic = rec_count(&r);
   double tstop = bu_now();
@@ -352,10 +359,11 @@ static void pusher_pushes_every_interval_and_at_stop(void **state) {
   rec_stop(&r);
   assert_true(periodic >= 5);
   assert_true(r.n == periodic + 1 || r.n == periodic + 2); /* a tick may fall between count and stop */
-  /* the pushes came at 200 ms steps from start, the first one interval in */
+  /* the pushes came at 300 ms steps from start, the first one interval in
+   * (each in its own slot: late by less than an interval, loaded machines) */
   for (int i = 0; i < 5; i++) {
-    double want = t0 + 0.2 * (i + 1), got = r.recs[i].t;
-    if (got < want - 0.01 || got > want + 0.15) fail_msg("push %d at %+.3f s, expected %+.3f s", i, got - t0, want - t0);
+    double want = t0 + 0.3 * (i + 1), got = r.recs[i].t;
+    if (got < want - 0.01 || got > want + 0.25) fail_msg("push %d at %+.3f s, expected %+.3f s", i, got - t0, want - t0);
   }
   const struct rec *last = &r.recs[r.n - 1];
   assert_true(last->t >= tstop);
@@ -372,6 +380,7 @@ static void pusher_pushes_every_interval_and_at_stop(void **state) {
   free(want);
   assert_int_equal(res.n, r.n);
   assert_int_equal(res.fails, 0);
+  rec_free(&r);
   promc_registry_free(x.r);
 }
 
@@ -529,6 +538,7 @@ static void graphite_push_sends_the_render(void **state) {
   assert_int_equal(promc_graphite_render(&want, &o), 0);
   assert_int_equal(r.recs[0].len, want.len);
   assert_memory_equal(r.recs[0].data, want.data, want.len);
+  rec_free(&r);
   promc_buf_free(&want);
   promc_registry_free(x.r);
 }
@@ -580,13 +590,20 @@ static void graphite_errors(void **state) {
   assert_int_equal(listen(lfd, 4), 0);
   assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &al), 0);
   snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
+  promc_buf lines = {0};
+  t0 = bu_now();
+  assert_int_equal(promc_graphite_render(&lines, &(promc_graphite_opts){.registry = big}), 0);
+  double render_s = bu_now() - t0;
+  promc_buf_free(&lines);
   t0 = bu_now();
   int rc = promc_graphite_push("127.0.0.1", port, &(promc_graphite_opts){.registry = big, .timeout_ms = 300});
   double dt = bu_now() - t0;
   close(lfd);
   if (rc != PROMC_ETIMEOUT) fail_msg("%s: %s", promc_errname(rc), promc_errmsg());
   assert_non_null(strstr(promc_errmsg(), "timed out after"));
-  if (dt > 3.0) fail_msg("a 300 ms timeout took %.3f s (rendering included)", dt);
+  if (dt - render_s > 2.0) fail_msg("a 300 ms timeout took %.3f s beyond the %.3f s render", dt - render_s, render_s);
+  print_message("receiver that never reads: PROMC_ETIMEOUT %.3f s after a %.3f s render (timeout 0.300 s)\n",
+                dt - render_s, render_s);
   promc_registry_free(big);
   promc_registry_free(x.r);
 }
@@ -610,7 +627,7 @@ static void graphite_periodic_and_final(void **state) {
   struct results res = {.mu = PTHREAD_MUTEX_INITIALIZER};
   promc_graphite *g;
   double t0 = bu_now();
-  assert_int_equal(promc_graphite_start(&g, "127.0.0.1", port, 150, &(promc_graphite_opts){.registry = x.r},
+  assert_int_equal(promc_graphite_start(&g, "127.0.0.1", port, 250, &(promc_graphite_opts){.registry = x.r},
                                         on_graphite, &res),
                    0);
   for (int i = 0; i < 60 && rec_count(&r) < 3; i++) bu_sleep_ms(50);
@@ -620,13 +637,14 @@ static void graphite_periodic_and_final(void **state) {
   rec_stop(&r);
   assert_true(r.n >= 4);
   for (int i = 0; i < 3; i++) {
-    double want = t0 + 0.15 * (i + 1), got = r.recs[i].t;
-    if (got < want - 0.01 || got > want + 0.15) fail_msg("push %d at %+.3f s, expected %+.3f s", i, got - t0, want - t0);
+    double want = t0 + 0.25 * (i + 1), got = r.recs[i].t;
+    if (got < want - 0.01 || got > want + 0.2) fail_msg("push %d at %+.3f s, expected %+.3f s", i, got - t0, want - t0);
   }
   assert_non_null(strstr(r.recs[r.n - 1].data, "\npt_temperature 77.25 "));
   assert_null(strstr(r.recs[0].data, "\npt_temperature 77.25 "));
   assert_int_equal(res.n, r.n);
   assert_int_equal(res.fails, 0);
+  rec_free(&r);
   promc_registry_free(x.r);
 }
 
@@ -827,7 +845,7 @@ static void gateway_pusher_interval_and_final_push(void **state) {
   if (n < 5) fail_msg("only %d pushes seen in 3 s at a 500 ms interval", n);
   for (int i = 1; i < n; i++) {
     double d = seen[i] - seen[i - 1];
-    if (d < 0.4 || d > 0.6) fail_msg("pushes %d and %d %.3f s apart, interval 0.5 s", i - 1, i, d);
+    if (d < 0.35 || d > 0.65) fail_msg("pushes %d and %d %.3f s apart, interval 0.5 s", i - 1, i, d);
   }
   print_message("%d periodic pushes seen, %.3f s to %.3f s apart; the final one carried the last add\n", n,
                 seen[1] - seen[0], seen[n - 1] - seen[n - 2]);
@@ -976,6 +994,15 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--carbon") == 0) {
     const struct CMUnitTest t[] = {cmocka_unit_test(carbon_receives_every_value_exactly)};
     return cmocka_run_group_tests_name("carbon", t, carbon_start, carbon_stop);
+  }
+  if (argc > 1 && strcmp(argv[1], "--threads") == 0) {
+    /* the tests with a background thread, for ThreadSanitizer (label stress) */
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(pusher_pushes_every_interval_and_at_stop),
+        cmocka_unit_test(pusher_counts_failures_and_can_skip_final),
+        cmocka_unit_test(graphite_periodic_and_final),
+    };
+    return cmocka_run_group_tests_name("pusher threads", t, NULL, NULL);
   }
   const struct CMUnitTest t[] = {
       cmocka_unit_test(bodies_are_gzip_protobuf_with_headers),
