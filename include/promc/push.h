@@ -1,5 +1,6 @@
 /*
- * push.h — libpromc-push: send a registry to a Prometheus Pushgateway.
+ * push.h — libpromc-push: send a registry to a Prometheus Pushgateway, to
+ * vmagent or VictoriaMetrics, or to a Graphite server; once or periodically.
  *
  * Overview
  * --------
@@ -38,8 +39,14 @@
  * carries the gateway's message (the start of its answer body).
  *
  * Thread-safety.  Every function may be called from several threads at
- * once; each call uses its own libcurl handle.  libcurl is initialised once,
- * on first use, under pthread_once.  The library never prints.
+ * once; each call uses its own libcurl handle (or socket, for Graphite).
+ * libcurl is initialised once, on first use, under pthread_once.  A pusher
+ * renders its registry on its own thread, which the core allows alongside
+ * any hot-path update.  The library never prints.
+ *
+ * Memory.  Each push renders the registry into a buffer of its own (and a
+ * second one for gzip) and frees them before returning; nothing returned
+ * needs freeing except through promc_pusher_stop / promc_graphite_stop.
  */
 #ifndef PROMC_PUSH_H
 #define PROMC_PUSH_H
