@@ -270,7 +270,8 @@ PROMC_API int promc_graphite_render(promc_buf *out, const promc_graphite_opts *o
  * resolved, connection refused or reset), PROMC_ETIMEOUT (connecting or
  * sending took longer than timeout_ms). Carbon sends no answer: success
  * means the kernel took every byte. Thread-safe. Blocks at most about
- * twice timeout_ms. */
+ * twice timeout_ms, plus name resolution (getaddrinfo has no deadline: give
+ * an address, or a name the local resolver answers, where that matters). */
 PROMC_API int promc_graphite_push(const char *host, const char *port, const promc_graphite_opts *opts);
 
 /* A background Graphite pusher, as promc_pusher: every interval_ms (0 =
