@@ -12,6 +12,8 @@
  * socket, serves the metrics of every worker on the metrics address, and
  * replaces any worker that dies (telling promc with mark_dead). Adds
  * app_worker_requests{pid}: GET/POST requests answered by each live worker.
+ * Workers hold only the app socket (not the metrics one) and end when the
+ * master ends, even by SIGKILL, so a new master can bind both addresses.
  *
  * Metrics, with the seed's names, labels and help text:
  *   http_get_requests_total / http_post_requests_total  successful requests;
@@ -42,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -304,11 +307,31 @@ static int enable_multiprocess(void) {
   return promc_multiprocess_enable(&(promc_mp_opts){.dir = dir});
 }
 
+static pid_t g_master; /* the master's pid, for its workers */
+
+/* Closes every descriptor a new worker inherited except stdin, stdout,
+ * stderr and keep: above all the metrics server's listening socket, which a
+ * worker never answers but would keep open (and bound) after the master
+ * died, and the scrape connections open at the time of the fork. */
+static void close_inherited(int keep) {
+  if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) != 0 && errno != ENOSYS) _exit(1);
+  if (close_range((unsigned)keep + 1, ~0u, 0) == 0) return;
+  if (errno != ENOSYS) _exit(1);
+  long max = sysconf(_SC_OPEN_MAX); /* kernels before 5.9 */
+  for (long i = 3; i < (max > 0 && max < 65536 ? max : 65536); i++)
+    if (i != keep) close((int)i);
+}
+
 /* A worker: the app's MHD daemon on the shared listening socket, until
- * SIGTERM/SIGINT (still blocked from the master, so sigwait gets them). */
+ * SIGTERM/SIGINT (still blocked from the master, so sigwait gets them).
+ * It dies with the master: the kernel sends it SIGTERM when the master's
+ * main thread (the one that forks) ends, however it ends; and a master that
+ * died between fork and prctl is caught by the getppid check. */
 static pid_t spawn_worker(int fd, unsigned flags, const sigset_t *stop) {
   pid_t pid = fork();
   if (pid != 0) return pid;
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != g_master) _exit(1);
+  close_inherited(fd);
   g_boot ^= (uint64_t)getpid(); /* request ids differ between workers */
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
@@ -342,6 +365,7 @@ static int run_prefork(unsigned nworkers, const struct sockaddr_storage *ss, soc
                                                     : ((struct sockaddr_in *)&bound)->sin_port);
   pid_t *pids = calloc(nworkers, sizeof *pids);
   if (!pids) return 1;
+  g_master = getpid();
   for (unsigned i = 0; i < nworkers; i++) {
     pids[i] = spawn_worker(fd, flags, sigs);
     log_line("worker %ld started", (long)pids[i]);

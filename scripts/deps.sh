@@ -5,7 +5,7 @@
 set -eu
 BUILD="gcc make cmake pkg-config libc6-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libcrypt-dev libcurl4-openssl-dev"
 DEMO="prometheus curl"
-TEST="clang libclang-rt-14-dev valgrind curl openssl wrk python3 python3-prometheus-client prometheus \
+TEST="g++ clang libclang-rt-14-dev valgrind curl openssl wrk python3 python3-prometheus-client prometheus \
 prometheus-pushgateway prometheus-node-exporter protobuf-compiler golang-github-prometheus-client-model-dev \
 graphite-carbon python3-whisper victoria-metrics \
 golang-github-golang-protobuf-1-3-dev"

@@ -3,6 +3,11 @@ promc_test(test_metrics SOURCES test_metrics.c)
 promc_test(test_badinput SOURCES test_badinput.c)
 # 2 writer threads x 10 million operations each, with a scraper thread (acceptance: core #4).
 promc_test(test_concurrency SOURCES test_concurrency.c LABELS stress ARGS 10000000 2)
+# Registration, the stripe pool's lifetime, callbacks re-entering their registry;
+# and threads racing to register / unregister one family.
+promc_test(test_lifetime SOURCES test_lifetime.c)
+promc_test(test_lifetime_stress SOURCES test_lifetime.c LABELS stress ARGS --stress)
+set_tests_properties(test_lifetime test_lifetime_stress PROPERTIES TIMEOUT 120)
 # Text exposition read back by promtool and client_python's parser (core #3).
 add_executable(roundtrip_gen roundtrip_gen.c)
 target_link_libraries(roundtrip_gen PRIVATE promc)

@@ -199,7 +199,7 @@ static void registry_calls_reject_bad_input(void **state) {
   assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "x"}), PROMC_EINVAL);
   assert_int_equal(promc_registry_remove_collector(reg, "none"), PROMC_ENOTFOUND);
   assert_int_equal(promc_registry_remove_collector(NULL, "x"), PROMC_EINVAL);
-  assert_int_equal(promc_registry_render(NULL, PROMC_FORMAT_TEXT, NULL, promc_buf_write, NULL), PROMC_EINVAL);
+  assert_int_equal(promc_registry_render(NULL, PROMC_FORMAT_TEXT, NULL, NULL, NULL), PROMC_EINVAL);
   assert_int_equal(promc_registry_render(reg, PROMC_FORMAT_TEXT, NULL, NULL, NULL), PROMC_EINVAL);
   assert_int_equal(promc_registry_render(reg, (promc_format)42, NULL, promc_buf_write, NULL), PROMC_EINVAL);
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, NULL), PROMC_EINVAL);

@@ -122,7 +122,9 @@ typedef struct promc_push_opts {
  * extra header), PROMC_ENOMEM,
  * PROMC_ECALLBACK (a collector of the registry failed: nothing was sent),
  * PROMC_ENET (the gateway could not be reached: connection refused, no such
- * host, TLS failure...), PROMC_ETIMEOUT (no complete answer within
+ * host, TLS failure...; or the connection closed before the answer's headers
+ * or its announced body were complete: the push may or may not have been
+ * applied), PROMC_ETIMEOUT (no complete answer within
  * timeout_ms), PROMC_EHTTP (the gateway answered outside 2xx; see
  * promc_push_last_status and promc_errmsg).
  * Thread-safe. Blocks for at most about timeout_ms. */

@@ -223,6 +223,9 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
         return promc__err(PROMC_EBUCKETS, "histogram \"%s\": -Inf is not a bucket", o->name);
     }
   }
+  if (o->counter_name_as_given && t != PROMC_TYPE_COUNTER)
+    return promc__err(PROMC_EINVAL, "%s \"%s\": counter_name_as_given is only for counters", type_name(t),
+                      o->name);
   if (o->exemplars && t != PROMC_TYPE_COUNTER && t != PROMC_TYPE_HISTOGRAM)
     return promc__err(PROMC_EINVAL, "%s \"%s\": exemplars are only for counters and histograms", type_name(t),
                       o->name);
@@ -270,6 +273,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   size_t root_ex = o->nlabel_names ? 0 : nex * sizeof(struct promc_exemplar_slot);
   struct promc_family *f = promc__calloc(1, sizeof *f + ncells * sizeof(_Atomic uint64_t) + root_ex);
   if (!f) return promc__err(PROMC_ENOMEM, "out of memory creating \"%s\"", o->name);
+  promc__stripes_hold(); /* let go in promc__family_free */
   f->type = t;
   f->nexemplars = nex;
   f->ncells = ncells;
@@ -286,7 +290,9 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   f->const_values = dup_strv(o->const_label_values, o->nconst_labels);
   f->const_labels = render_pairs(o->nconst_labels, o->const_label_names, o->const_label_values,
                                  &f->const_labels_len);
+  if (o->counter_name_as_given) f->text_name = promc__strdup(o->name);
   bool ok = f->name && f->help && (!o->unit || !*o->unit || f->unit) && f->label_names &&
+            (!o->counter_name_as_given || f->text_name) &&
             f->label_name_len && f->const_names && f->const_values && f->const_labels;
   if (ok) {
     f->name_len = strlen(f->name);
@@ -391,6 +397,7 @@ void promc__family_free(struct promc_family *f) {
     promc__free(r);
   }
   promc__free(f->name);
+  promc__free(f->text_name);
   promc__free(f->help);
   promc__free(f->unit);
   free_strv(f->label_names, f->nlabels);
@@ -404,6 +411,7 @@ void promc__family_free(struct promc_family *f) {
   for (size_t i = 0; i < f->nexposed; i++) promc__free(f->exposed[i]);
   pthread_mutex_destroy(&f->lock);
   promc__free(f);
+  promc__stripes_release();
 }
 
 static struct promc_family *family_of_handle(const promc_metric *m) {
@@ -416,7 +424,8 @@ int promc_metric_destroy(promc_metric *m) {
   if (!m) return 0;
   struct promc_family *f = family_of_handle(m);
   if (!f) return promc__err(PROMC_ETYPE, "promc_metric_destroy needs a family handle, not a child");
-  if (f->registry) promc__registry_unlink(f);
+  int rc = promc__registry_unlink(f);
+  if (rc && rc != PROMC_ENOTFOUND) return rc; /* still registered: keep it */
   promc__family_free(f);
   return 0;
 }

@@ -105,6 +105,7 @@ struct promc_family {
   size_t nstates;
   char **states;
   size_t ncells;      /* cells per child */
+  char *text_name;    /* counter_name_as_given: the name as given, else NULL */
   char *exposed[6];   /* names this family exposes (collision check / filter) */
   size_t nexposed;
 
@@ -116,7 +117,10 @@ struct promc_family {
   struct promc_fnreg *fns;
   size_t nexemplars;    /* exemplar slots per child (0 = off); see exemplar.c */
 
-  struct promc_registry *registry; /* NULL when unregistered */
+  /* NULL when unregistered. Set by compare-and-swap under the new
+   * registry's lock, cleared under the old one's: a family is in at most one
+   * registry even when two threads register it into different ones. */
+  _Atomic(struct promc_registry *) registry;
   struct promc_family *reg_next;
   int mp;                          /* values live in the multi-process mapping */
   int mp_gauge_mode;               /* promc_mp_gauge_mode, gauges only */
@@ -186,7 +190,22 @@ PROMC_HIDDEN size_t promc__escape_label_value(char *out, const char *v, size_t n
 PROMC_HIDDEN size_t promc__escaped_len(const char *v, size_t n);
 
 /* registry.c */
-PROMC_HIDDEN void promc__registry_unlink(struct promc_family *f);
+/* Takes f out of its registry: 0, PROMC_ENOTFOUND (not registered; no
+ * message recorded) or PROMC_ESTATE (its registry is being rendered by this
+ * thread, i.e. called from a collector or value callback; message recorded). */
+PROMC_HIDDEN int promc__registry_unlink(struct promc_family *f);
+/* A render of r in progress on this thread: render.c pushes a mark around
+ * the part that holds r's lock and runs its callbacks, and every function
+ * that takes a registry's lock asks promc__rendering first, so that a
+ * collector or value callback touching the registry it is called for gets
+ * PROMC_ESTATE instead of deadlocking on the lock its own render holds. */
+struct promc_render_mark {
+  const struct promc_registry *r;
+  struct promc_render_mark *up;
+};
+PROMC_HIDDEN void promc__render_enter(struct promc_render_mark *m, const struct promc_registry *r);
+PROMC_HIDDEN void promc__render_leave(struct promc_render_mark *m);
+PROMC_HIDDEN bool promc__rendering(const struct promc_registry *r);
 
 /* series.c: read a child's current values (relaxed, consistent per child) */
 PROMC_HIDDEN double promc__counter_value(const struct promc_series *s);
@@ -197,6 +216,11 @@ PROMC_HIDDEN void promc__counter_add_u64(struct promc_series *s, uint64_t n);
 PROMC_HIDDEN void promc__counter_add_frac(struct promc_series *s, double v);
 PROMC_HIDDEN size_t promc__histogram_observe_idx(struct promc_series *s, double v); /* returns the bucket */
 PROMC_HIDDEN void promc__stripes_refill(void);
+/* The stripe pool outlives every family that may point into it: each family
+ * holds it from creation to promc__family_free, and promc_shutdown only asks
+ * for it to be freed, which happens when the last holder lets go. */
+PROMC_HIDDEN void promc__stripes_hold(void);
+PROMC_HIDDEN void promc__stripes_release(void);
 PROMC_HIDDEN void promc__stripes_shutdown(void);
 static inline double promc__bits_double(uint64_t b) {
   double d;
@@ -278,6 +302,8 @@ struct promc_fview {
   const char *const_labels; /* rendered, may be "" */
   size_t const_labels_len;
   const char *state_label; /* stateset: label name (the family name) */
+  const char *text_name;   /* counter_name_as_given: the name for text and protobuf, else NULL */
+  size_t text_name_len;
 };
 
 /* One child's values, read once per scrape. */

@@ -60,12 +60,38 @@ void promc__stripes_refill(void) {
   pthread_mutex_unlock(&g_pool_lock);
 }
 
-void promc__stripes_shutdown(void) {
-  pthread_mutex_lock(&g_pool_lock);
+/* Pool lifetime: counter children keep pointers to their stripe block for
+ * as long as their family lives, in whatever registry it is (or in none), so
+ * the pool is freed only once promc_shutdown asked for it and no family is
+ * left. Family creation and destruction take the pool lock; the hot path
+ * never does. */
+static size_t g_pool_holders;  /* live families (g_pool_lock) */
+static bool g_pool_free_asked; /* promc_shutdown ran while holders remained */
+
+static void pool_free_locked(void) {
   for (size_t i = 0; i < g_pool_nchunks; i++) promc__free(g_pool_chunks[i]);
   g_pool_nchunks = 0;
   atomic_store(&g_pool_claimed, 0);
   atomic_store(&g_pool_filled, 0);
+  g_pool_free_asked = false;
+}
+
+void promc__stripes_hold(void) {
+  pthread_mutex_lock(&g_pool_lock);
+  g_pool_holders++;
+  pthread_mutex_unlock(&g_pool_lock);
+}
+
+void promc__stripes_release(void) {
+  pthread_mutex_lock(&g_pool_lock);
+  if (g_pool_holders && --g_pool_holders == 0 && g_pool_free_asked) pool_free_locked();
+  pthread_mutex_unlock(&g_pool_lock);
+}
+
+void promc__stripes_shutdown(void) {
+  pthread_mutex_lock(&g_pool_lock);
+  if (g_pool_holders) g_pool_free_asked = true;
+  else pool_free_locked();
   pthread_mutex_unlock(&g_pool_lock);
 }
 
@@ -77,7 +103,7 @@ static void stripe_promote(const struct promc_series *s) {
   if (i >= atomic_load_explicit(&g_pool_filled, memory_order_acquire)) return; /* pool empty: stay */
   uint64_t expect = 0;
   /* If another thread promoted first, this block is lost to the pool: the
-   * pool is bounded and freed at promc_shutdown. */
+   * pool is bounded and freed after promc_shutdown, with the last family. */
   atomic_compare_exchange_strong_explicit(&s->cells[2], &expect, (uint64_t)(uintptr_t)g_pool[i],
                                           memory_order_release, memory_order_relaxed);
 }

@@ -16,6 +16,13 @@ static void sample_name(struct promc_out *o, const struct promc_fview *f, const 
   if (suffix) promc__out_str(o, suffix);
 }
 
+/* A counter's own sample and metadata name: x_total, or the name as given
+ * when the family asked for it. */
+static void counter_name(struct promc_out *o, const struct promc_fview *f) {
+  if (f->text_name) promc__out_write(o, f->text_name, f->text_name_len);
+  else sample_name(o, f, "_total");
+}
+
 static void line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                  const char *suffix, const char *xname, const char *xval, double v) {
   sample_name(o, f, suffix);
@@ -39,11 +46,13 @@ static void text_family_begin(struct promc_out *o, const struct promc_fview *f, 
     default: break;
   }
   promc__out_write(o, "# HELP ", 7);
-  sample_name(o, f, sfx);
+  if (f->type == PROMC_TYPE_COUNTER) counter_name(o, f);
+  else sample_name(o, f, sfx);
   promc__out_ch(o, ' ');
   help_escaped(o, f->help);
   promc__out_write(o, "\n# TYPE ", 8);
-  sample_name(o, f, sfx);
+  if (f->type == PROMC_TYPE_COUNTER) counter_name(o, f);
+  else sample_name(o, f, sfx);
   promc__out_ch(o, ' ');
   promc__out_str(o, type);
   promc__out_ch(o, '\n');
@@ -53,7 +62,13 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
                         void *st) {
   (void)st;
   switch (f->type) {
-    case PROMC_TYPE_COUNTER: line(o, f, s, "_total", NULL, NULL, s->value); break;
+    case PROMC_TYPE_COUNTER:
+      counter_name(o, f);
+      promc__out_labels(o, f, s, NULL, NULL, false);
+      promc__out_ch(o, ' ');
+      promc__out_double(o, s->value);
+      promc__out_ch(o, '\n');
+      break;
     case PROMC_TYPE_INFO: line(o, f, s, "_info", NULL, NULL, 1); break;
     case PROMC_TYPE_STATESET:
       for (size_t i = 0; i < s->nstates; i++) {

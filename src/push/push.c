@@ -265,7 +265,20 @@ int promc__push_check(const char *import, const promc_push_opts *o) {
 struct answer {
   char text[512];
   size_t len;
+  bool headers_done; /* the final response's header block ended with its blank line */
 };
+
+/* libcurl hands over each header line; a status line starts a response's
+ * block (an interim 1xx, then the final one) and a blank line ends it. A
+ * server that closes the connection before that blank line is not an
+ * answer, even though libcurl may report the transfer as complete. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user) {
+  struct answer *a = user;
+  size_t n = size * nmemb;
+  if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) a->headers_done = false;
+  else if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n')) a->headers_done = true;
+  return n;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
   struct answer *a = user;
@@ -336,6 +349,8 @@ static int do_request(const char *method, const char *url, const char *job, cons
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &ans);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &ans);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "promc-push/" PROMC_VERSION_STRING);
 #if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -371,6 +386,10 @@ static int do_request(const char *method, const char *url, const char *job, cons
       rc = promc_set_errmsg(PROMC_ENOMEM, "push: %s %s: %s", method, u.data, why);
     else
       rc = promc_set_errmsg(PROMC_ENET, "push: %s %s failed: %s", method, u.data, why);
+    status = 0;
+  } else if (!ans.headers_done) {
+    rc = promc_set_errmsg(PROMC_ENET, "push: %s %s: the connection closed in the middle of the answer's headers",
+                          method, u.data);
     status = 0;
   } else if (status < 200 || status > 299) {
     rc = promc_set_errmsg(PROMC_EHTTP, "push: %s %s: gateway answered %ld: %s", method, u.data, status,
