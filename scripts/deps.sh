@@ -7,6 +7,7 @@ BUILD="gcc make cmake pkg-config libc6-dev libcmocka-dev libmicrohttpd-dev libgn
 DEMO="prometheus curl"
 TEST="g++ clang libclang-rt-14-dev valgrind curl openssl wrk python3 python3-prometheus-client prometheus \
 prometheus-pushgateway prometheus-node-exporter protobuf-compiler golang-github-prometheus-client-model-dev \
+graphite-carbon python3-whisper victoria-metrics \
 golang-github-golang-protobuf-1-3-dev"
 case "${1:-build}" in
   build) want="$BUILD" ;;
