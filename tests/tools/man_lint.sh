@@ -38,7 +38,8 @@ for h in sorted(glob.glob(os.path.join(src, "include", "promc", "*.h"))):
             if not decl:
                 continue
             m = re.search(r"\(\s*\*\s*(\w+)\s*\)", decl)  # function pointer
-            fields = [m.group(1)] if m else [f.strip().split()[-1].lstrip("*") for f in decl.split(",")]
+            fields = [m.group(1)] if m else [re.sub(r"\[.*", "", f.strip().split()[-1].lstrip("*"))
+                                             for f in decl.split(",")]
             for f in fields:
                 if not re.search(r"\b%s\b" % re.escape(f), plain[home[0]]):
                     bad.append(f"{hn}: {tname}.{f} is not described in {home[0]}")
