@@ -676,7 +676,8 @@ static void exemplar(struct tparser *p, const char *s, const char *end, const ch
     if (!parse_number(t, (size_t)(end - t), &ts) || !isfinite(ts)) TFAIL(p, "bad exemplar timestamp");
   }
   if (!strcmp(sfx, "_total") && !(x >= 0)) TFAIL(p, "counter exemplar value %g", x);
-  if (!strcmp(sfx, "_bucket") && !(x <= le && x > prev_le) && !(isnan(x) && le == INFINITY))
+  /* the first bucket is [-Inf, le]: -Inf observations land there */
+  if (!strcmp(sfx, "_bucket") && !(x <= le && (x > prev_le || prev_le == -INFINITY)) && !(isnan(x) && le == INFINITY))
     TFAIL(p, "exemplar value %g outside its bucket (%g, %g]", x, prev_le, le);
 }
 
@@ -970,7 +971,7 @@ static void pb_exemplar(pbuf *outer, double lo, double hi, bool counter) {
   free(l.a);
   if (runes > 128) PBFAIL(&b, "exemplar labels longer than 128 characters");
   if (counter && !(v >= 0)) PBFAIL(&b, "counter exemplar value %g", v);
-  if (!counter && !(v <= hi && v > lo) && !(isnan(v) && hi == INFINITY))
+  if (!counter && !(v <= hi && (v > lo || lo == -INFINITY)) && !(isnan(v) && hi == INFINITY))
     PBFAIL(&b, "exemplar value %g outside its bucket (%g, %g]", v, lo, hi);
 }
 
