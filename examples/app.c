@@ -27,7 +27,10 @@
  *       included (PROMC_TIME_SCOPE, as the seed's @time() decorator)
  *   http_post_request_processing_seconds{method,url}  summary of successful
  *       POSTs, observed by hand as in the seed
- * url is the request path without the query string, as sent (not decoded).
+ * url is the request path without the query string, as sent (not decoded),
+ * each byte that is not part of valid UTF-8 replaced by U+FFFD: promc refuses
+ * label values that are not UTF-8 (one such byte would make Prometheus drop
+ * the whole scrape), and the request must still count.
  * Process metrics come with the default registry.  SIGINT/SIGTERM stop both
  * servers and exit 0. */
 #define _GNU_SOURCE
@@ -188,6 +191,41 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   }
 }
 
+/* The length of the UTF-8 character at p (n bytes left), 0 if invalid:
+ * overlong forms, surrogates and code points above U+10FFFF included. */
+static size_t utf8_char(const unsigned char *p, size_t n) {
+  unsigned c = p[0];
+  if (c < 0x80) return 1;
+  size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (!k || k > n) return 0;
+  for (size_t i = 1; i < k; i++)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+      (c == 0xF4 && p[1] > 0x8F))
+    return 0;
+  return k;
+}
+
+/* Copies n bytes of s into out (room for 3 * n + 1), each invalid byte
+ * replaced by U+FFFD (EF BF BD). */
+static void utf8_clean(const char *s, size_t n, char *out) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_char(p + i, n - i);
+    if (k) {
+      memcpy(out + o, p + i, k);
+      o += k;
+      i += k;
+    } else {
+      memcpy(out + o, "\xef\xbf\xbd", 3);
+      o += 3;
+      i++;
+    }
+  }
+  out[o] = '\0';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url_decoded,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -205,12 +243,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_data_size = 0;
     return MHD_YES;
   }
-  /* url label: the path as sent, without the query string */
+  /* url label: the path as sent, without the query string, made UTF-8 */
   size_t plen = strcspn(rq->target, "?#");
-  char url[4096];
-  if (plen >= sizeof url) return reply(c, MHD_HTTP_URI_TOO_LONG, "URI Too Long\n");
-  memcpy(url, rq->target, plen);
-  url[plen] = '\0';
+  char url[3 * 4096 + 1];
+  if (plen >= 4096) return reply(c, MHD_HTTP_URI_TOO_LONG, "URI Too Long\n");
+  utf8_clean(rq->target, plen, url);
 
   enum MHD_Result res = MHD_NO;
   if (strcmp(method, MHD_HTTP_METHOD_GET) == 0) {

@@ -25,3 +25,17 @@ if(VALGRIND)
 else()
   add_test(NAME valgrind_missing COMMAND sh -c "echo 'FAIL: valgrind not installed (make test installs it)'; exit 1")
 endif()
+# Every input that once poisoned a whole scrape, fed to a registry: promtool,
+# client_python's parsers and a real Prometheus (up == 1, exact values) judge
+# the output; and examples/app counting a request path that is not UTF-8.
+add_executable(hostile_gen hostile_gen.c)
+target_link_libraries(hostile_gen PRIVATE promc m)
+promc_warnings(hostile_gen)
+add_test(NAME hostile_input_prometheus
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --gen $<TARGET_FILE:hostile_gen>)
+set_tests_properties(hostile_input_prometheus PROPERTIES LABELS integration TIMEOUT 120)
+if(TARGET app)
+  add_test(NAME app_bad_utf8_prometheus
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --app $<TARGET_FILE:app>)
+  set_tests_properties(app_bad_utf8_prometheus PROPERTIES LABELS integration TIMEOUT 120)
+endif()

@@ -74,7 +74,7 @@ enum {
   PROMC_ELABEL = -3,     /* invalid or reserved label name */
   PROMC_EDUP = -4,       /* name already registered, or collides */
   PROMC_ECARD = -5,      /* wrong number of label values */
-  PROMC_EVALUE = -6,     /* value not allowed (negative/NaN counter add...) */
+  PROMC_EVALUE = -6,     /* value not allowed (negative/NaN counter add, text not UTF-8...) */
   PROMC_EBUCKETS = -7,   /* buckets not strictly increasing, or NaN */
   PROMC_ENOMEM = -8,     /* allocation failed */
   PROMC_ETYPE = -9,      /* handle of another metric type */
@@ -275,21 +275,35 @@ PROMC_API int promc_registry_remove_collector(promc_registry *r, const char *nam
 
 /* Starts a family; ends the previous one. type: counter, gauge, untyped,
  * info, histogram, summary, gauge histogram. A counter's name may be given
- * with or without "_total". Errors: PROMC_EINVAL, PROMC_ENAME, PROMC_ETYPE. */
+ * with or without "_total". Errors: PROMC_EINVAL, PROMC_ENAME, PROMC_ETYPE,
+ * PROMC_EVALUE (help not UTF-8), PROMC_EDUP (the family, or a sample name it
+ * exposes, is taken by a registered family or by a family the collectors
+ * already emitted in this scrape). After an error no family is open, and
+ * samples get PROMC_ESTATE until the next promc_collect_family. */
 PROMC_API int promc_collect_family(promc_collect *ctx, const char *name, const char *help,
                                    promc_type type, const char *unit);
 /* One sample of the current family (counter, gauge, untyped, info): the
  * label names and values (n of each) and the value. Errors: PROMC_ESTATE (no
- * family), PROMC_ELABEL, PROMC_EINVAL. */
+ * family), PROMC_ELABEL (invalid or reserved name, a name given twice, "le"
+ * on a histogram, "quantile" on a summary), PROMC_EVALUE (a label value not
+ * UTF-8, a counter value negative or NaN), PROMC_EINVAL. A refused call
+ * writes nothing; the family and the rest of the scrape stay valid. */
 PROMC_API int promc_collect_sample(promc_collect *ctx, size_t n, const char *const *names,
                                    const char *const *values, double value);
-/* One histogram child: upper bounds (strictly increasing, +Inf implied),
- * cumulative counts per bound plus one for +Inf (nbounds + 1 values), sum. */
+/* One histogram child: upper bounds (at least one, finite and strictly
+ * increasing, +Inf implied), cumulative counts per bound plus one for +Inf
+ * (nbounds + 1 values), sum. Errors as promc_collect_sample, and
+ * PROMC_EINVAL (bounds or cumulative NULL, more than 256 bounds),
+ * PROMC_EBUCKETS (no bounds, or bounds not finite and increasing),
+ * PROMC_EVALUE (counts not cumulative). OpenMetrics leaves out a sum that is
+ * negative or NaN (docs/formats.md). */
 PROMC_API int promc_collect_histogram(promc_collect *ctx, size_t n, const char *const *names,
                                       const char *const *values, size_t nbounds,
                                       const double *bounds, const uint64_t *cumulative,
                                       double sum);
-/* One summary child: count and sum (quantiles optional: nq pairs). */
+/* One summary child: count and sum (quantiles optional: nq pairs, each
+ * quantile in [0, 1] and given once, values not negative; NaN = no events).
+ * Errors as promc_collect_sample, and PROMC_EINVAL, PROMC_EVALUE. */
 PROMC_API int promc_collect_summary(promc_collect *ctx, size_t n, const char *const *names,
                                     const char *const *values, uint64_t count, double sum,
                                     size_t nq, const double *quantiles, const double *qvalues);
@@ -298,17 +312,21 @@ PROMC_API int promc_collect_summary(promc_collect *ctx, size_t n, const char *co
 /* Returns the child of family m for the given label values (n must equal the
  * number of declared label names), creating it on first use. The same values
  * always give the same pointer. Values are any UTF-8 text (escaped on
- * output); NULL values are an error.  Returns NULL on error with
+ * output); a NULL value is the empty string "" (as prometheus-client-c, and
+ * as Prometheus reads an empty value).  Returns NULL on error with
  * promc_errmsg set: PROMC_EINVAL (NULL argument or a child handle given),
- * PROMC_ECARD (wrong count), PROMC_ENOMEM.
+ * PROMC_ECARD (wrong count), PROMC_EVALUE (a value is not UTF-8: an invalid
+ * byte, overlong form, surrogate, code point above U+10FFFF or cut
+ * sequence; such a child is never created, so nothing is recorded),
+ * PROMC_ENOMEM.
  * Thread-safe; lock-free when the child exists; the first sight of a tuple
  * takes the family's lock and allocates. */
 PROMC_API promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values);
 /* Removes one child: it disappears from scrapes; handles to it stay valid
  * and writes through them go nowhere visible. Looking the same values up
  * again brings the child back, starting from zero. Memory is bounded by the
- * number of distinct tuples ever created. Errors: PROMC_EINVAL, PROMC_ECARD,
- * PROMC_ENOTFOUND. */
+ * number of distinct tuples ever created. NULL values are "", as in lookups.
+ * Errors: PROMC_EINVAL, PROMC_ECARD, PROMC_ENOTFOUND. */
 PROMC_API int promc_metric_removev(promc_metric *m, size_t n, const char *const *values);
 /* Removes every child (as promc_metric_removev). Errors: PROMC_EINVAL. */
 PROMC_API int promc_metric_clear(promc_metric *m);
@@ -338,10 +356,13 @@ PROMC_API const char *promc_metric_name(const promc_metric *m);
 /* ---------------------------------------------------------------- counter */
 /* Creation functions (all types).  Validate every option: PROMC_EINVAL
  * (NULL out/opts/name/help, states missing), PROMC_ENAME (invalid name, or
- * name not ending in the unit), PROMC_ELABEL (invalid, duplicate or reserved
- * label name: "__*" always, "le" on histograms, "quantile" on summaries, the
- * family's own name on enums), PROMC_EBUCKETS, PROMC_EDUP (an exposed name
- * collides with a family already in the registry), PROMC_ENOMEM.
+ * name not ending in the unit, or an enum name that is no valid label name:
+ * it names the state label, so no ':' and no leading "__"), PROMC_ELABEL
+ * (invalid, duplicate or reserved label name: "__*" always, "le" on
+ * histograms, "quantile" on summaries, the family's own name on enums),
+ * PROMC_EVALUE (help, a const label value or an enum state is not UTF-8),
+ * PROMC_EBUCKETS, PROMC_EDUP (an exposed name collides with a family already
+ * in the registry), PROMC_ENOMEM.
  * A counter named "x" or "x_total" exposes "x_total". */
 PROMC_API int promc_counter_new(promc_counter **out, const promc_opts *opts);
 /* Hot path: add 1. Errors: PROMC_EINVAL (NULL), PROMC_ECARD (a labelled
@@ -386,7 +407,10 @@ PROMC_API int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void
 PROMC_API int promc_histogram_new(promc_histogram **out, const promc_opts *opts);
 /* Hot path: one branch-free bucket search, one atomic add to the bucket and
  * one compare-and-swap on the sum. NaN goes to +Inf and makes the sum NaN
- * (as client_golang). Errors: PROMC_EINVAL (NULL), PROMC_ECARD. */
+ * (as client_golang). Negative and NaN values are counted, but the child's
+ * sum is then no counter, and OpenMetrics output leaves its _sum and _count
+ * out until the child is reset (docs/formats.md). Errors: PROMC_EINVAL
+ * (NULL), PROMC_ECARD. */
 PROMC_API int promc_histogram_observe(promc_histogram *h, double v);
 /* A consistent snapshot: cumulative counts (nbuckets + 1, the last is +Inf)
  * and sum; *count equals the last cumulative count. counts may be NULL. */
@@ -402,7 +426,9 @@ PROMC_API int promc_exponential_buckets(double start, double factor, size_t coun
 /* ---------------------------------------------------------------- summary */
 /* A summary with _count and _sum (no quantiles). */
 PROMC_API int promc_summary_new(promc_summary **out, const promc_opts *opts);
-/* Hot path. Errors: PROMC_EINVAL (NULL), PROMC_ECARD. */
+/* Hot path. After a negative or NaN value, OpenMetrics output leaves the
+ * child's _sum out (as for histograms). Errors: PROMC_EINVAL (NULL),
+ * PROMC_ECARD. */
 PROMC_API int promc_summary_observe(promc_summary *s, double v);
 PROMC_API int promc_summary_get(const promc_summary *s, uint64_t *count, double *sum);
 
@@ -410,15 +436,17 @@ PROMC_API int promc_summary_get(const promc_summary *s, uint64_t *count, double 
 /* An info metric: name "x" or "x_info" exposes "x_info{...} 1". */
 PROMC_API int promc_info_new(promc_info **out, const promc_opts *opts);
 /* Replaces the info labels of a child: n names and values. Names must be
- * valid, not reserved, and not clash with the family's label names.
- * Errors: PROMC_EINVAL, PROMC_ELABEL, PROMC_ECARD, PROMC_ENOMEM. Takes the
+ * valid, not reserved, and not clash with the family's label names; values
+ * UTF-8. Errors: PROMC_EINVAL, PROMC_ELABEL, PROMC_EVALUE (a value not
+ * UTF-8), PROMC_ECARD, PROMC_ENOMEM; the labels set before stay. Takes the
  * family's lock (not a hot-path function). */
 PROMC_API int promc_info_set(promc_info *i, size_t n, const char *const *names,
                              const char *const *values);
 
 /* ------------------------------------------------------------ enum (stateset) */
 /* An enum (client_python's Enum): one state true at a time, exposed as one
- * sample per state with a label named like the family. Starts in states[0]. */
+ * sample per state with a label named like the family, so the name must be
+ * a valid label name too (PROMC_ENAME otherwise). Starts in states[0]. */
 PROMC_API int promc_enum_new(promc_enum **out, const promc_opts *opts);
 /* Hot path by index: one relaxed store. Errors: PROMC_EINVAL, PROMC_ECARD,
  * PROMC_EVALUE (index out of range). */
@@ -445,11 +473,12 @@ PROMC_API long promc_enum_get(const promc_enum *e);
  *                     characters (the OpenMetrics limit; code points, not
  *                     bytes). n may be 0 (an exemplar with no labels).
  *   ts                seconds since the epoch (e.g. promc_wall_seconds());
- *                     0 = no timestamp (Prometheus then uses the scrape's).
+ *                     0 = no timestamp (Prometheus then uses the scrape's);
+ *                     below 2^63 (protobuf carries whole seconds as int64).
  *
  * Errors (the value is then left unchanged, and nothing is recorded):
  *   PROMC_EINVAL  NULL handle, or names/values NULL with n > 0, or a NULL
- *                 value, or ts negative, infinite or NaN.
+ *                 value, or ts negative, infinite, NaN or >= 2^63.
  *   PROMC_ECARD   a labelled family handle was given instead of a child.
  *   PROMC_ETYPE   handle of another metric type.
  *   PROMC_ESTATE  the family was not created with .exemplars = 1.

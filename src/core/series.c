@@ -186,6 +186,7 @@ void promc__series_reset(struct promc_series *s) {
     for (size_t i = 0; i < f->ncells; i++) atomic_store(&s->cells[i], 0);
   }
   if (f->nexemplars) promc__exemplars_clear(s);
+  atomic_store(&s->signed_obs, 0);
   s->created = promc_wall_seconds();
 }
 
@@ -262,11 +263,20 @@ static inline size_t bucket_index(const double *b, size_t n, double v) {
   return lo;
 }
 
+/* A negative or NaN observation makes the sum no counter: OpenMetrics then
+ * leaves it out (the flag is sticky until a reset). The store is skipped
+ * once set, so the cache line stays shared in the common case. */
+static inline void mark_signed(struct promc_series *s, double v) {
+  if (PROMC_UNLIKELY(!(v >= 0)) && !atomic_load_explicit(&s->signed_obs, memory_order_relaxed))
+    atomic_store_explicit(&s->signed_obs, 1, memory_order_relaxed);
+}
+
 int promc_histogram_observe(promc_histogram *h, double v) {
   struct promc_series *s = promc__series(h);
   CHECK_HANDLE(s);
   const struct promc_family *f = s->fam;
   size_t i = bucket_index(f->bounds, f->nbounds, v);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
   return 0;
@@ -279,6 +289,7 @@ void promc__counter_add_frac(struct promc_series *s, double v) { add_double(&s->
 size_t promc__histogram_observe_idx(struct promc_series *s, double v) {
   const struct promc_family *f = s->fam;
   size_t i = bucket_index(f->bounds, f->nbounds, v);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
   return i;
@@ -322,6 +333,7 @@ int promc_exponential_buckets(double start, double factor, size_t count, double 
 int promc_summary_observe(promc_summary *sm, double v) {
   struct promc_series *s = promc__series(sm);
   CHECK_HANDLE(s);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[0], 1, memory_order_relaxed);
   add_double(&s->cells[1], v);
   return 0;

@@ -13,7 +13,7 @@ const char *promc_format_content_type(promc_format f) {
   }
 }
 
-static const char *const *suffixes_of(promc_type t) {
+const char *const *promc__type_suffixes(promc_type t) {
   static const char *const counter[] = {"", "_total", "_created", NULL};
   static const char *const hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
   static const char *const ghist[] = {"", "_bucket", "_gcount", "_gsum", NULL};
@@ -34,7 +34,7 @@ static const char *const *suffixes_of(promc_type t) {
  * family exposes (client_python matches on those names too). */
 bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len, promc_type type) {
   if (!o || !o->names || !o->nnames) return true;
-  const char *const *sfx = suffixes_of(type);
+  const char *const *sfx = promc__type_suffixes(type);
   for (size_t i = 0; i < o->nnames; i++) {
     const char *n = o->names[i];
     if (!n || strncmp(n, base, base_len) != 0) continue;
@@ -85,11 +85,13 @@ static void read_child(const struct promc_family *f, const struct promc_series *
       }
       v->count = acc;
       v->sum = promc__bits_double(atomic_load_explicit(&s->cells[0], memory_order_relaxed));
+      v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
       break;
     }
     case PROMC_TYPE_SUMMARY:
       v->count = atomic_load_explicit(&s->cells[0], memory_order_relaxed);
       v->sum = promc__bits_double(atomic_load_explicit(&s->cells[1], memory_order_relaxed));
+      v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
       break;
     case PROMC_TYPE_INFO: {
       const char *t = (const char *)(uintptr_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
@@ -132,6 +134,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_series *first = promc__child_first(f, &it);
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
+    sv.signed_obs = false; /* the aggregate of other processes: the writers check its sum */
     if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
     read_child(f, s, &sv, cum, ex);
     ops->series(rc->out, &fv, &sv, rc->st);
