@@ -732,7 +732,7 @@ static void sample_line(struct tparser *p, const char *s, const char *end) {
   if (p->type != T_STATESET) labs_key(&p->key, "", 0, &p->labs, glabel);
   if (!p->in_group || p->group.n != p->key.n || memcmp(p->group.d, p->key.d, p->key.n)) {
     hgroup_end(p);
-    if (!set_add(&p->groups, p->key.d, p->key.n)) TFAIL(p, "samples of one child are not together");
+    if (!set_add(&p->groups, p->key.d, p->key.n)) TFAIL(p, "duplicate series: samples of one child are not together (a child given twice?)");
     p->group.n = 0;
     sb_add(&p->group, p->key.d, p->key.n);
     p->in_group = true;
@@ -758,7 +758,8 @@ static void sample_line(struct tparser *p, const char *s, const char *end) {
     struct hgroup *h = &p->h;
     if (is_bucket) {
       if (!integral) TFAIL(p, "bucket count is not a non-negative integer");
-      if (h->has_count || h->has_sum || h->has_gsum) TFAIL(p, "bucket after _count/_sum");
+      if (h->has_count || h->has_sum || h->has_gsum || h->last_le == INFINITY)
+        TFAIL(p, "duplicate series: a histogram child goes on after its +Inf bucket or _count/_sum");
       if (h->any_bucket && !(le > h->last_le)) TFAIL(p, "buckets out of order");
       if (h->any_bucket && val < h->last_count) TFAIL(p, "bucket counts decrease");
       if (le < 0) h->neg_bucket = true;
@@ -768,7 +769,7 @@ static void sample_line(struct tparser *p, const char *s, const char *end) {
       h->last_count = val;
     } else if (!strcmp(sfx, "_count") || !strcmp(sfx, "_gcount")) {
       if (!integral) TFAIL(p, "_count is not a non-negative integer");
-      if (h->has_count) TFAIL(p, "second _count");
+      if (h->has_count) TFAIL(p, "duplicate series: second _count of a histogram child");
       h->has_count = true;
       h->count = val;
     } else if (!strcmp(sfx, "_sum")) {
@@ -1159,7 +1160,7 @@ size_t fz_check_protobuf(const uint8_t *d, size_t n) {
       }
       if (nvalues != 1) PBFAIL(&m, "%u values in one Metric", nvalues);
       labs_key(&key, "", 0, &l, NULL);
-      if (!set_add(&fam_series, key.d, key.n)) PBFAIL(&m, "two metrics of %.*s with the same labels", (int)nl, name);
+      if (!set_add(&fam_series, key.d, key.n)) PBFAIL(&m, "duplicate series: two metrics of %.*s with the same labels", (int)nl, name);
       /* the series Prometheus makes of it must not collide with another family's */
       if (type == 2 || type == 4 || type == 5) {
         if (labs_get(&l, type == 2 ? "quantile" : "le")) PBFAIL(&m, "le/quantile label on a histogram/summary");

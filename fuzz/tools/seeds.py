@@ -122,6 +122,10 @@ def collector_seeds():
                           + fam(0, s("h2"), s("x"), 3, [hist(labels(), ["1", "0.5"], [1, 1, 1], "1"),
                                                         hist(labels((s("q"), s("1"))), ["1"], [5, 0xff], "1")])
                           + b"\xff")
+    seeds["null-bounds"] = (b"\x00" + bytes([1])
+                            + fam(0, s("h"), s("h"), 3, [hist(labels((s("a"), s("1"))), [], [2], "1"),
+                                                        hist(labels((s("a"), s("2"))), [], [3], "1")])
+                            + b"\x00")
     return seeds
 
 
