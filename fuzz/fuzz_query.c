@@ -127,8 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_CHECK(names[k] >= buf && names[k] + ref.len[k] < buf + bufsize);
       FZ_CHECK(k == 0 || names[k] > names[k - 1] + strlen(names[k - 1]));
       if (strlen(names[k]) != ref.len[k] || memcmp(names[k], ref.buf + ref.off[k], ref.len[k]))
-        fz_fail("name %zu is \"%s\", the query encodes \"%.*s\" (%zu bytes)", k, names[k], (int)ref.len[k],
-                ref.buf + ref.off[k], ref.len[k]);
+        fz_fail("name %zu is \"%s\" (%zu bytes), the query encodes %zu bytes \"%.*s\"%s", k, names[k],
+                strlen(names[k]), ref.len[k], (int)ref.len[k], ref.buf + ref.off[k],
+                memchr(ref.buf + ref.off[k], 0, ref.len[k]) ? " with a NUL byte (%00) in it" : "");
     }
     check_filter(names, n);
     free(buf);
