@@ -210,8 +210,7 @@ size_t fz_go_canonical(double v, char out[40]) {
   while (nd > 1 && digits[nd - 1] == '0') nd--;
   int x = v == 0 ? 0 : atoi(p + 1); /* decimal exponent of the first digit */
   /* Go's 'g' with the shortest precision takes %e when x < -4 || x >= 6 */
-  int eprec = 6;
-  if (x < -4 || x >= eprec) {
+  if (x < -4 || x >= 6) {
     *o++ = digits[0];
     if (nd > 1) {
       *o++ = '.';
