@@ -1,13 +1,14 @@
 # The README's two commands. Everything builds into build/ with CMake.
 #   make demo   install what is missing, build, run examples/app (metrics on :8000)
 #   make test   install what is missing, build, run every test (ctest)
-# Also: make build, make asan, make tsan, make bench, make install PREFIX=...
+# Also: make build, make asan, make tsan, make bench, make install PREFIX=...,
+#   make fuzz FUZZ_TIME=60 (each libFuzzer target for FUZZ_TIME seconds; clang)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 
-.PHONY: all build deps-build deps-test deps-demo test test-default test-asan test-tsan asan tsan demo bench install abi-baseline clean
+.PHONY: all build deps-build deps-test deps-demo test test-default test-asan test-tsan asan tsan demo bench fuzz install abi-baseline clean
 
 all: build
 
@@ -47,6 +48,17 @@ test-asan: asan
 test-tsan: tsan
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L stress --timeout 900
 
+# make fuzz: the libFuzzer binaries (library instrumented for coverage, ASan and
+# UBSan), each run for FUZZ_TIME seconds over a copy of its corpus in build-fuzz/.
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?= labels negotiate query render collector exemplar
+fuzz: deps-test
+	cmake -S . -B build-fuzz -DPROMC_WERROR=ON -DCMAKE_C_COMPILER=clang -DPROMC_FUZZ=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMC_BUILD_BENCH=OFF -DPROMC_BUILD_EXAMPLES=OFF \
+	  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	cmake --build build-fuzz -j $(JOBS) $(foreach t,$(FUZZ_TARGETS),--target fuzz_$(t))
+	sh fuzz/run.sh build-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
 demo: deps-demo build
 	sh scripts/demo.sh $(BUILD)
 
@@ -62,4 +74,4 @@ abi-baseline: build
 	cmake --build $(BUILD) --target abi-baseline
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz
