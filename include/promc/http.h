@@ -27,10 +27,16 @@
  *
  * Production options: TLS (certificate and key, and a client CA for mutual
  * TLS), HTTP basic auth against bcrypt hashes (the basic_auth_users idea of
- * Prometheus' exporter-toolkit), a connection limit and an idle timeout.
- * The server runs libmicrohttpd with an internal pool of epoll threads:
+ * Prometheus' exporter-toolkit), a connection limit, an idle timeout and a
+ * deadline for each request header.
+ * The server runs libmicrohttpd with an internal pool of poll threads:
  * connections are multiplexed, so idle or slow clients hold a socket each but
- * never a thread, and cannot delay other scrapes.  Rendering goes into pooled
+ * never a thread.  Hostile clients are bounded: a header must be complete
+ * within header_timeout_seconds; when every slot is taken, the connection
+ * that has waited longest without completing a request is closed so that a
+ * new scraper gets in; password checks run on their own thread, bounded, so
+ * wrong passwords cannot stall a scraper whose password is known good (see
+ * docs/http.md, "How it behaves under attack").  Rendering goes into pooled
  * buffers reused from scrape to scrape.
  *
  * Programs that already run a libmicrohttpd daemon can answer scrapes inside
@@ -77,7 +83,9 @@ typedef struct promc_http_user {
 /* Options of promc_http_start. Zero means "default" everywhere.
  *   addr             address to listen on: an IPv4 or IPv6 literal or a host
  *                    name resolved once; NULL = "0.0.0.0" (all IPv4
- *                    interfaces, as start_http_server).
+ *                    interfaces, as start_http_server).  "::" listens on
+ *                    IPv6 and IPv4 both (dual stack); any other IPv6
+ *                    address on IPv6 only.
  *   port             TCP port; 0 = any free port (see promc_http_port).
  *   registry         what to serve; NULL = promc_default_registry().
  *   tls_cert_file    PEM certificate (chain) file; with tls_key_file turns
@@ -91,12 +99,26 @@ typedef struct promc_http_user {
  *                    password is remembered (as a salted SHA-256, in memory)
  *                    so later scrapes skip the deliberately slow bcrypt;
  *                    comparisons are constant-time, and unknown users cost a
- *                    bcrypt too.
- *   max_connections  connections served at once; past it the server stops
- *                    accepting, so more clients wait in the kernel's
- *                    backlog until a slot frees. 0 = 512.
+ *                    bcrypt too.  The bcrypt checks run on one background
+ *                    thread (lower priority) with at most 4 waiting; a
+ *                    request with a password not yet known to be good that
+ *                    finds that queue full is answered 429 with
+ *                    Retry-After: 1.  A known-good password never waits
+ *                    for that thread.
+ *   max_connections  connections held at once. 0 = 512.  When all are
+ *                    taken, the one that has waited longest without
+ *                    completing a request (at least 2 s, or
+ *                    header_timeout_seconds if shorter) is closed to make
+ *                    room; until one qualifies, new clients wait in the
+ *                    kernel's backlog.
  *   timeout_seconds  a connection idle this long is closed. 0 = 30.
- *   threads          epoll worker threads. 0 = 2.
+ *   header_timeout_seconds  a request's header (and, for the first request
+ *                    of a connection, the TLS handshake before it) must be
+ *                    complete this long after it began (the accept, or on a
+ *                    kept-alive connection its request line), however
+ *                    steadily it trickles; else the connection is closed.
+ *                    0 = 5.
+ *   threads          connection threads (libmicrohttpd poll loops). 0 = 2.
  *   disable_gzip     1 = never compress.
  *   gzip_level       zlib level 1-9 for gzip bodies; 0 = 1, the fastest: on
  *                    1,000 series it compresses 70 KB to 4.9 KB in 0.17 ms,
@@ -117,6 +139,7 @@ typedef struct promc_http_opts {
   unsigned threads;
   int disable_gzip;
   int gzip_level;
+  unsigned header_timeout_seconds;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
