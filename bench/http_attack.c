@@ -8,7 +8,9 @@
  *                                      10 fresh scrapes; 100/s for 10 s with a
  *                                      scrape a second; promc_http_stop's time
  *   http_attack slowloris [tls]        600 connections, a header byte each 5 s
- *   http_attack stall                  300 stalled TLS handshakes
+ *                                      (default 512 slots)
+ *   http_attack stall                  300 stalled TLS handshakes against
+ *                                      max_connections = 256
  *   http_attack badpass [tls] [SECS]   300 wrong-password clients; a scraper
  *                                      with the right password, 10 a second
  * TLS scenarios take CERT and KEY from $ATK_CERT and $ATK_KEY.  Output: one
@@ -22,9 +24,10 @@
 
 static promc_registry *reg;
 
-static promc_http_server *start(int tls, const promc_http_user *users, size_t nusers) {
+static promc_http_server *start(int tls, unsigned max_conns, const promc_http_user *users, size_t nusers) {
   promc_http_server *s;
-  promc_http_opts o = {.addr = "127.0.0.1", .registry = reg, .users = users, .nusers = nusers};
+  promc_http_opts o = {.addr = "127.0.0.1", .registry = reg, .max_connections = max_conns,
+                       .users = users, .nusers = nusers};
   if (tls) {
     o.tls_cert_file = getenv("ATK_CERT");
     o.tls_key_file = getenv("ATK_KEY");
@@ -54,7 +57,7 @@ static void report_probes(const char *name, unsigned port, int tls, const char *
 }
 
 static int halfclose(void) {
-  promc_http_server *s = start(0, NULL, 0);
+  promc_http_server *s = start(0, 0, NULL, 0);
   unsigned port = promc_http_port(s);
   _Atomic int stop = 0;
   struct atk_spec a = {.port = port, .rate = 1600, .total = 4800, .max_s = 6, .stop = &stop};
@@ -74,8 +77,8 @@ static int halfclose(void) {
   return 0;
 }
 
-static int hold(void *(*fn)(void *), int tls, int conns, const char *name) {
-  promc_http_server *s = start(tls, NULL, 0);
+static int hold(void *(*fn)(void *), int tls, int conns, unsigned max_conns, const char *name) {
+  promc_http_server *s = start(tls, max_conns, NULL, 0);
   unsigned port = promc_http_port(s);
   _Atomic int stop = 0;
   struct atk_spec a = {.port = port, .tls = tls, .conns = conns, .period_s = 5, .max_s = 40, .stop = &stop};
@@ -99,7 +102,7 @@ static int badpass(int tls, int secs) {
   if (!h || h[0] != '$') return 1;
   char *hash = strdup(h);
   promc_http_user users[] = {{"prometheus", hash}};
-  promc_http_server *s = start(tls, users, 1);
+  promc_http_server *s = start(tls, 0, users, 1);
   unsigned port = promc_http_port(s);
   /* base64("prometheus:right") and base64("prometheus:wrong") */
   const char *good = "Authorization: Basic cHJvbWV0aGV1czpyaWdodA==\r\n";
@@ -151,8 +154,9 @@ int main(int argc, char **argv) {
   int tls = argc > 2 && strcmp(argv[2], "tls") == 0;
   int rc = 2;
   if (strcmp(what, "halfclose") == 0) rc = halfclose();
-  else if (strcmp(what, "slowloris") == 0) rc = hold(atk_slowloris, tls, 600, tls ? "slowloris_tls" : "slowloris");
-  else if (strcmp(what, "stall") == 0) rc = hold(atk_stall, 1, 300, "tls_stall");
+  else if (strcmp(what, "slowloris") == 0)
+    rc = hold(atk_slowloris, tls, 600, 0, tls ? "slowloris_tls" : "slowloris");
+  else if (strcmp(what, "stall") == 0) rc = hold(atk_stall, 1, 300, 256, "tls_stall");
   else if (strcmp(what, "badpass") == 0)
     rc = badpass(tls, argc > 2 && atoi(argv[argc - 1]) > 0 ? atoi(argv[argc - 1]) : 30);
   else fprintf(stderr, "usage: http_attack halfclose | slowloris [tls] | stall | badpass [tls] [SECS]\n");

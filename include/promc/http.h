@@ -100,7 +100,7 @@ typedef struct promc_http_user {
  *                    so later scrapes skip the deliberately slow bcrypt;
  *                    comparisons are constant-time, and unknown users cost a
  *                    bcrypt too.  The bcrypt checks run on one background
- *                    thread (lower priority) with at most 4 waiting; a
+ *                    thread with at most 4 waiting; a
  *                    request with a password not yet known to be good that
  *                    finds that queue full is answered 429 with
  *                    Retry-After: 1.  A known-good password never waits
@@ -112,12 +112,12 @@ typedef struct promc_http_user {
  *                    room; until one qualifies, new clients wait in the
  *                    kernel's backlog.
  *   timeout_seconds  a connection idle this long is closed. 0 = 30.
- *   header_timeout_seconds  a request's header (and, for the first request
- *                    of a connection, the TLS handshake before it) must be
- *                    complete this long after it began (the accept, or on a
- *                    kept-alive connection its request line), however
- *                    steadily it trickles; else the connection is closed.
- *                    0 = 5.
+ *   header_timeout_seconds  a request's header, and its body if it sends
+ *                    one (and, for the first request of a connection, the
+ *                    TLS handshake before it), must be complete this long
+ *                    after it began (the accept, or on a kept-alive
+ *                    connection its request line), however steadily it
+ *                    trickles; else the connection is closed.  0 = 5.
  *   threads          connection threads (libmicrohttpd poll loops). 0 = 2.
  *   disable_gzip     1 = never compress.
  *   gzip_level       zlib level 1-9 for gzip bodies; 0 = 1, the fastest: on

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "http/http_internal.h"
 
@@ -149,9 +147,12 @@ int promc_http__auth_check(struct promc_http_auth *a, const char *user, const ch
  * bcrypt costs ~50 ms of CPU by design; run on the connection threads, a
  * few clients sending wrong passwords would take them all and every scrape
  * would queue behind the hashing.  So the server hashes here, on a fixed
- * number of threads of lower priority, with a bounded queue: what does not
- * fit is refused at once (the caller answers 429), and a password already
- * known to be good never comes here (promc_http__auth_cached). */
+ * number of threads (fewer than the cores it leaves to the connection
+ * threads), with a bounded queue: what does not fit is refused at once (the
+ * caller answers 429), and a password already known to be good never comes
+ * here (promc_http__auth_cached).  The threads keep normal priority: a
+ * lowered one starves on a busy machine, and a real scraper's first check
+ * would then take seconds. */
 struct promc_http_verifier {
   struct promc_http_auth *auth;
   pthread_mutex_t lock;
@@ -165,9 +166,6 @@ struct promc_http_verifier {
 
 static void *verifier_main(void *arg) {
   struct promc_http_verifier *v = arg;
-  /* Below the connection threads: under a flood of wrong passwords the
-   * CPU goes to answering scrapes first.  Best effort (per-thread nice). */
-  (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
   pthread_mutex_lock(&v->lock);
   for (;;) {
     while (!v->head && !v->stopping) pthread_cond_wait(&v->cv, &v->lock);

@@ -20,8 +20,9 @@
  * every connection, when it began waiting for its current request, and how
  * far that request has come.  A housekeeping thread closes (shutdown(2),
  * which libmicrohttpd then sees as a dead socket) each connection whose
- * request header is not complete header_timeout after it began — a TLS
- * handshake included — however slowly it trickles; and when all slots are
+ * request (header, and a body if one is sent) is not complete
+ * header_timeout after it began — a TLS handshake included — however
+ * slowly it trickles; and when all slots are
  * taken, the connection that has waited longest without completing a
  * request is closed to make room, so a new scraper is always let in — once
  * the server has been full for EVICT_GRACE_SECONDS (see make_room).
@@ -58,8 +59,8 @@
 
 enum phase {
   PH_WAIT, /* waiting for a request line (a new or a kept-alive connection) */
-  PH_HEAD, /* request line in, header not complete */
-  PH_BUSY  /* header complete: being answered */
+  PH_HEAD, /* request line in, request (header, any body) not complete */
+  PH_BUSY  /* request complete: being answered */
 };
 enum { AUTH_NONE, AUTH_PENDING, AUTH_DONE };
 
@@ -75,6 +76,7 @@ struct conn {
   enum phase phase;
   unsigned served; /* requests completed */
   int closing;     /* shut down by the guard */
+  int header_in; /* the access handler has had its first call */
   struct promc_http_verify_job job;
   _Atomic int auth;
   char *user, *pass; /* MHD_free them */
@@ -258,6 +260,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
   struct conn *c = *con_cls;
   if (!c || c != conn_of(mc)) return;
   auth_reset(c);
+  c->header_in = 0;
   pthread_mutex_lock(&s->lock);
   c->phase = PH_WAIT;
   c->served++;
@@ -337,10 +340,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     *con_cls = &seen;
     return MHD_YES;
   }
-  if (c && c->phase != PH_BUSY) {
-    pthread_mutex_lock(&s->lock);
-    c->phase = PH_BUSY; /* the header is in: no deadline, not evicted */
-    pthread_mutex_unlock(&s->lock);
+  if (c && !c->header_in) {
+    c->header_in = 1;
     return MHD_YES;
   }
   if (*upload_data_size) {
@@ -348,6 +349,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     return MHD_YES;
   }
   if (!c) return promc_http_handle(s->h, mc, url, method) ? MHD_YES : MHD_NO;
+  if (c->phase != PH_BUSY) {
+    /* The whole request is in (a body too, if any): no deadline from now
+     * on, and never closed to make room. */
+    pthread_mutex_lock(&s->lock);
+    c->phase = PH_BUSY;
+    pthread_mutex_unlock(&s->lock);
+  }
   return serve(s, c, mc, url, method) ? MHD_YES : MHD_NO;
 }
 
