@@ -64,10 +64,12 @@ enum phase {
 };
 enum { AUTH_NONE, AUTH_PENDING, AUTH_DONE };
 
-/* What the guard knows of one connection.  Fields above `job` are guarded
- * by the server's lock; the auth fields belong to the connection's thread,
- * except while the request is suspended, when they belong to the verifier
- * (the suspend/resume pair orders the hand-over). */
+/* What the guard knows of one connection.  mc and fd are set once; the
+ * list links, since, phase, served and closing are guarded by the server's
+ * lock (written only by the connection's own thread, read by the
+ * housekeeping thread); the rest belong to the connection's thread, except
+ * while the request is suspended, when job, user and pass belong to the
+ * verifier (the suspend/resume pair and `auth` order the hand-over). */
 struct conn {
   struct conn *prev, *next; /* the server's list, oldest `since` first */
   struct MHD_Connection *mc;
@@ -76,7 +78,7 @@ struct conn {
   enum phase phase;
   unsigned served; /* requests completed */
   int closing;     /* shut down by the guard */
-  int header_in; /* the access handler has had its first call */
+  int header_in;   /* the access handler has had its first call */
   struct promc_http_verify_job job;
   _Atomic int auth;
   char *user, *pass; /* MHD_free them */
@@ -216,7 +218,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
   pthread_mutex_lock(&s->lock);
   list_unlink(s, c);
   if (!c->closing) s->live--;
-  make_room(s, mono_now(), NULL); /* only to notice the server is no longer full */
+  make_room(s, mono_now(), NULL); /* notices it is no longer full (or makes room) */
   pthread_mutex_unlock(&s->lock);
   if (c->user) MHD_free(c->user);
   if (c->pass) MHD_free(c->pass);
@@ -254,7 +256,6 @@ static void auth_reset(struct conn *c) {
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-  (void)mc;
   (void)toe;
   struct promc_http_server *s = cls;
   struct conn *c = *con_cls;
