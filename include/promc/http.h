@@ -161,7 +161,8 @@ PROMC_API int promc_http_start(promc_http_server **out, const promc_http_opts *o
 PROMC_API uint16_t promc_http_port(const promc_http_server *s);
 
 /* Stops listening, closes every connection, joins every thread and frees s.
- * Scrapes in flight are cut off.  NULL is ignored.  Thread-safe against
+ * Scrapes in flight are cut off; a basic-auth password check in progress
+ * is waited for (one bcrypt, ~50 ms at cost 10).  NULL is ignored.  Thread-safe against
  * everything but a second stop of the same server; must not be called from
  * a collector running inside a scrape of this server (it would wait for
  * itself). */
