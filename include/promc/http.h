@@ -162,10 +162,10 @@ PROMC_API uint16_t promc_http_port(const promc_http_server *s);
 
 /* Stops listening, closes every connection, joins every thread and frees s.
  * Scrapes in flight are cut off; a basic-auth password check in progress
- * is waited for (one bcrypt, ~50 ms at cost 10).  NULL is ignored.  Thread-safe against
- * everything but a second stop of the same server; must not be called from
- * a collector running inside a scrape of this server (it would wait for
- * itself). */
+ * is waited for (one bcrypt, ~50 ms at cost 10).  NULL is ignored.
+ * Thread-safe against everything but a second stop of the same server;
+ * must not be called from a collector running inside a scrape of this
+ * server (it would wait for itself). */
 PROMC_API void promc_http_stop(promc_http_server *s);
 
 /* ------------------------------------------------- embedding in your daemon */
