@@ -7,7 +7,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 
-.PHONY: all build deps-build deps-test deps-demo test test-default test-asan test-tsan asan tsan demo bench install clean
+.PHONY: all build deps-build deps-test deps-demo test test-default test-asan test-tsan asan tsan demo bench install abi-baseline clean
 
 all: build
 
@@ -55,6 +55,11 @@ bench: build
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Records the ABI of the libraries just built as the new baseline (abi/*.abi,
+# debian/*.symbols); see docs/packaging.md for when that is allowed.
+abi-baseline: build
+	cmake --build $(BUILD) --target abi-baseline
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

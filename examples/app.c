@@ -12,6 +12,8 @@
  * socket, serves the metrics of every worker on the metrics address, and
  * replaces any worker that dies (telling promc with mark_dead). Adds
  * app_worker_requests{pid}: GET/POST requests answered by each live worker.
+ * Workers hold only the app socket (not the metrics one) and end when the
+ * master ends, even by SIGKILL, so a new master can bind both addresses.
  *
  * Metrics, with the seed's names, labels and help text:
  *   http_get_requests_total / http_post_requests_total  successful requests;
@@ -27,7 +29,10 @@
  *       included (PROMC_TIME_SCOPE, as the seed's @time() decorator)
  *   http_post_request_processing_seconds{method,url}  summary of successful
  *       POSTs, observed by hand as in the seed
- * url is the request path without the query string, as sent (not decoded).
+ * url is the request path without the query string, as sent (not decoded),
+ * each byte that is not part of valid UTF-8 replaced by U+FFFD: promc refuses
+ * label values that are not UTF-8 (one such byte would make Prometheus drop
+ * the whole scrape), and the request must still count.
  * Process metrics come with the default registry.  SIGINT/SIGTERM stop both
  * servers and exit 0. */
 #define _GNU_SOURCE
@@ -42,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,6 +194,41 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   }
 }
 
+/* The length of the UTF-8 character at p (n bytes left), 0 if invalid:
+ * overlong forms, surrogates and code points above U+10FFFF included. */
+static size_t utf8_char(const unsigned char *p, size_t n) {
+  unsigned c = p[0];
+  if (c < 0x80) return 1;
+  size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (!k || k > n) return 0;
+  for (size_t i = 1; i < k; i++)
+    if ((p[i] & 0xC0) != 0x80) return 0;
+  if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+      (c == 0xF4 && p[1] > 0x8F))
+    return 0;
+  return k;
+}
+
+/* Copies n bytes of s into out (room for 3 * n + 1), each invalid byte
+ * replaced by U+FFFD (EF BF BD). */
+static void utf8_clean(const char *s, size_t n, char *out) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_char(p + i, n - i);
+    if (k) {
+      memcpy(out + o, p + i, k);
+      o += k;
+      i += k;
+    } else {
+      memcpy(out + o, "\xef\xbf\xbd", 3);
+      o += 3;
+      i++;
+    }
+  }
+  out[o] = '\0';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url_decoded,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -205,12 +246,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *upload_data_size = 0;
     return MHD_YES;
   }
-  /* url label: the path as sent, without the query string */
+  /* url label: the path as sent, without the query string, made UTF-8 */
   size_t plen = strcspn(rq->target, "?#");
-  char url[4096];
-  if (plen >= sizeof url) return reply(c, MHD_HTTP_URI_TOO_LONG, "URI Too Long\n");
-  memcpy(url, rq->target, plen);
-  url[plen] = '\0';
+  char url[3 * 4096 + 1];
+  if (plen >= 4096) return reply(c, MHD_HTTP_URI_TOO_LONG, "URI Too Long\n");
+  utf8_clean(rq->target, plen, url);
 
   enum MHD_Result res = MHD_NO;
   if (strcmp(method, MHD_HTTP_METHOD_GET) == 0) {
@@ -304,11 +344,31 @@ static int enable_multiprocess(void) {
   return promc_multiprocess_enable(&(promc_mp_opts){.dir = dir});
 }
 
+static pid_t g_master; /* the master's pid, for its workers */
+
+/* Closes every descriptor a new worker inherited except stdin, stdout,
+ * stderr and keep: above all the metrics server's listening socket, which a
+ * worker never answers but would keep open (and bound) after the master
+ * died, and the scrape connections open at the time of the fork. */
+static void close_inherited(int keep) {
+  if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) != 0 && errno != ENOSYS) _exit(1);
+  if (close_range((unsigned)keep + 1, ~0u, 0) == 0) return;
+  if (errno != ENOSYS) _exit(1);
+  long max = sysconf(_SC_OPEN_MAX); /* kernels before 5.9 */
+  for (long i = 3; i < (max > 0 && max < 65536 ? max : 65536); i++)
+    if (i != keep) close((int)i);
+}
+
 /* A worker: the app's MHD daemon on the shared listening socket, until
- * SIGTERM/SIGINT (still blocked from the master, so sigwait gets them). */
+ * SIGTERM/SIGINT (still blocked from the master, so sigwait gets them).
+ * It dies with the master: the kernel sends it SIGTERM when the master's
+ * main thread (the one that forks) ends, however it ends; and a master that
+ * died between fork and prctl is caught by the getppid check. */
 static pid_t spawn_worker(int fd, unsigned flags, const sigset_t *stop) {
   pid_t pid = fork();
   if (pid != 0) return pid;
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != g_master) _exit(1);
+  close_inherited(fd);
   g_boot ^= (uint64_t)getpid(); /* request ids differ between workers */
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
@@ -342,6 +402,7 @@ static int run_prefork(unsigned nworkers, const struct sockaddr_storage *ss, soc
                                                     : ((struct sockaddr_in *)&bound)->sin_port);
   pid_t *pids = calloc(nworkers, sizeof *pids);
   if (!pids) return 1;
+  g_master = getpid();
   for (unsigned i = 0; i < nworkers; i++) {
     pids[i] = spawn_worker(fd, flags, sigs);
     log_line("worker %ld started", (long)pids[i]);

@@ -6,6 +6,16 @@
  *
  *   batch_job [--gateway URL] [--job NAME] [--grouping k=v ...]
  *             [--textfile PATH] [--items N] [--fail-at N] [--timeout-ms MS]
+ *             [--import URL [--interval-ms MS]] [--gzip] [--protobuf]
+ *             [--header 'Name: value' ...]
+ *
+ * --import URL posts the run's figures to a receiver that takes a scrape's
+ * body on a fixed URL instead (vmagent or VictoriaMetrics:
+ * http://host:8429/api/v1/import/prometheus?extra_label=job=nightly); with
+ * --interval-ms it pushes them every MS milliseconds while the job runs, as
+ * a progress report, and a final time when it ends (a promc_pusher).
+ * --gzip compresses the bodies, --protobuf sends the protobuf format to the
+ * gateway, --header adds a request header (e.g. a bearer token).
  *
  * On success the whole group is replaced (push, HTTP PUT) and the textfile
  * rewritten. When the run fails (--fail-at N simulates a failure at item N)
@@ -26,12 +36,13 @@
 #include "promc/promc.h"
 #include "promc/push.h"
 
-enum { MAX_GROUPING = 16 };
+enum { MAX_GROUPING = 16, MAX_HEADERS = 8 };
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: batch_job [--gateway URL] [--job NAME] [--grouping k=v ...] [--textfile PATH]\n"
-          "                 [--items N] [--fail-at N] [--timeout-ms MS]\n");
+          "                 [--items N] [--fail-at N] [--timeout-ms MS]\n"
+          "                 [--import URL [--interval-ms MS]] [--gzip] [--protobuf] [--header 'Name: value' ...]\n");
 }
 
 /* One unit of work; returns 0 or a negative error like any C call. */
@@ -45,14 +56,25 @@ int main(int argc, char **argv) {
   const char *gateway = NULL, *job = "batch_job", *textfile = NULL;
   const char *gnames[MAX_GROUPING], *gvalues[MAX_GROUPING];
   char *gbuf[MAX_GROUPING];
-  size_t ngroup = 0;
-  long items = 100, fail_at = -1, timeout_ms = 10000;
+  const char *import = NULL, *headers[MAX_HEADERS];
+  size_t ngroup = 0, nheaders = 0;
+  long items = 100, fail_at = -1, timeout_ms = 10000, interval_ms = 0;
+  int gzip = 0;
+  promc_format format = PROMC_FORMAT_TEXT;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       return 0;
+    }
+    if (!strcmp(a, "--gzip")) {
+      gzip = 1;
+      continue;
+    }
+    if (!strcmp(a, "--protobuf")) {
+      format = PROMC_FORMAT_PROTOBUF;
+      continue;
     }
     if (!v) {
       usage(stderr);
@@ -71,6 +93,16 @@ int main(int argc, char **argv) {
       fail_at = strtol(v, NULL, 10);
     } else if (!strcmp(a, "--timeout-ms")) {
       timeout_ms = strtol(v, NULL, 10);
+    } else if (!strcmp(a, "--import")) {
+      import = v;
+    } else if (!strcmp(a, "--interval-ms")) {
+      interval_ms = strtol(v, NULL, 10);
+    } else if (!strcmp(a, "--header")) {
+      if (nheaders == MAX_HEADERS) {
+        fprintf(stderr, "batch_job: at most %d --header\n", MAX_HEADERS);
+        return 2;
+      }
+      headers[nheaders++] = v;
     } else if (!strcmp(a, "--grouping")) {
       const char *eq = strchr(v, '=');
       if (!eq || eq == v || ngroup == MAX_GROUPING) {
@@ -88,7 +120,12 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (!gateway && !textfile) fprintf(stderr, "batch_job: neither --gateway nor --textfile: nothing is reported\n");
+  if (!gateway && !textfile && !import)
+    fprintf(stderr, "batch_job: no --gateway, --import or --textfile: nothing is reported\n");
+  if (interval_ms && !import) {
+    fprintf(stderr, "batch_job: --interval-ms needs --import (a gateway group would lose its last success)\n");
+    return 2;
+  }
 
   /* --- metrics: created once, in the job's own registry ------------------ */
   promc_registry *reg, *fail_reg;
@@ -117,6 +154,16 @@ int main(int argc, char **argv) {
   }
 
   /* --- the run ----------------------------------------------------------- */
+  promc_pusher *progress = NULL;
+  if (interval_ms > 0 &&
+      promc_pusher_start(&progress, &(promc_pusher_opts){.url = import, .method = PROMC_PUSH_IMPORT,
+                                                         .interval_ms = interval_ms,
+                                                         .push = {.registry = reg, .timeout_ms = timeout_ms,
+                                                                  .gzip = gzip, .headers = headers,
+                                                                  .nheaders = nheaders}}) != 0) {
+    fprintf(stderr, "batch_job: --import: %s\n", promc_errmsg());
+    return 2;
+  }
   int failed = 0;
   promc_timer t = promc_timer_start(PROMC_METRIC(duration));
   for (long i = 0; i < items && !failed; i++) {
@@ -138,7 +185,8 @@ int main(int argc, char **argv) {
   int rc = 0;
   if (gateway) {
     promc_push_opts o = {.registry = failed ? fail_reg : reg, .timeout_ms = timeout_ms,
-                         .grouping_names = gnames, .grouping_values = gvalues, .ngrouping = ngroup};
+                         .grouping_names = gnames, .grouping_values = gvalues, .ngrouping = ngroup,
+                         .format = format, .gzip = gzip, .headers = headers, .nheaders = nheaders};
     int pr = failed ? promc_pushadd(gateway, job, &o) : promc_push(gateway, job, &o);
     if (pr != 0) {
       fprintf(stderr, "batch_job: %s failed: %s (%s, HTTP status %ld)\n", failed ? "pushadd" : "push",
@@ -147,6 +195,23 @@ int main(int argc, char **argv) {
     } else {
       printf("batch_job: %s to %s done (HTTP %ld)\n", failed ? "pushadd" : "push", gateway,
              promc_push_last_status());
+    }
+  }
+  if (import) {
+    /* every sample is kept with its time: the final figures, failed or not */
+    promc_push_stats st = {0};
+    if (progress) promc_pusher_stats(progress, &st);
+    int ir = progress ? promc_pusher_stop(progress)
+                      : promc_push_import(import, &(promc_push_opts){.registry = reg, .timeout_ms = timeout_ms,
+                                                                     .gzip = gzip, .headers = headers,
+                                                                     .nheaders = nheaders});
+    if (ir != 0) {
+      fprintf(stderr, "batch_job: import failed: %s (%s, HTTP status %ld)\n", promc_errmsg(), promc_errname(ir),
+              promc_push_last_status());
+      rc = 3;
+    } else {
+      printf("batch_job: import to %s done (HTTP %ld; %llu progress pushes, %llu failed)\n", import,
+             promc_push_last_status(), st.pushes, st.failures);
     }
   }
   if (textfile && !failed) {

@@ -5,9 +5,15 @@
 set -eu
 BUILD="gcc make cmake pkg-config libc6-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev zlib1g-dev libcrypt-dev libcurl4-openssl-dev"
 DEMO="prometheus curl"
-TEST="clang libclang-rt-14-dev valgrind curl openssl wrk python3 python3-prometheus-client prometheus \
+TEST="g++ clang libclang-rt-14-dev valgrind curl openssl wrk python3 python3-prometheus-client prometheus \
 prometheus-pushgateway prometheus-node-exporter protobuf-compiler golang-github-prometheus-client-model-dev \
-golang-github-golang-protobuf-1-3-dev"
+graphite-carbon python3-whisper victoria-metrics \
+golang-github-golang-protobuf-1-3-dev \
+mandoc abigail-tools dpkg-dev debhelper lintian \
+libunistring-dev libnghttp2-dev libpsl-dev librtmp-dev libssh2-1-dev libkrb5-dev libldap-dev libzstd-dev libbrotli-dev"
+# The line with mandoc: man page lint, the ABI check, the Debian package build.
+# The last: what `pkg-config --static` lists for GnuTLS and libcurl, for the
+# install test's static links.
 case "${1:-build}" in
   build) want="$BUILD" ;;
   demo) want="$BUILD $DEMO" ;;

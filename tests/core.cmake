@@ -3,6 +3,11 @@ promc_test(test_metrics SOURCES test_metrics.c)
 promc_test(test_badinput SOURCES test_badinput.c)
 # 2 writer threads x 10 million operations each, with a scraper thread (acceptance: core #4).
 promc_test(test_concurrency SOURCES test_concurrency.c LABELS stress ARGS 10000000 2)
+# Registration, the stripe pool's lifetime, callbacks re-entering their registry;
+# and threads racing to register / unregister one family.
+promc_test(test_lifetime SOURCES test_lifetime.c)
+promc_test(test_lifetime_stress SOURCES test_lifetime.c LABELS stress ARGS --stress)
+set_tests_properties(test_lifetime test_lifetime_stress PROPERTIES TIMEOUT 120)
 # Text exposition read back by promtool and client_python's parser (core #3).
 add_executable(roundtrip_gen roundtrip_gen.c)
 target_link_libraries(roundtrip_gen PRIVATE promc)
@@ -24,4 +29,18 @@ if(VALGRIND)
   endforeach()
 else()
   add_test(NAME valgrind_missing COMMAND sh -c "echo 'FAIL: valgrind not installed (make test installs it)'; exit 1")
+endif()
+# Every input that once poisoned a whole scrape, fed to a registry: promtool,
+# client_python's parsers and a real Prometheus (up == 1, exact values) judge
+# the output; and examples/app counting a request path that is not UTF-8.
+add_executable(hostile_gen hostile_gen.c)
+target_link_libraries(hostile_gen PRIVATE promc m)
+promc_warnings(hostile_gen)
+add_test(NAME hostile_input_prometheus
+  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --gen $<TARGET_FILE:hostile_gen>)
+set_tests_properties(hostile_input_prometheus PROPERTIES LABELS integration TIMEOUT 120)
+if(TARGET app)
+  add_test(NAME app_bad_utf8_prometheus
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --app $<TARGET_FILE:app>)
+  set_tests_properties(app_bad_utf8_prometheus PROPERTIES LABELS integration TIMEOUT 120)
 endif()

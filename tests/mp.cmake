@@ -12,3 +12,11 @@ if(PROMC_BUILD_MULTIPROCESS AND TARGET app)
     COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/mp_app_workers.py --app $<TARGET_FILE:app>)
   set_tests_properties(mp_app_workers PROPERTIES LABELS integration TIMEOUT 300)
 endif()
+
+if(PROMC_BUILD_MULTIPROCESS AND TARGET app)
+  # SIGKILL of the pre-fork master: its workers follow it, never held the
+  # metrics socket, and a new master binds both ports.
+  add_test(NAME app_prefork_master_kill
+    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/app_prefork_master_kill.py --app $<TARGET_FILE:app>)
+  set_tests_properties(app_prefork_master_kill PROPERTIES LABELS integration TIMEOUT 120)
+endif()

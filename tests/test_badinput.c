@@ -3,6 +3,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,14 +170,14 @@ static void labels_reject_wrong_counts_and_nulls(void **state) {
   assert_int_equal(strstr(promc_errmsg(), "2 label names, 1 values") != NULL, 1);
   assert_null(promc_counter_labels(ctr_l, "a", "b", "c"));
   assert_null(promc_counter_labels(ctr, "x"));        /* unlabelled family */
-  assert_null(promc_counter_labels(ctr_l, "a", NULL)); /* NULL value */
+  /* a NULL value is the empty string (not an error): see labels_treat_null_as_empty */
   assert_null(promc_counter_labels(ctr_child, "x", "y")); /* a child is not a family */
   assert_null(promc_metric_labelsv(NULL, 0, NULL));
   assert_null(promc_metric_labelsv(PROMC_METRIC(ctr_l), 2, NULL));
   assert_int_equal(promc_metric_remove(ctr_l, "x"), PROMC_ECARD);
   assert_int_equal(promc_metric_remove(ctr_l, "no", "such"), PROMC_ENOTFOUND);
   assert_int_equal(promc_metric_removev(NULL, 0, NULL), PROMC_EINVAL);
-  assert_int_equal(promc_metric_removev(PROMC_METRIC(ctr_l), 2, (const char *[]){"a", NULL}), PROMC_EINVAL);
+  assert_int_equal(promc_metric_removev(PROMC_METRIC(ctr_l), 2, (const char *[]){"a", NULL}), PROMC_ENOTFOUND);
   assert_int_equal(promc_metric_clear(NULL), PROMC_EINVAL);
   assert_int_equal(promc_metric_clear(PROMC_METRIC(ctr_child)), PROMC_EINVAL);
   assert_string_equal(exposition(), copy);
@@ -199,7 +200,7 @@ static void registry_calls_reject_bad_input(void **state) {
   assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "x"}), PROMC_EINVAL);
   assert_int_equal(promc_registry_remove_collector(reg, "none"), PROMC_ENOTFOUND);
   assert_int_equal(promc_registry_remove_collector(NULL, "x"), PROMC_EINVAL);
-  assert_int_equal(promc_registry_render(NULL, PROMC_FORMAT_TEXT, NULL, promc_buf_write, NULL), PROMC_EINVAL);
+  assert_int_equal(promc_registry_render(NULL, PROMC_FORMAT_TEXT, NULL, NULL, NULL), PROMC_EINVAL);
   assert_int_equal(promc_registry_render(reg, PROMC_FORMAT_TEXT, NULL, NULL, NULL), PROMC_EINVAL);
   assert_int_equal(promc_registry_render(reg, (promc_format)42, NULL, promc_buf_write, NULL), PROMC_EINVAL);
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, NULL), PROMC_EINVAL);
@@ -236,6 +237,294 @@ static void other_calls_reject_bad_input(void **state) {
   free(copy);
 }
 
+/* ---------------------------------------------------------------- text */
+/* Bytes that are not UTF-8, each of a different kind. */
+static const char *const k_bad_utf8[] = {
+    "\xff\xfe",             /* never in UTF-8 */
+    "caf\xe9",              /* Latin-1 */
+    "\xc3",                 /* cut after the lead byte */
+    "a\xe2\x82",            /* cut inside a 3-byte sequence */
+    "\xf0\x9f\x98",         /* cut inside a 4-byte sequence */
+    "\x80",                 /* stray continuation byte */
+    "ok\xbfok",             /* stray continuation byte inside */
+    "\xc0\xaf",             /* overlong "/" */
+    "\xc1\xbf",             /* overlong 2-byte */
+    "\xe0\x80\xaf",         /* overlong 3-byte */
+    "\xf0\x80\x80\xaf",     /* overlong 4-byte */
+    "\xed\xa0\x80",         /* surrogate U+D800 */
+    "\xed\xbf\xbf",         /* surrogate U+DFFF */
+    "\xf4\x90\x80\x80",     /* U+110000, above the last code point */
+    "\xf5\x80\x80\x80",     /* lead byte above U+10FFFF */
+    "\xf8\x88\x80\x80\x80", /* 5-byte form */
+    "\xc3\x28",             /* lead byte, then no continuation */
+};
+/* Valid edge cases that must still be taken. */
+static const char *const k_good_utf8[] = {
+    "", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9d\x84\x9e", "\xed\x9f\xbf" /* U+D7FF */,
+    "\xee\x80\x80" /* U+E000 */, "\xf4\x8f\xbf\xbf" /* U+10FFFF */, "\xef\xbf\xbd" /* U+FFFD */,
+    "\xc2\x80" /* U+0080 */, "\xe0\xa0\x80" /* U+0800 */, "\xf0\x90\x80\x80" /* U+10000 */,
+};
+#define NBAD (sizeof k_bad_utf8 / sizeof k_bad_utf8[0])
+
+static char *render_fmt(promc_format f) {
+  promc_buf b = {0};
+  int rc = promc_registry_render_buf(reg, f, NULL, &b);
+  if (rc) fail_msg("render: %s (%s)", promc_errname(rc), promc_errmsg());
+  return b.data; /* the caller frees */
+}
+
+/* The exposition in text and OpenMetrics, to compare before and after. */
+struct snapshot {
+  char *text, *om;
+};
+static struct snapshot snap(void) { return (struct snapshot){render_fmt(PROMC_FORMAT_TEXT), render_fmt(PROMC_FORMAT_OPENMETRICS)}; }
+static void snap_same(struct snapshot a, const char *what) {
+  struct snapshot b = snap();
+  if (strcmp(a.text, b.text) != 0) fail_msg("%s changed the text exposition:\n%s", what, b.text);
+  if (strcmp(a.om, b.om) != 0) fail_msg("%s changed the OpenMetrics exposition:\n%s", what, b.om);
+  free(b.text);
+  free(b.om);
+}
+static void snap_free(struct snapshot a) {
+  free(a.text);
+  free(a.om);
+}
+
+/* A collector that, told to, hands one bad text to the collector API. */
+struct text_col {
+  const char *bad; /* NULL = only the good family */
+  int where;       /* 0: help, 1: label value, 2: info label value */
+  int rc;
+};
+static int collect_text(promc_collect *ctx, void *user) {
+  struct text_col *t = user;
+  int rc = promc_collect_family(ctx, "col_ok", "Good.", PROMC_TYPE_GAUGE, NULL);
+  rc |= promc_collect_sample(ctx, 1, (const char *[]){"k"}, (const char *[]){"v"}, 1);
+  if (t->bad && t->where == 1)
+    t->rc = promc_collect_sample(ctx, 1, (const char *[]){"k"}, (const char *[]){t->bad}, 2);
+  rc |= promc_collect_family(ctx, "col_i", "Info.", PROMC_TYPE_INFO, NULL);
+  rc |= promc_collect_sample(ctx, 1, (const char *[]){"v"}, (const char *[]){"1"}, 1);
+  if (t->bad && t->where == 2)
+    t->rc = promc_collect_sample(ctx, 1, (const char *[]){"v"}, (const char *[]){t->bad}, 1);
+  if (t->bad && t->where == 0) {
+    t->rc = promc_collect_family(ctx, "col_bad", t->bad, PROMC_TYPE_GAUGE, NULL);
+    if (t->rc == 0) promc_collect_sample(ctx, 0, NULL, NULL, 2);
+  }
+  return rc ? -1 : 0;
+}
+
+static void text_that_is_not_utf8_is_refused_everywhere(void **state) {
+  (void)state;
+  promc_gauge *gl;
+  promc_counter *ex;
+  assert_int_equal(promc_gauge_new(&gl, &(promc_opts){.name = "gl", .help = "h", .registry = reg, PROMC_LABEL_NAMES("k")}), 0);
+  assert_int_equal(promc_counter_new(&ex, &(promc_opts){.name = "ex", .help = "h", .registry = reg, .exemplars = 1}), 0);
+  struct text_col tc = {0};
+  assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "t", .collect = collect_text, .user = &tc}), 0);
+  struct snapshot before = snap();
+  for (size_t i = 0; i < NBAD; i++) {
+    const char *bad = k_bad_utf8[i];
+    char what[64];
+    snprintf(what, sizeof what, "bad text #%zu", i);
+    /* label value at lookup: NULL, the message says why */
+    assert_null(promc_gauge_labels(gl, bad));
+    if (!strstr(promc_errmsg(), "UTF-8")) fail_msg("%s: lookup message \"%s\"", what, promc_errmsg());
+    assert_null(promc_gauge_labels(gl, bad)); /* and again: it was not stored */
+    /* const label value, help text, enum state at creation */
+    promc_gauge *g = (promc_gauge *)0x1;
+    const char *cn[] = {"c"}, *cv[] = {bad};
+    int rc = promc_gauge_new(&g, &(promc_opts){.name = "cg", .help = "h", .registry = reg, .const_label_names = cn,
+                                               .const_label_values = cv, .nconst_labels = 1});
+    if (rc != PROMC_EVALUE) fail_msg("%s: const label value gave %s", what, promc_errname(rc));
+    assert_null(g);
+    rc = promc_gauge_new(&g, &(promc_opts){.name = "hg", .help = bad, .registry = reg});
+    if (rc != PROMC_EVALUE) fail_msg("%s: help gave %s", what, promc_errname(rc));
+    assert_non_null(strstr(promc_errmsg(), "UTF-8"));
+    promc_enum *e = (promc_enum *)0x1;
+    rc = promc_enum_new(&e, &(promc_opts){.name = "es", .help = "h", .registry = reg, PROMC_STATES("a", bad)});
+    if (rc != PROMC_EVALUE) fail_msg("%s: enum state gave %s", what, promc_errname(rc));
+    assert_null(e);
+    /* info label value: the earlier labels stay */
+    rc = promc_info_set(info, 2, (const char *[]){"v", "w"}, (const char *[]){"2", bad});
+    if (rc != PROMC_EVALUE) fail_msg("%s: info value gave %s", what, promc_errname(rc));
+    /* exemplar label value (already refused before this test existed) */
+    assert_int_equal(promc_counter_inc_exemplar(ex, 1, (const char *[]){"t"}, (const char *[]){bad}), PROMC_EVALUE);
+    /* collector help, sample label value, info label value */
+    for (int w = 0; w < 3; w++) {
+      tc = (struct text_col){.bad = bad, .where = w, .rc = 1};
+      snap_same(before, what);
+      if (tc.rc != PROMC_EVALUE) fail_msg("%s: collector place %d gave %s", what, w, promc_errname(tc.rc));
+    }
+    tc.bad = NULL;
+    snap_same(before, what);
+  }
+  /* valid text of every length is still taken */
+  for (size_t i = 0; i < sizeof k_good_utf8 / sizeof k_good_utf8[0]; i++) {
+    if (!promc_gauge_labels(gl, k_good_utf8[i])) fail_msg("good text #%zu refused: %s", i, promc_errmsg());
+    assert_int_equal(promc_info_set(info, 1, (const char *[]){"v"}, (const char *[]){k_good_utf8[i]}), 0);
+  }
+  snap_free(before);
+}
+
+static void enum_name_must_serve_as_its_state_label(void **state) {
+  (void)state;
+  struct snapshot before = snap();
+  static const char *const bad[] = {"ns:state", ":x", "a:b:c", "__internal"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    promc_enum *e = (promc_enum *)0x1;
+    int rc = promc_enum_new(&e, &(promc_opts){.name = bad[i], .help = "h", .registry = reg, PROMC_STATES("a")});
+    if (rc != PROMC_ENAME) fail_msg("enum \"%s\": got %s", bad[i], promc_errname(rc));
+    assert_null(e);
+    assert_non_null(strstr(promc_errmsg(), bad[i]));
+  }
+  snap_same(before, "enum names");
+  snap_free(before);
+  /* a colon stays fine in the names of other types */
+  promc_gauge *g;
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "ns:gauge", .help = "h", .registry = reg}), 0);
+}
+
+static void labels_treat_null_as_empty(void **state) {
+  (void)state;
+  promc_counter *a = promc_counter_labels(ctr_l, NULL, "y");
+  assert_non_null(a);
+  assert_ptr_equal(a, promc_counter_labels(ctr_l, "", "y"));
+  assert_int_equal(promc_counter_inc(a), 0);
+  assert_ptr_equal(promc_metric_labelsv(PROMC_METRIC(ctr_l), 2, (const char *[]){NULL, NULL}),
+                   promc_counter_labels(ctr_l, "", ""));
+  assert_non_null(strstr(exposition(), "lab_total{a=\"\",b=\"y\"} 1\n"));
+  assert_int_equal(promc_metric_removev(PROMC_METRIC(ctr_l), 2, (const char *[]){NULL, "y"}), 0);
+  assert_null(strstr(exposition(), "b=\"y\"} 1"));
+}
+
+/* A collector emitting one unparseable thing (case k) after good families. */
+struct bad_col {
+  int k;
+  int rc;
+};
+static int collect_bad(promc_collect *ctx, void *user) {
+  struct bad_col *b = user;
+  static const double bounds[] = {1, 2};
+  static const uint64_t cum[] = {1, 2, 3};
+  const char *nm[] = {"k", "k"}, *vv[] = {"1", "2"};
+  int rc = promc_collect_family(ctx, "cb_lat", "H.", PROMC_TYPE_HISTOGRAM, NULL);
+  rc |= promc_collect_histogram(ctx, 1, nm, vv, 2, bounds, cum, 3);
+  if (b->k >= 1 && b->k <= 4) {
+    switch (b->k) {
+      case 1: b->rc = promc_collect_histogram(ctx, 2, nm, vv, 2, bounds, cum, 3); break; /* k twice */
+      case 2: b->rc = promc_collect_histogram(ctx, 1, (const char *[]){"le"}, vv, 2, bounds, cum, 3); break;
+      case 3: b->rc = promc_collect_histogram(ctx, 1, nm, vv, 0, bounds, cum, 3); break;
+      case 4: b->rc = promc_collect_histogram(ctx, 1, nm, vv, 2, NULL, cum, 3); break;
+    }
+  }
+  if (b->k == 25) b->rc = promc_collect_histogram(ctx, 1, nm, vv, 0, NULL, cum, 3); /* memcmp(NULL) once */
+  if (b->k == 5) b->rc = promc_collect_histogram(ctx, 1, nm, vv, 2, (const double[]){1, INFINITY}, cum, 3);
+  rc |= promc_collect_family(ctx, "cb_q", "Q.", PROMC_TYPE_GAUGE_HISTOGRAM, NULL);
+  rc |= promc_collect_histogram(ctx, 0, NULL, NULL, 2, bounds, cum, 3);
+  if (b->k == 6) b->rc = promc_collect_histogram(ctx, 1, (const char *[]){"le"}, vv, 2, bounds, cum, 3);
+  rc |= promc_collect_family(ctx, "cb_s", "S.", PROMC_TYPE_SUMMARY, NULL);
+  rc |= promc_collect_summary(ctx, 0, NULL, NULL, 3, 4, 1, (const double[]){0.5}, (const double[]){1});
+  if (b->k == 7) b->rc = promc_collect_summary(ctx, 1, (const char *[]){"quantile"}, vv, 3, 4, 0, NULL, NULL);
+  if (b->k == 8)
+    b->rc = promc_collect_summary(ctx, 1, nm, vv, 3, 4, 1, (const double[]){0.5}, (const double[]){-1});
+  if (b->k == 9)
+    b->rc = promc_collect_summary(ctx, 1, nm, vv, 3, 4, 2, (const double[]){0.5, 0.5}, (const double[]){1, 1});
+  rc |= promc_collect_family(ctx, "cb_events", "C.", PROMC_TYPE_COUNTER, NULL);
+  rc |= promc_collect_sample(ctx, 0, NULL, NULL, 5);
+  if (b->k == 10) b->rc = promc_collect_sample(ctx, 1, nm, vv, -1);
+  if (b->k == 11) b->rc = promc_collect_sample(ctx, 1, nm, vv, NAN);
+  if (b->k == 12) b->rc = promc_collect_sample(ctx, 2, (const char *[]){"a", "a"}, vv, 1);
+  /* families that clash: with one emitted above, or with a registered one */
+  static const struct {
+    const char *name;
+    promc_type type;
+  } clash[] = {
+      {"cb_lat", PROMC_TYPE_GAUGE},        /* 13: the same name again */
+      {"cb_events_total", PROMC_TYPE_COUNTER}, /* 14: the same counter, with its suffix */
+      {"cb_lat_bucket", PROMC_TYPE_GAUGE},  /* 15: a sample name of the histogram */
+      {"cb_events_created", PROMC_TYPE_GAUGE}, /* 16 */
+      {"cb_q_gsum", PROMC_TYPE_GAUGE},      /* 17 */
+      {"g", PROMC_TYPE_GAUGE},              /* 18: the registered gauge g */
+      {"base_total", PROMC_TYPE_GAUGE},     /* 19: the registered counter base */
+      {"h_sum", PROMC_TYPE_UNTYPED},        /* 20: the registered histogram h */
+      {"g", PROMC_TYPE_COUNTER},            /* 21: counter g exposes g, g_total, g_created */
+      {"i", PROMC_TYPE_INFO},               /* 22: the registered info i */
+      {"s", PROMC_TYPE_GAUGE},              /* 23: the registered summary s */
+  };
+  if (b->k >= 13 && b->k < 13 + (int)(sizeof clash / sizeof clash[0])) {
+    b->rc = promc_collect_family(ctx, clash[b->k - 13].name, "X.", clash[b->k - 13].type, NULL);
+    /* its samples are refused too: no family is open */
+    int r2 = promc_collect_sample(ctx, 0, NULL, NULL, 1);
+    if (b->rc && r2 != PROMC_ESTATE) b->rc = 99;
+  }
+  return rc ? -1 : 0;
+}
+
+/* A second collector: the names of the first are taken in this scrape too. */
+static int collect_second(promc_collect *ctx, void *user) {
+  struct bad_col *b = user;
+  if (b->k != 24) return 0;
+  b->rc = promc_collect_family(ctx, "cb_s", "Again.", PROMC_TYPE_SUMMARY, NULL);
+  return 0;
+}
+
+static void collectors_cannot_emit_what_no_parser_reads(void **state) {
+  (void)state;
+  struct bad_col b = {0};
+  assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "bad", .collect = collect_bad, .user = &b}), 0);
+  assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "bad2", .collect = collect_second, .user = &b}), 0);
+  struct snapshot before = snap();
+  assert_non_null(strstr(before.om, "cb_lat_bucket{k=\"1\",le=\"+Inf\"} 3\n"));
+  static const int want[] = {0, PROMC_ELABEL, PROMC_ELABEL, PROMC_EBUCKETS, PROMC_EINVAL, PROMC_EBUCKETS,
+                             PROMC_ELABEL, PROMC_ELABEL, PROMC_EVALUE, PROMC_EVALUE, PROMC_EVALUE, PROMC_EVALUE,
+                             PROMC_ELABEL, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP,
+                             PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP,
+                             PROMC_EINVAL};
+  int failures = 0; /* every case is tried, and each failing one named */
+  for (int k = 1; k < (int)(sizeof want / sizeof want[0]); k++) {
+    b = (struct bad_col){.k = k, .rc = 1};
+    struct snapshot after = snap();
+    bool same = strcmp(before.text, after.text) == 0 && strcmp(before.om, after.om) == 0;
+    if (b.rc != want[k] || !same) {
+      print_error("collector case %d: got %s (%s), want %s; exposition %s\n", k, promc_errname(b.rc), promc_errmsg(),
+                  promc_errname(want[k]), same ? "unchanged" : "CHANGED");
+      failures++;
+    }
+    snap_free(after);
+  }
+  snap_free(before);
+  assert_int_equal(failures, 0);
+}
+
+static void exemplar_timestamp_must_fit_protobuf(void **state) {
+  (void)state;
+  promc_counter *ex;
+  promc_histogram *hx;
+  assert_int_equal(promc_counter_new(&ex, &(promc_opts){.name = "ext", .help = "h", .registry = reg, .exemplars = 1}), 0);
+  assert_int_equal(promc_histogram_new(&hx, &(promc_opts){.name = "hxt", .help = "h", .registry = reg, .exemplars = 1}), 0);
+  assert_int_equal(promc_counter_add_exemplar(ex, 1, 0, NULL, NULL, 1.5e9), 0);
+  struct snapshot before = snap();
+  promc_buf pb0 = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb0), 0);
+  static const double bad[] = {9223372036854775808.0 /* 2^63 */, 1e19, 9.3e18, 1.7e308, INFINITY, -INFINITY, NAN, -1};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    if (promc_counter_add_exemplar(ex, 1, 0, NULL, NULL, bad[i]) != PROMC_EINVAL) fail_msg("counter ts %g taken", bad[i]);
+    if (promc_histogram_observe_exemplar(hx, 1, 0, NULL, NULL, bad[i]) != PROMC_EINVAL)
+      fail_msg("histogram ts %g taken", bad[i]);
+  }
+  snap_same(before, "exemplar timestamps");
+  promc_buf pb = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb), 0);
+  assert_int_equal(pb.len, pb0.len);
+  assert_memory_equal(pb.data, pb0.data, pb.len);
+  /* the largest double below 2^63 still fits, and renders (UBSan watches) */
+  assert_int_equal(promc_counter_add_exemplar(ex, 1, 0, NULL, NULL, 9223372036854774784.0), 0);
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb), 0);
+  promc_buf_free(&pb);
+  promc_buf_free(&pb0);
+  snap_free(before);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_rejects_bad_options, setup, teardown),
@@ -243,6 +532,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(labels_reject_wrong_counts_and_nulls, setup, teardown),
       cmocka_unit_test_setup_teardown(registry_calls_reject_bad_input, setup, teardown),
       cmocka_unit_test_setup_teardown(other_calls_reject_bad_input, setup, teardown),
+      cmocka_unit_test_setup_teardown(text_that_is_not_utf8_is_refused_everywhere, setup, teardown),
+      cmocka_unit_test_setup_teardown(enum_name_must_serve_as_its_state_label, setup, teardown),
+      cmocka_unit_test_setup_teardown(labels_treat_null_as_empty, setup, teardown),
+      cmocka_unit_test_setup_teardown(collectors_cannot_emit_what_no_parser_reads, setup, teardown),
+      cmocka_unit_test_setup_teardown(exemplar_timestamp_must_fit_protobuf, setup, teardown),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   promc_shutdown();

@@ -273,6 +273,191 @@ static void openmetrics_layout_is_exact(void **state) {
   promc_registry_free(r);
 }
 
+/* --------------------------------------------- sums that are no counter */
+/* A collector with sums OpenMetrics cannot show: a histogram whose sum is
+ * negative, gauge histograms whose sum is NaN or negative without negative
+ * buckets, and one with negative buckets (whose negative sum is allowed). */
+static int collect_signed(promc_collect *ctx, void *user) {
+  (void)user;
+  static const double b[] = {1, 10}, nb[] = {-1, 10};
+  static const uint64_t cum[] = {1, 2, 2};
+  int rc = promc_collect_family(ctx, "col_lat", "Col.", PROMC_TYPE_HISTOGRAM, NULL);
+  rc |= promc_collect_histogram(ctx, 1, STRS("k"), STRS("neg"), 2, b, cum, -3);
+  rc |= promc_collect_histogram(ctx, 1, STRS("k"), STRS("pos"), 2, b, cum, 3);
+  rc |= promc_collect_family(ctx, "col_q", "Q.", PROMC_TYPE_GAUGE_HISTOGRAM, NULL);
+  rc |= promc_collect_histogram(ctx, 1, STRS("k"), STRS("nan"), 2, b, cum, NAN);
+  rc |= promc_collect_histogram(ctx, 1, STRS("k"), STRS("neg"), 2, b, cum, -3);
+  rc |= promc_collect_histogram(ctx, 1, STRS("k"), STRS("negb"), 2, nb, cum, -3);
+  return rc ? -1 : 0;
+}
+
+/* Runs "python3 -c CODE FILE"; 0 when client_python's parser takes it. */
+static int client_python_reads(const char *parser, const char *data, size_t len) {
+  char path[] = "/tmp/promc_parse_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  write_file(path, data, len);
+  char code[512];
+  snprintf(code, sizeof code,
+           "import sys\nfrom prometheus_client.%s import text_string_to_metric_families as p\n"
+           "n = sum(1 for _ in p(open(sys.argv[1], encoding='utf-8', errors='strict').read()))\n"
+           "print('client_python read', n, 'families')\n",
+           parser);
+  const char *argv[] = {PROMC_PYTHON3, "-c", code, path, NULL};
+  int st = run(argv);
+  if (st != 0) fprintf(stderr, "output kept in %s\n", path);
+  else unlink(path);
+  return st;
+}
+
+static void sums_that_are_no_counter_are_left_out(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  promc_histogram *h;
+  assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "lat", .help = "h", .registry = r,
+                                                         PROMC_LABEL_NAMES("k"), PROMC_BUCKETS(1, 10)}),
+                   0);
+  promc_summary *s;
+  assert_int_equal(promc_summary_new(&s, &(promc_opts){.name = "rt", .help = "h", .registry = r,
+                                                       PROMC_LABEL_NAMES("k")}),
+                   0);
+  assert_int_equal(promc_histogram_observe(promc_histogram_labels(h, "pos"), 2), 0);
+  promc_histogram *hn = promc_histogram_labels(h, "neg");
+  assert_int_equal(promc_histogram_observe(hn, 2), 0);
+  assert_int_equal(promc_histogram_observe(hn, -0.5), 0); /* the sum stays positive, but may fall */
+  assert_int_equal(promc_histogram_observe(promc_histogram_labels(h, "nan"), NAN), 0);
+  assert_int_equal(promc_summary_observe(promc_summary_labels(s, "pos"), 2), 0);
+  assert_int_equal(promc_summary_observe(promc_summary_labels(s, "neg"), -1), 0);
+  assert_int_equal(promc_summary_observe(promc_summary_labels(s, "nan"), NAN), 0);
+  assert_int_equal(promc_registry_add_collector(r, &(promc_collector){.name = "c", .collect = collect_signed}), 0);
+  promc_buf b = {0};
+  assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+  expect_lines(b.data,
+               "# HELP lat h\n"
+               "# TYPE lat histogram\n"
+               "lat_bucket{k=\"pos\",le=\"1.0\"} 0\n"
+               "lat_bucket{k=\"pos\",le=\"10.0\"} 1\n"
+               "lat_bucket{k=\"pos\",le=\"+Inf\"} 1\n"
+               "lat_count{k=\"pos\"} 1\n"
+               "lat_sum{k=\"pos\"} 2\n"
+               "lat_created{k=\"pos\"} *\n"
+               "lat_bucket{k=\"neg\",le=\"1.0\"} 1\n"
+               "lat_bucket{k=\"neg\",le=\"10.0\"} 2\n"
+               "lat_bucket{k=\"neg\",le=\"+Inf\"} 2\n"
+               "lat_created{k=\"neg\"} *\n"
+               "lat_bucket{k=\"nan\",le=\"1.0\"} 0\n"
+               "lat_bucket{k=\"nan\",le=\"10.0\"} 0\n"
+               "lat_bucket{k=\"nan\",le=\"+Inf\"} 1\n"
+               "lat_created{k=\"nan\"} *\n"
+               "# HELP rt h\n"
+               "# TYPE rt summary\n"
+               "rt_count{k=\"pos\"} 1\n"
+               "rt_sum{k=\"pos\"} 2\n"
+               "rt_created{k=\"pos\"} *\n"
+               "rt_count{k=\"neg\"} 1\n"
+               "rt_created{k=\"neg\"} *\n"
+               "rt_count{k=\"nan\"} 1\n"
+               "rt_created{k=\"nan\"} *\n"
+               "# HELP col_lat Col.\n"
+               "# TYPE col_lat histogram\n"
+               "col_lat_bucket{k=\"neg\",le=\"1.0\"} 1\n"
+               "col_lat_bucket{k=\"neg\",le=\"10.0\"} 2\n"
+               "col_lat_bucket{k=\"neg\",le=\"+Inf\"} 2\n"
+               "col_lat_bucket{k=\"pos\",le=\"1.0\"} 1\n"
+               "col_lat_bucket{k=\"pos\",le=\"10.0\"} 2\n"
+               "col_lat_bucket{k=\"pos\",le=\"+Inf\"} 2\n"
+               "col_lat_count{k=\"pos\"} 2\n"
+               "col_lat_sum{k=\"pos\"} 3\n"
+               "# HELP col_q Q.\n"
+               "# TYPE col_q gaugehistogram\n"
+               "col_q_bucket{k=\"nan\",le=\"1.0\"} 1\n"
+               "col_q_bucket{k=\"nan\",le=\"10.0\"} 2\n"
+               "col_q_bucket{k=\"nan\",le=\"+Inf\"} 2\n"
+               "col_q_bucket{k=\"neg\",le=\"1.0\"} 1\n"
+               "col_q_bucket{k=\"neg\",le=\"10.0\"} 2\n"
+               "col_q_bucket{k=\"neg\",le=\"+Inf\"} 2\n"
+               "col_q_bucket{k=\"negb\",le=\"-1.0\"} 1\n"
+               "col_q_bucket{k=\"negb\",le=\"10.0\"} 2\n"
+               "col_q_bucket{k=\"negb\",le=\"+Inf\"} 2\n"
+               "col_q_gcount{k=\"negb\"} 2\n"
+               "col_q_gsum{k=\"negb\"} -3\n"
+               "# EOF\n");
+  assert_int_equal(client_python_reads("openmetrics.parser", b.data, b.len), 0);
+  /* the text format has no such rule: every sum is there */
+  promc_buf t = {0};
+  assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_TEXT, NULL, &t), 0);
+  assert_non_null(strstr(t.data, "\nlat_sum{k=\"neg\"} 1.5\n"));
+  assert_non_null(strstr(t.data, "\nrt_sum{k=\"nan\"} NaN\n"));
+  /* a revived child starts over, its sum a counter again */
+  assert_int_equal(promc_metric_remove(h, "neg"), 0);
+  assert_int_equal(promc_histogram_observe(promc_histogram_labels(h, "neg"), 3), 0);
+  assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+  assert_non_null(strstr(b.data, "\nlat_sum{k=\"neg\"} 3\n"));
+  promc_buf_free(&t);
+  promc_buf_free(&b);
+  promc_registry_free(r);
+}
+
+/* ------------------------------------------- gauge histograms in 0.0.4 */
+static int collect_queue(promc_collect *ctx, void *user) {
+  (void)user;
+  static const double b[] = {1};
+  int rc = promc_collect_family(ctx, "queue_wait_seconds", "Waiting \\ items.", PROMC_TYPE_GAUGE_HISTOGRAM, "seconds");
+  rc |= promc_collect_histogram(ctx, 1, STRS("q"), STRS("a"), 1, b, (const uint64_t[]){2, 7}, 30);
+  rc |= promc_collect_histogram(ctx, 1, STRS("q"), STRS("b"), 1, b, (const uint64_t[]){0, 1}, 0.5);
+  rc |= promc_collect_family(ctx, "queue_empty_seconds", "Never filled.", PROMC_TYPE_GAUGE_HISTOGRAM, NULL);
+  rc |= promc_collect_family(ctx, "after", "Next family.", PROMC_TYPE_GAUGE, NULL);
+  rc |= promc_collect_sample(ctx, 0, NULL, NULL, 1);
+  return rc ? -1 : 0;
+}
+
+static void gauge_histogram_text_has_gauge_families(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_registry_add_collector(r, &(promc_collector){.name = "q", .collect = collect_queue}), 0);
+  promc_buf b = {0};
+  assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_TEXT, NULL, &b), 0);
+  expect_lines(b.data,
+               "# HELP queue_wait_seconds Waiting \\\\ items.\n"
+               "# TYPE queue_wait_seconds histogram\n"
+               "queue_wait_seconds_bucket{q=\"a\",le=\"1\"} 2\n"
+               "queue_wait_seconds_bucket{q=\"a\",le=\"+Inf\"} 7\n"
+               "queue_wait_seconds_bucket{q=\"b\",le=\"1\"} 0\n"
+               "queue_wait_seconds_bucket{q=\"b\",le=\"+Inf\"} 1\n"
+               "# HELP queue_wait_seconds_gcount Waiting \\\\ items.\n"
+               "# TYPE queue_wait_seconds_gcount gauge\n"
+               "queue_wait_seconds_gcount{q=\"a\"} 7\n"
+               "queue_wait_seconds_gcount{q=\"b\"} 1\n"
+               "# HELP queue_wait_seconds_gsum Waiting \\\\ items.\n"
+               "# TYPE queue_wait_seconds_gsum gauge\n"
+               "queue_wait_seconds_gsum{q=\"a\"} 30\n"
+               "queue_wait_seconds_gsum{q=\"b\"} 0.5\n"
+               "# HELP queue_empty_seconds Never filled.\n"
+               "# TYPE queue_empty_seconds histogram\n"
+               "# HELP after Next family.\n"
+               "# TYPE after gauge\n"
+               "after 1\n");
+  /* promtool, the Prometheus project's own linter, finds nothing to say */
+  char path[] = "/tmp/promc_gh_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  write_file(path, b.data, b.len);
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "promtool check metrics < %s", path);
+  const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+  int st = run(argv);
+  if (st != 0) fprintf(stderr, "promtool refused %s (status %d; Debian package prometheus)\n", path, st);
+  else unlink(path);
+  assert_int_equal(st, 0);
+  assert_int_equal(client_python_reads("parser", b.data, b.len), 0);
+  promc_buf_free(&b);
+  promc_registry_free(r);
+}
+
 /* ------------------------------------------------------ exemplar contract */
 static void exemplar_errors_leave_the_value_unchanged(void **state) {
   (void)state;
@@ -441,6 +626,8 @@ int main(void) {
       cmocka_unit_test(mixed_registry_read_back_by_client_python),
       cmocka_unit_test(mixed_registry_decoded_by_protoc),
       cmocka_unit_test(openmetrics_layout_is_exact),
+      cmocka_unit_test(sums_that_are_no_counter_are_left_out),
+      cmocka_unit_test(gauge_histogram_text_has_gauge_families),
       cmocka_unit_test(exemplar_errors_leave_the_value_unchanged),
       cmocka_unit_test(exemplar_latest_reset_and_revive),
       cmocka_unit_test(exemplar_timestamps_read_back_exactly),

@@ -77,9 +77,10 @@ static void push_url_rejects_bad_input(void **state) {
 }
 
 /* ------------------------------------------------------------- stub server */
-enum stub_mode { STUB_OK, STUB_503, STUB_SILENT };
+enum stub_mode { STUB_OK, STUB_503, STUB_SILENT, STUB_RAW };
 struct stub {
   enum stub_mode mode;
+  const char *raw; /* STUB_RAW: the bytes sent back before closing */
   int lfd, port, stop[2];
   pthread_t th;
   char req[65536];
@@ -115,6 +116,7 @@ static void *stub_main(void *arg) {
   if (s->mode == STUB_503)
     ans = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 26\r\n"
           "Connection: close\r\n\r\ngateway under maintenance\n";
+  if (s->mode == STUB_RAW) ans = s->raw;
   if (ans) {
     if (write(c, ans, strlen(ans)) < 0) {
     }
@@ -126,9 +128,10 @@ static void *stub_main(void *arg) {
   return NULL;
 }
 
-static void stub_start(struct stub *s, enum stub_mode mode) {
+static void stub_start_raw(struct stub *s, enum stub_mode mode, const char *raw) {
   memset(s, 0, sizeof *s);
   s->mode = mode;
+  s->raw = raw;
   s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   assert_true(s->lfd >= 0);
   struct sockaddr_in a = {.sin_family = AF_INET};
@@ -141,6 +144,8 @@ static void stub_start(struct stub *s, enum stub_mode mode) {
   assert_int_equal(pipe(s->stop), 0);
   assert_int_equal(pthread_create(&s->th, NULL, stub_main, s), 0);
 }
+
+static void stub_start(struct stub *s, enum stub_mode mode) { stub_start_raw(s, mode, NULL); }
 
 static void stub_join(struct stub *s) {
   if (write(s->stop[1], "x", 1) < 0) {
@@ -249,6 +254,46 @@ static void push_unreachable_is_enet(void **state) {
   assert_int_equal(promc_push_last_status(), 0);
   assert_true(dt < 2.0);
   if (!strstr(promc_errmsg(), url)) fail_msg("errmsg: %s", promc_errmsg());
+  promc_registry_free(r);
+}
+
+/* Answers cut off before the end of their headers are network failures,
+ * not successes; complete answers around them still succeed. */
+static void push_answer_cut_in_headers_is_enet(void **state) {
+  (void)state;
+  static const struct {
+    const char *raw;
+    int want;
+  } cases[] = {
+      {"HTTP/1.1 200 OK\r\nContent-Type: text/pl", PROMC_ENET},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n", PROMC_ENET},
+      {"HTTP/1.1 200 OK\r\n", PROMC_ENET},
+      {"HTTP/1.1 20", PROMC_ENET},
+      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n", PROMC_ENET},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", PROMC_ENET},
+      /* complete: a close-delimited (empty) body, and a final answer after an interim one */
+      {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", 0},
+      {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", 0},
+  };
+  promc_registry *r = job_registry();
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int op = 0; op < 2; op++) { /* with a body (push) and without (delete) */
+      struct stub s;
+      stub_start_raw(&s, STUB_RAW, cases[i].raw);
+      char url[64];
+      snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+      const promc_push_opts o = {.registry = r, .timeout_ms = 3000};
+      int rc = op ? promc_push_delete(url, "j", &o) : promc_push(url, "j", &o);
+      stub_join(&s);
+      if (rc != cases[i].want)
+        fail_msg("case %zu (%s): got %d (%s), want %d", i, op ? "delete" : "push", rc, rc ? promc_errmsg() : "",
+                 cases[i].want);
+      if (rc) {
+        assert_int_equal(promc_push_last_status(), 0);
+        if (!strstr(promc_errmsg(), url)) fail_msg("errmsg: %s", promc_errmsg());
+      }
+    }
+  }
   promc_registry_free(r);
 }
 
@@ -693,6 +738,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(push_error_status_carries_message),
         cmocka_unit_test(push_silent_gateway_times_out),
         cmocka_unit_test(push_unreachable_is_enet),
+        cmocka_unit_test(push_answer_cut_in_headers_is_enet),
         cmocka_unit_test(push_failing_collector_sends_nothing),
     };
     rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,9 @@
 /* test_textfile.c — promc_write_textfile: content, mode, atomic replacement
  * under a concurrent reader, and failures that keep the old file: missing
- * directory, a directory as target, a failing collector, and (with --fs, a
+ * directory, a directory as target, a failing collector; the directory
+ * swapped for a symlink during a write (deterministically, from a collector,
+ * and racing a thread that keeps swapping it) leaving no temporary file and
+ * the old file whole; and (with --fs, a
  * separate ctest entry that needs root) a full tmpfs (ENOSPC) and a
  * read-only remount (EROFS). Root ignores permission bits, so a 0555
  * directory cannot make a write fail here; real file-system limits do. */
@@ -225,6 +228,177 @@ static void textfile_failures_keep_old_file(void **state) {
   promc_registry_free(r);
 }
 
+/* ------------------------------------------ directory swapped for a symlink */
+/* g_dir/d is the directory written to; a swap renames it to d.old and puts a
+ * symlink d -> e in its place. */
+struct swap {
+  char d[300], old[300], e[300], file[320];
+  int fail; /* the collector doing the swap also fails the render */
+  _Atomic int stop;
+  long flips;
+};
+
+static void swap_paths(struct swap *w) {
+  snprintf(w->d, sizeof w->d, "%s/d", g_dir);
+  snprintf(w->old, sizeof w->old, "%s/d.old", g_dir);
+  snprintf(w->e, sizeof w->e, "%s/e", g_dir);
+  snprintf(w->file, sizeof w->file, "%s/m.prom", w->d);
+  assert_int_equal(mkdir(w->d, 0755), 0);
+  assert_int_equal(mkdir(w->e, 0755), 0);
+}
+
+static void swap_to_symlink(struct swap *w) {
+  if (rename(w->d, w->old) != 0 || symlink("e", w->d) != 0) fail_msg("swap: %s", strerror(errno));
+}
+
+/* removes the files in each directory, then the directories (and the symlink) */
+static void swap_cleanup(struct swap *w) {
+  const char *dirs[] = {w->old, w->e, w->d};
+  for (int i = 0; i < 3; i++) {
+    struct stat st;
+    if (lstat(dirs[i], &st) == 0 && S_ISLNK(st.st_mode)) {
+      unlink(dirs[i]);
+      continue;
+    }
+    DIR *dd = opendir(dirs[i]);
+    if (!dd) continue;
+    for (struct dirent *e; (e = readdir(dd));) {
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        char p[700];
+        snprintf(p, sizeof p, "%s/%s", dirs[i], e->d_name);
+        unlink(p);
+      }
+    }
+    closedir(dd);
+    rmdir(dirs[i]);
+  }
+}
+
+static void no_temp_files(const char *dir) {
+  char extra[512];
+  extra_files(dir, (const char *const[]){"m.prom", NULL}, extra, sizeof extra);
+  if (extra[0]) fail_msg("left behind in %s: %s", dir, extra);
+}
+
+static int swapping_collect(promc_collect *ctx, void *user) {
+  (void)ctx;
+  struct swap *w = user;
+  swap_to_symlink(w);
+  return w->fail ? promc_set_errmsg(PROMC_EIO, "failed after the swap") : 0;
+}
+
+/* The swap happens while the text is being written (from a collector, so
+ * between the creation of the temporary file and the rename): the write
+ * completes in the directory it started in, or, when it fails, removes its
+ * temporary file there; the old file stays whole either way. */
+static void textfile_dir_swapped_during_write(void **state) {
+  (void)state;
+  for (int fail = 0; fail <= 1; fail++) {
+    struct swap w = {.fail = fail};
+    swap_paths(&w);
+    promc_registry *r = big_registry(200);
+    char *old_text = bu_render(r, NULL);
+    assert_int_equal(promc_write_textfile(r, w.file), 0);
+    promc_gauge *g;
+    assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "batch_value", .help = "v", .registry = r}), 0);
+    promc_gauge_set(g, 2);
+    promc_collector swapper = {.name = "swap", .collect = swapping_collect, .user = &w};
+    assert_int_equal(promc_registry_add_collector(r, &swapper), 0);
+    int rc = promc_write_textfile(r, w.file);
+    no_temp_files(w.old);
+    no_temp_files(w.e);
+    char old_file[400];
+    snprintf(old_file, sizeof old_file, "%s/m.prom", w.old);
+    char *got = bu_read_file(old_file);
+    assert_non_null(got);
+    if (fail) {
+      assert_int_equal(rc, PROMC_ECALLBACK);
+      assert_string_equal(got, old_text); /* the old file, whole */
+    } else {
+      if (rc != 0) fail_msg("write with the directory swapped meanwhile: %d %s", rc, promc_errmsg());
+      assert_non_null(strstr(got, "batch_value 2")); /* the new file, where the write began */
+    }
+    char extra[512];
+    extra_files(w.e, (const char *const[]){NULL}, extra, sizeof extra);
+    if (extra[0]) fail_msg("written through the symlink: %s", extra);
+    /* the next write goes where the path now leads */
+    assert_int_equal(promc_registry_remove_collector(r, "swap"), 0);
+    assert_int_equal(promc_write_textfile(r, w.file), 0);
+    char new_file[400];
+    snprintf(new_file, sizeof new_file, "%s/m.prom", w.e);
+    char *through = bu_read_file(new_file);
+    assert_non_null(through);
+    assert_non_null(strstr(through, "batch_value 2"));
+    no_temp_files(w.e);
+    free(through);
+    free(got);
+    free(old_text);
+    promc_registry_free(r);
+    swap_cleanup(&w);
+  }
+}
+
+/* Swaps g_dir/d (the directory) and g_dir/d.old (a symlink to e) in one
+ * atomic exchange, back and forth: d always exists, as a directory or as the
+ * symlink. */
+static void *flip_loop(void *arg) {
+  struct swap *w = arg;
+  while (!atomic_load(&w->stop)) {
+    if (renameat2(AT_FDCWD, w->d, AT_FDCWD, w->old, RENAME_EXCHANGE) != 0) {
+      w->flips = -errno;
+      break;
+    }
+    w->flips++;
+    bu_sleep_ms(0);
+  }
+  return NULL;
+}
+
+/* Writes racing a thread that keeps swapping the directory for a symlink
+ * and back: every write succeeds, no temporary file is left in either
+ * directory, and every m.prom there is complete. */
+static void textfile_dir_swap_race_leaves_nothing(void **state) {
+  (void)state;
+  struct swap w = {0};
+  swap_paths(&w);
+  promc_registry *r = big_registry(2000); /* ~80 KB: the swap often lands mid-write */
+  char *want = bu_render(r, NULL);
+  assert_int_equal(symlink("e", w.old), 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, flip_loop, &w), 0);
+  long ok = 0, failed = 0;
+  char first_failure[512] = "";
+  double end = bu_now() + 3;
+  while (bu_now() < end && (ok + failed) < 2000) {
+    int rc = promc_write_textfile(r, w.file);
+    if (rc == 0) ok++;
+    else if (rc == PROMC_EIO && failed++ == 0) snprintf(first_failure, sizeof first_failure, "%s", promc_errmsg());
+    else if (rc != PROMC_EIO) fail_msg("write: %d %s", rc, promc_errmsg());
+  }
+  atomic_store(&w.stop, 1);
+  pthread_join(th, NULL);
+  if (w.flips < 0) fail_msg("renameat2(RENAME_EXCHANGE): %s", strerror((int)-w.flips));
+  struct stat st;
+  if (lstat(w.d, &st) == 0 && S_ISLNK(st.st_mode)) /* stopped swapped: put the directory back */
+    assert_int_equal(renameat2(AT_FDCWD, w.d, AT_FDCWD, w.old, RENAME_EXCHANGE), 0);
+  print_message("swap race: %ld flips, %ld writes succeeded, %ld failed (first: %s)\n", w.flips, ok,
+                failed, first_failure);
+  const char *dirs[] = {w.d, w.e};
+  for (int i = 0; i < 2; i++) no_temp_files(dirs[i]);
+  if (failed) fail_msg("%ld of %ld writes failed; first: %s", failed, ok + failed, first_failure);
+  if (w.flips < 10 || ok < 10) fail_msg("too little overlap: %ld flips, %ld writes", w.flips, ok);
+  for (int i = 0; i < 2; i++) {
+    char p[400];
+    snprintf(p, sizeof p, "%s/m.prom", dirs[i]);
+    char *got = bu_read_file(p);
+    if (got && strcmp(got, want) != 0) fail_msg("%s is not complete (%zu bytes)", p, strlen(got));
+    free(got);
+  }
+  free(want);
+  promc_registry_free(r);
+  swap_cleanup(&w);
+}
+
 /* ---------------------------------------- full and read-only file systems */
 static char g_mnt[300];
 static int g_mounted;
@@ -318,6 +492,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(textfile_writes_render_output, mkdir_tmp, rm_tmp),
       cmocka_unit_test_setup_teardown(textfile_replacement_is_atomic, mkdir_tmp, rm_tmp),
       cmocka_unit_test_setup_teardown(textfile_failures_keep_old_file, mkdir_tmp, rm_tmp),
+      cmocka_unit_test_setup_teardown(textfile_dir_swapped_during_write, mkdir_tmp, rm_tmp),
+      cmocka_unit_test_setup_teardown(textfile_dir_swap_race_leaves_nothing, mkdir_tmp, rm_tmp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

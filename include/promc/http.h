@@ -15,9 +15,12 @@
  * The server answers GET and HEAD on "/metrics" and "/" with the registry
  * (the default one unless .registry is set); every other path is 404 and
  * every other method 405 with "Allow: GET, HEAD".  A scrape honours
- *   - Accept            the format, through promc_negotiate_format (text
- *                       0.0.4 unless the core was built with OpenMetrics or
- *                       protobuf and the client prefers them);
+ *   - Accept            the format, through promc_negotiate_format: text
+ *                       0.0.4, OpenMetrics 1.0.0 or protobuf, whichever the
+ *                       client prefers (all three are in the core); text
+ *                       when it names none of them.  Should a core lack a
+ *                       format (its render gives PROMC_EUNSUPP), the server
+ *                       negotiates again among the others;
  *   - Accept-Encoding   gzip (zlib), unless refused with q=0;
  *   - ?name[]=a&name[]=b  only the named metrics (as promc_query_names
  *                       reads them; more than 64 names or 4 KiB of them is
@@ -73,8 +76,11 @@ typedef struct promc_http_server promc_http_server;
 typedef struct promc_http_handler promc_http_handler;
 
 /* One basic-auth user: a name and a bcrypt hash of the password ("$2b$",
- * "$2y$" or "$2a$", any cost), e.g. from `htpasswd -nBC 10 "" | tr -d ':'`
- * or libxcrypt's crypt_gensalt/crypt.  Both strings are copied. */
+ * "$2y$" or "$2a$", any cost).  Make a hash with
+ * `htpasswd -nBC 10 "" | tr -d ':\n'` (Debian `apache2-utils`; it asks for
+ * the password), `mkpasswd -m bcrypt -R 10` (Debian `whois`), or in C with
+ * libxcrypt's `crypt_gensalt_rn("$2b$", 10, NULL, 0, ...)` and `crypt_r`.
+ * Each hash is checked at start.  Both strings are copied. */
 typedef struct promc_http_user {
   const char *name;
   const char *bcrypt_hash;
@@ -105,12 +111,12 @@ typedef struct promc_http_user {
  *                    finds that queue full is answered 429 with
  *                    Retry-After: 1.  A known-good password never waits
  *                    for that thread.
- *   max_connections  connections held at once. 0 = 512.  When all are
- *                    taken, the one that has waited longest without
- *                    completing a request (at least 2 s, or
- *                    header_timeout_seconds if shorter) is closed to make
- *                    room; until one qualifies, new clients wait in the
- *                    kernel's backlog.
+ *   max_connections  connections held at once. 0 = 512.  Once all have
+ *                    been taken for 2 s (or header_timeout_seconds if
+ *                    shorter), each new client makes the server close the
+ *                    connection that has waited longest without completing
+ *                    a request (never one being answered); until then new
+ *                    clients wait in the kernel's backlog.
  *   timeout_seconds  a connection idle this long is closed. 0 = 30.
  *   header_timeout_seconds  a request's header, and its body if it sends
  *                    one (and, for the first request of a connection, the
@@ -124,6 +130,15 @@ typedef struct promc_http_user {
  *                    1,000 series it compresses 70 KB to 4.9 KB in 0.17 ms,
  *                    where level 6 gives 4.1 KB in 0.8 ms (see
  *                    docs/benchmarks.md).  Out of range is PROMC_EINVAL.
+ *   formats          the formats the server may answer in, a mask of
+ *                    PROMC_FORMAT_BIT(f); 0 = all three.  Text 0.0.4 is
+ *                    always allowed (it is the answer when nothing else
+ *                    is).  PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT) alone serves
+ *                    every scrape as text, as prometheus-client-c did: with
+ *                    counter_name_as_given counters, Prometheus then keeps
+ *                    storing them under their old names although it asks
+ *                    for OpenMetrics first (docs/migrating.md).  Unknown
+ *                    bits are PROMC_EINVAL.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -139,13 +154,15 @@ typedef struct promc_http_opts {
   unsigned threads;
   int disable_gzip;
   int gzip_level;
+  unsigned formats;
   unsigned header_timeout_seconds;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
  * (NULL on failure).  opts may be NULL (all defaults: 0.0.0.0, a free port).
  * Files are read and hashes checked here, once.
- * Errors: PROMC_EINVAL (out NULL, gzip_level out of 0-9, only one of
+ * Errors: PROMC_EINVAL (out NULL, gzip_level out of 0-9, unknown formats
+ * bits, only one of
  * cert/key, a client CA without TLS, a user with a NULL/empty name or a
  * hash crypt_r rejects, an address that does not resolve), PROMC_EIO (a TLS file cannot be read),
  * PROMC_EUNSUPP (TLS asked of a libmicrohttpd built without it),
@@ -172,7 +189,8 @@ PROMC_API void promc_http_stop(promc_http_server *s);
 /* Options of a handler; zero = default, as in promc_http_opts.
  *   verify_client_cert  1 = every request must come over TLS with a client
  *                    certificate that verifies against the daemon's trust
- *                    store (MHD_OPTION_HTTPS_MEM_TRUST), else 403. */
+ *                    store (MHD_OPTION_HTTPS_MEM_TRUST), else 403.
+ *   formats          as in promc_http_opts. */
 typedef struct promc_http_handler_opts {
   promc_registry *registry;
   const promc_http_user *users;
@@ -180,12 +198,13 @@ typedef struct promc_http_handler_opts {
   int disable_gzip;
   int gzip_level;
   int verify_client_cert;
+  unsigned formats;
 } promc_http_handler_opts;
 
 /* Creates a handler: the scrape logic of the server (auth, negotiation,
  * gzip, name[] filter, pooled buffers) without a daemon.  opts may be NULL.
  * Errors: PROMC_EINVAL (out NULL, bad user or hash, gzip_level out of
- * 0-9), PROMC_ENOMEM.
+ * 0-9, unknown formats bits), PROMC_ENOMEM.
  * Free with promc_http_handler_free. Thread-safe. */
 PROMC_API int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_opts *opts);
 

@@ -74,7 +74,7 @@ enum {
   PROMC_ELABEL = -3,     /* invalid or reserved label name */
   PROMC_EDUP = -4,       /* name already registered, or collides */
   PROMC_ECARD = -5,      /* wrong number of label values */
-  PROMC_EVALUE = -6,     /* value not allowed (negative/NaN counter add...) */
+  PROMC_EVALUE = -6,     /* value not allowed (negative/NaN counter add, text not UTF-8...) */
   PROMC_EBUCKETS = -7,   /* buckets not strictly increasing, or NaN */
   PROMC_ENOMEM = -8,     /* allocation failed */
   PROMC_ETYPE = -9,      /* handle of another metric type */
@@ -167,8 +167,10 @@ typedef enum promc_mp_gauge_mode {
  *                     "_<unit>" (OpenMetrics rule).
  *   label_names       declared label names (see PROMC_LABEL_NAMES).
  *   const_label_*     labels with one fixed value on every child.
- *   buckets           histogram upper bounds, strictly increasing, without
- *                     +Inf (added implicitly); NULL = PROMC_DEFAULT_BUCKETS.
+ *   buckets           histogram upper bounds, strictly increasing; +Inf is
+ *                     always the last bucket, so it need not be given (a
+ *                     final +Inf is accepted and not counted twice; -Inf or
+ *                     NaN is PROMC_EBUCKETS). NULL = PROMC_DEFAULT_BUCKETS.
  *   states            enum states (required for promc_enum_new).
  *   registry          where to register; NULL = the default registry.
  *   no_register       1 = create without registering (see promc_register).
@@ -178,6 +180,20 @@ typedef enum promc_mp_gauge_mode {
  *   exemplars         1 = keep the latest exemplar per child (counter) or
  *                     per bucket (histogram); see "exemplars" below. Other
  *                     types: PROMC_EINVAL.
+ *   counter_name_as_given
+ *                     1 = a migration aid for ports from clients that did
+ *                     not append "_total" (prometheus-client-c, old
+ *                     prometheus-cpp): the text format 0.0.4 and protobuf
+ *                     expose the counter under its name exactly as given
+ *                     (.name = "requests" gives "requests", not
+ *                     "requests_total"), so existing dashboards keep
+ *                     working.  OpenMetrics, whose counters must end in
+ *                     "_total", still exposes "requests_total".  The
+ *                     family still owns the names "requests",
+ *                     "requests_total" and "requests_created" for
+ *                     collision checks and name[] filters.  promtool check
+ *                     metrics warns about such names (docs/migrating.md).
+ *                     Other types: PROMC_EINVAL.
  */
 typedef struct promc_opts {
   const char *name;
@@ -196,6 +212,7 @@ typedef struct promc_opts {
   int no_register;
   promc_mp_gauge_mode mp_gauge_mode;
   int exemplars;
+  int counter_name_as_given;
 } promc_opts;
 
 /* Designated-initialiser helpers: PROMC_LABEL_NAMES("method", "code") fills
@@ -214,7 +231,7 @@ typedef struct promc_opts {
   .nbuckets = sizeof((const double[]){__VA_ARGS__}) / sizeof(double)
 
 /* client_python's defaults: .005 .01 .025 .05 .075 .1 .25 .5 .75 1 2.5 5
- * 7.5 10 (+Inf implied). */
+ * 7.5 10 (and +Inf, always the last bucket). */
 PROMC_API extern const double PROMC_DEFAULT_BUCKETS[14];
 #define PROMC_DEFAULT_NBUCKETS 14
 
@@ -229,22 +246,36 @@ PROMC_API int promc_registry_new(promc_registry **out);
 /* Destroys every family still registered in r and every collector, then r.
  * Handles into it become invalid. NULL is ignored. Not safe while another
  * thread uses r or its metrics. Freeing the default registry is allowed
- * (promc_shutdown does it); the next promc_default_registry makes a new one. */
+ * (promc_shutdown does it); the next promc_default_registry makes a new one.
+ * Called from a collector or value callback of r itself (during r's render)
+ * it does nothing and records PROMC_ESTATE for promc_errmsg. */
 PROMC_API void promc_registry_free(promc_registry *r);
 /* Frees the default registry and the library's global state; for programs
- * that want a leak checker to see zero bytes at exit. */
+ * that want a leak checker to see zero bytes at exit. Other registries, and
+ * families in no registry, stay valid and usable: the state they share (the
+ * pool of counter stripes) is freed when the last of them is destroyed
+ * (promc_registry_free, promc_metric_destroy), or at once if none is left.
+ * The library may be used again afterwards. */
 PROMC_API void promc_shutdown(void);
 
 /* Registers a family created with .no_register = 1 (or one unregistered).
- * Errors: PROMC_EINVAL, PROMC_ESTATE (already registered somewhere),
+ * A family is in at most one registry: of concurrent registrations of one
+ * family (into the same or different registries) exactly one succeeds.
+ * Errors: PROMC_EINVAL, PROMC_ESTATE (already registered somewhere, or
+ * called from a collector or value callback during r's own render),
  * PROMC_EDUP (its names collide with a registered family). */
 PROMC_API int promc_register(promc_registry *r, promc_metric *m);
 /* Removes the family from its registry; its values are kept and it can be
- * registered again. Errors: PROMC_EINVAL, PROMC_ENOTFOUND (not registered). */
+ * registered again. Of concurrent unregisters of one family exactly one
+ * returns 0; the others find it unregistered, as a later call would.
+ * Errors: PROMC_EINVAL, PROMC_ENOTFOUND (not registered), PROMC_ESTATE
+ * (called from a collector or value callback during its registry's render;
+ * the family stays registered). */
 PROMC_API int promc_unregister(promc_metric *m);
 /* Unregisters (if registered) and frees a family with all children. Handles
  * into it become invalid. NULL is ignored; a child handle is ignored with
- * PROMC_ETYPE. */
+ * PROMC_ETYPE. PROMC_ESTATE, nothing freed: called from a collector or value
+ * callback during its registry's render. */
 PROMC_API int promc_metric_destroy(promc_metric *m);
 
 /* Render `_created` samples in the Prometheus text format (they are always
@@ -259,7 +290,18 @@ PROMC_API void promc_registry_set_created(promc_registry *r, int on);
  * context validates names and escapes values; the collector only supplies
  * raw data. Returning a negative value from collect aborts nothing already
  * written: the families it emitted so far stay in the output, the scrape
- * goes on, and promc_registry_render returns PROMC_ECALLBACK at the end. */
+ * goes on, and promc_registry_render returns PROMC_ECALLBACK at the end.
+ *
+ * Re-entry.  A render holds its registry's lock while it runs collectors,
+ * value callbacks (promc_metric_set_function) and the write function.
+ * From there, anything that would take that registry's lock — creating or
+ * registering a metric in it, unregistering or destroying one of its
+ * families, rendering it, adding or removing its collectors, set_created,
+ * registry_free — returns PROMC_ESTATE with a message instead of
+ * deadlocking, and the scrape goes on. Other registries may be used
+ * freely, and so may the hot path and label lookups of existing children;
+ * creating a new child in the family being rendered from its own value
+ * callback is not detected (it waits on that family's lock). */
 typedef struct promc_collect promc_collect;
 typedef struct promc_collector {
   const char *name; /* for errors and promc_registry_remove_collector */
@@ -268,28 +310,43 @@ typedef struct promc_collector {
   void *user;
 } promc_collector;
 
-/* Errors: PROMC_EINVAL, PROMC_EDUP (a collector with that name), PROMC_ENOMEM. */
+/* Errors: PROMC_EINVAL, PROMC_EDUP (a collector with that name), PROMC_ENOMEM,
+ * PROMC_ESTATE (see "Re-entry" above). */
 PROMC_API int promc_registry_add_collector(promc_registry *r, const promc_collector *c);
-/* Errors: PROMC_EINVAL, PROMC_ENOTFOUND. */
+/* Errors: PROMC_EINVAL, PROMC_ENOTFOUND, PROMC_ESTATE (see "Re-entry" above). */
 PROMC_API int promc_registry_remove_collector(promc_registry *r, const char *name);
 
 /* Starts a family; ends the previous one. type: counter, gauge, untyped,
  * info, histogram, summary, gauge histogram. A counter's name may be given
- * with or without "_total". Errors: PROMC_EINVAL, PROMC_ENAME, PROMC_ETYPE. */
+ * with or without "_total". Errors: PROMC_EINVAL, PROMC_ENAME, PROMC_ETYPE,
+ * PROMC_EVALUE (help not UTF-8), PROMC_EDUP (the family, or a sample name it
+ * exposes, is taken by a registered family or by a family the collectors
+ * already emitted in this scrape). After an error no family is open, and
+ * samples get PROMC_ESTATE until the next promc_collect_family. */
 PROMC_API int promc_collect_family(promc_collect *ctx, const char *name, const char *help,
                                    promc_type type, const char *unit);
 /* One sample of the current family (counter, gauge, untyped, info): the
  * label names and values (n of each) and the value. Errors: PROMC_ESTATE (no
- * family), PROMC_ELABEL, PROMC_EINVAL. */
+ * family), PROMC_ELABEL (invalid or reserved name, a name given twice, "le"
+ * on a histogram, "quantile" on a summary), PROMC_EVALUE (a label value not
+ * UTF-8, a counter value negative or NaN), PROMC_EINVAL. A refused call
+ * writes nothing; the family and the rest of the scrape stay valid. */
 PROMC_API int promc_collect_sample(promc_collect *ctx, size_t n, const char *const *names,
                                    const char *const *values, double value);
-/* One histogram child: upper bounds (strictly increasing, +Inf implied),
- * cumulative counts per bound plus one for +Inf (nbounds + 1 values), sum. */
+/* One histogram child: upper bounds (at least one, finite and strictly
+ * increasing, +Inf implied), cumulative counts per bound plus one for +Inf
+ * (nbounds + 1 values), sum. Errors as promc_collect_sample, and
+ * PROMC_EINVAL (bounds or cumulative NULL, more than 256 bounds),
+ * PROMC_EBUCKETS (no bounds, or bounds not finite and increasing),
+ * PROMC_EVALUE (counts not cumulative). OpenMetrics leaves out a sum that is
+ * negative or NaN (docs/formats.md). */
 PROMC_API int promc_collect_histogram(promc_collect *ctx, size_t n, const char *const *names,
                                       const char *const *values, size_t nbounds,
                                       const double *bounds, const uint64_t *cumulative,
                                       double sum);
-/* One summary child: count and sum (quantiles optional: nq pairs). */
+/* One summary child: count and sum (quantiles optional: nq pairs, each
+ * quantile in [0, 1] and given once, values not negative; NaN = no events).
+ * Errors as promc_collect_sample, and PROMC_EINVAL, PROMC_EVALUE. */
 PROMC_API int promc_collect_summary(promc_collect *ctx, size_t n, const char *const *names,
                                     const char *const *values, uint64_t count, double sum,
                                     size_t nq, const double *quantiles, const double *qvalues);
@@ -298,17 +355,21 @@ PROMC_API int promc_collect_summary(promc_collect *ctx, size_t n, const char *co
 /* Returns the child of family m for the given label values (n must equal the
  * number of declared label names), creating it on first use. The same values
  * always give the same pointer. Values are any UTF-8 text (escaped on
- * output); NULL values are an error.  Returns NULL on error with
+ * output); a NULL value is the empty string "" (as prometheus-client-c, and
+ * as Prometheus reads an empty value).  Returns NULL on error with
  * promc_errmsg set: PROMC_EINVAL (NULL argument or a child handle given),
- * PROMC_ECARD (wrong count), PROMC_ENOMEM.
+ * PROMC_ECARD (wrong count), PROMC_EVALUE (a value is not UTF-8: an invalid
+ * byte, overlong form, surrogate, code point above U+10FFFF or cut
+ * sequence; such a child is never created, so nothing is recorded),
+ * PROMC_ENOMEM.
  * Thread-safe; lock-free when the child exists; the first sight of a tuple
  * takes the family's lock and allocates. */
 PROMC_API promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values);
 /* Removes one child: it disappears from scrapes; handles to it stay valid
  * and writes through them go nowhere visible. Looking the same values up
  * again brings the child back, starting from zero. Memory is bounded by the
- * number of distinct tuples ever created. Errors: PROMC_EINVAL, PROMC_ECARD,
- * PROMC_ENOTFOUND. */
+ * number of distinct tuples ever created. NULL values are "", as in lookups.
+ * Errors: PROMC_EINVAL, PROMC_ECARD, PROMC_ENOTFOUND. */
 PROMC_API int promc_metric_removev(promc_metric *m, size_t n, const char *const *values);
 /* Removes every child (as promc_metric_removev). Errors: PROMC_EINVAL. */
 PROMC_API int promc_metric_clear(promc_metric *m);
@@ -338,10 +399,13 @@ PROMC_API const char *promc_metric_name(const promc_metric *m);
 /* ---------------------------------------------------------------- counter */
 /* Creation functions (all types).  Validate every option: PROMC_EINVAL
  * (NULL out/opts/name/help, states missing), PROMC_ENAME (invalid name, or
- * name not ending in the unit), PROMC_ELABEL (invalid, duplicate or reserved
- * label name: "__*" always, "le" on histograms, "quantile" on summaries, the
- * family's own name on enums), PROMC_EBUCKETS, PROMC_EDUP (an exposed name
- * collides with a family already in the registry), PROMC_ENOMEM.
+ * name not ending in the unit, or an enum name that is no valid label name:
+ * it names the state label, so no ':' and no leading "__"), PROMC_ELABEL
+ * (invalid, duplicate or reserved label name: "__*" always, "le" on
+ * histograms, "quantile" on summaries, the family's own name on enums),
+ * PROMC_EVALUE (help, a const label value or an enum state is not UTF-8),
+ * PROMC_EBUCKETS, PROMC_EDUP (an exposed name collides with a family already
+ * in the registry), PROMC_ENOMEM.
  * A counter named "x" or "x_total" exposes "x_total". */
 PROMC_API int promc_counter_new(promc_counter **out, const promc_opts *opts);
 /* Hot path: add 1. Errors: PROMC_EINVAL (NULL), PROMC_ECARD (a labelled
@@ -386,10 +450,15 @@ PROMC_API int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void
 PROMC_API int promc_histogram_new(promc_histogram **out, const promc_opts *opts);
 /* Hot path: one branch-free bucket search, one atomic add to the bucket and
  * one compare-and-swap on the sum. NaN goes to +Inf and makes the sum NaN
- * (as client_golang). Errors: PROMC_EINVAL (NULL), PROMC_ECARD. */
+ * (as client_golang). Negative and NaN values are counted, but the child's
+ * sum is then no counter, and OpenMetrics output leaves its _sum and _count
+ * out until the child is reset (docs/formats.md). Errors: PROMC_EINVAL
+ * (NULL), PROMC_ECARD. */
 PROMC_API int promc_histogram_observe(promc_histogram *h, double v);
-/* A consistent snapshot: cumulative counts (nbuckets + 1, the last is +Inf)
- * and sum; *count equals the last cumulative count. counts may be NULL. */
+/* A consistent snapshot: cumulative counts (one per finite bucket, then
+ * +Inf: nbuckets + 1 when the buckets were given without +Inf, nbuckets
+ * when they end in +Inf) and sum; *count equals the last cumulative count.
+ * cumulative may be NULL. Errors: PROMC_EINVAL (ncounts too small). */
 PROMC_API int promc_histogram_get(const promc_histogram *h, uint64_t *cumulative, size_t ncounts,
                                   uint64_t *count, double *sum);
 /* count buckets start, start+width, ... Errors: PROMC_EINVAL (count < 1,
@@ -402,7 +471,9 @@ PROMC_API int promc_exponential_buckets(double start, double factor, size_t coun
 /* ---------------------------------------------------------------- summary */
 /* A summary with _count and _sum (no quantiles). */
 PROMC_API int promc_summary_new(promc_summary **out, const promc_opts *opts);
-/* Hot path. Errors: PROMC_EINVAL (NULL), PROMC_ECARD. */
+/* Hot path. After a negative or NaN value, OpenMetrics output leaves the
+ * child's _sum out (as for histograms). Errors: PROMC_EINVAL (NULL),
+ * PROMC_ECARD. */
 PROMC_API int promc_summary_observe(promc_summary *s, double v);
 PROMC_API int promc_summary_get(const promc_summary *s, uint64_t *count, double *sum);
 
@@ -410,15 +481,17 @@ PROMC_API int promc_summary_get(const promc_summary *s, uint64_t *count, double 
 /* An info metric: name "x" or "x_info" exposes "x_info{...} 1". */
 PROMC_API int promc_info_new(promc_info **out, const promc_opts *opts);
 /* Replaces the info labels of a child: n names and values. Names must be
- * valid, not reserved, and not clash with the family's label names.
- * Errors: PROMC_EINVAL, PROMC_ELABEL, PROMC_ECARD, PROMC_ENOMEM. Takes the
+ * valid, not reserved, and not clash with the family's label names; values
+ * UTF-8. Errors: PROMC_EINVAL, PROMC_ELABEL, PROMC_EVALUE (a value not
+ * UTF-8), PROMC_ECARD, PROMC_ENOMEM; the labels set before stay. Takes the
  * family's lock (not a hot-path function). */
 PROMC_API int promc_info_set(promc_info *i, size_t n, const char *const *names,
                              const char *const *values);
 
 /* ------------------------------------------------------------ enum (stateset) */
 /* An enum (client_python's Enum): one state true at a time, exposed as one
- * sample per state with a label named like the family. Starts in states[0]. */
+ * sample per state with a label named like the family, so the name must be
+ * a valid label name too (PROMC_ENAME otherwise). Starts in states[0]. */
 PROMC_API int promc_enum_new(promc_enum **out, const promc_opts *opts);
 /* Hot path by index: one relaxed store. Errors: PROMC_EINVAL, PROMC_ECARD,
  * PROMC_EVALUE (index out of range). */
@@ -445,11 +518,12 @@ PROMC_API long promc_enum_get(const promc_enum *e);
  *                     characters (the OpenMetrics limit; code points, not
  *                     bytes). n may be 0 (an exemplar with no labels).
  *   ts                seconds since the epoch (e.g. promc_wall_seconds());
- *                     0 = no timestamp (Prometheus then uses the scrape's).
+ *                     0 = no timestamp (Prometheus then uses the scrape's);
+ *                     below 2^63 (protobuf carries whole seconds as int64).
  *
  * Errors (the value is then left unchanged, and nothing is recorded):
  *   PROMC_EINVAL  NULL handle, or names/values NULL with n > 0, or a NULL
- *                 value, or ts negative, infinite or NaN.
+ *                 value, or ts negative, infinite, NaN or >= 2^63.
  *   PROMC_ECARD   a labelled family handle was given instead of a child.
  *   PROMC_ETYPE   handle of another metric type.
  *   PROMC_ESTATE  the family was not created with .exemplars = 1.
@@ -493,8 +567,16 @@ PROMC_API const char *promc_format_content_type(promc_format f);
  * stop rendering (promc_registry_render then returns PROMC_EIO). */
 typedef int (*promc_write_fn)(void *user, const char *data, size_t len);
 
-/* A growable buffer sink. Initialise with {0}; reuse across scrapes (the
- * memory is kept); free with promc_buf_free. */
+/* A growable buffer sink. Initialise with {0}; reuse across scrapes by
+ * setting len = 0 (the memory is kept); free with promc_buf_free.
+ * Termination: every successful promc_buf_write leaves data[len] == '\0'
+ * (one byte more than len is reserved), so after a render data is a C
+ * string holding the whole text or OpenMetrics output (protobuf output may
+ * hold NUL bytes: use len).  data stays NULL until the first write: a
+ * render that produced nothing (an empty registry, a name[] filter that
+ * matches nothing) leaves a zeroed buffer's data NULL, and a buffer reset
+ * to len = 0 keeps its old bytes until the next write.  A failed write
+ * (PROMC_ENOMEM) leaves data, len and the terminator as they were. */
 typedef struct promc_buf {
   char *data;
   size_t len;
@@ -510,16 +592,20 @@ typedef struct promc_render_opts {
   size_t nnames;
 } promc_render_opts;
 
-/* Streams every family of r (registration order, then collectors) in format
- * f into write(user, ...). opts may be NULL. Output goes through a 16 KiB
- * stack buffer; no allocation per child. Errors: PROMC_EINVAL, PROMC_EUNSUPP
+/* Streams every family of r (NULL = the default registry) in registration
+ * order, then its collectors, in format f into write(user, ...). opts may be
+ * NULL. Output goes through a 16 KiB buffer; no allocation per child.
+ * Errors: PROMC_EINVAL (write NULL, unknown format), PROMC_EUNSUPP
  * (format not built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
- * collector failed; the rest was still rendered). Thread-safe: concurrent
+ * collector failed; the rest was still rendered), PROMC_ESTATE (called from
+ * a callback of r's own render, see "Re-entry"). Thread-safe: concurrent
  * renders and hot-path writes are fine; each child is read consistently
  * (a histogram's _count equals its +Inf bucket). */
 PROMC_API int promc_registry_render(promc_registry *r, promc_format f, const promc_render_opts *opts,
                                     promc_write_fn write, void *user);
-/* Renders into b (appending). */
+/* Renders r (NULL = the default registry) into b, appending. Errors as
+ * promc_registry_render (a buffer that cannot grow makes it PROMC_EIO; the
+ * part already appended stays), and PROMC_EINVAL for b NULL. */
 PROMC_API int promc_registry_render_buf(promc_registry *r, promc_format f,
                                         const promc_render_opts *opts, promc_buf *b);
 
@@ -725,11 +811,15 @@ PROMC_API int promc_set_errmsg(int code, const char *fmt, ...);
 /* Writes r (NULL = default) in the Prometheus text format to path, for
  * node_exporter's textfile collector (name it "*.prom" there), atomically:
  * the text goes to a new temporary file ".<name>.XXXXXX" in the same
- * directory (mkstemp, mode 0644), written fully (short writes and EINTR
- * handled), fsync()ed, rename()d over path, and the directory fsync()ed.  A
- * reader sees either the old file or the complete new one, never a part.
- * On any failure the temporary file is removed and the file at path is left
- * as it was.
+ * directory (created exclusively, mode 0644), written fully (short writes
+ * and EINTR handled), fsync()ed, rename()d over path, and the directory
+ * fsync()ed.  A reader sees either the old file or the complete new one,
+ * never a part.  The directory is opened once, at the start (a symlink to
+ * it is followed then), and the temporary file is created, renamed and
+ * removed relative to that descriptor: if the directory is renamed or
+ * swapped for a symlink during the call, the file is still replaced in the
+ * directory the call started in.  On any failure the temporary file is
+ * removed and the file at path is left as it was.
  * Errors: PROMC_EINVAL (path NULL, empty, a directory name or too long),
  * PROMC_EIO (open/write/fsync/rename failed — no space, no permission,
  * read-only file system, missing directory...: promc_errmsg names the step,
@@ -743,5 +833,58 @@ PROMC_API int promc_write_textfile(promc_registry *r, const char *path);
 
 #ifdef __cplusplus
 }
-#endif
+
+/* ------------------------------------------------------------------ C++
+ * The header compiles as C++11 and later.  C's compound literals are not
+ * C++ (g++ and clang++ take them as an extension whose temporaries die at
+ * the end of the full-expression), so in C++ the macros above expand to:
+ *   promc_*_labels(h, ...), promc_metric_remove(h, ...)
+ *       a std::initializer_list, alive for the whole call;
+ *   PROMC_LABEL_NAMES(...), PROMC_STATES(...), PROMC_BUCKETS(...)
+ *       a static-storage array made once per use site (the arguments must
+ *       therefore be constants, such as string literals: anything else does
+ *       not compile), so a named promc_opts keeps valid pointers.
+ * C++ has no &(promc_opts){...} and, before C++20, no designated
+ * initialisers; <promc/promc.hpp> has promc::opts, a builder that owns its
+ * arrays, for every documented example (docs/cxx.md). */
+#include <initializer_list>
+
+inline promc_metric *promc_cxx_labels_(promc_metric *m, std::initializer_list<const char *> v) {
+  return promc_metric_labelsv(m, v.size(), v.begin());
+}
+inline int promc_cxx_remove_(promc_metric *m, std::initializer_list<const char *> v) {
+  return promc_metric_removev(m, v.size(), v.begin());
+}
+template <typename... T>
+constexpr size_t promc_cxx_count_(const T &...) {
+  return sizeof...(T);
+}
+
+#undef PROMC_LABEL_NAMES
+#undef PROMC_STATES
+#undef PROMC_BUCKETS
+#undef promc_counter_labels
+#undef promc_gauge_labels
+#undef promc_histogram_labels
+#undef promc_summary_labels
+#undef promc_info_labels
+#undef promc_enum_labels
+#undef promc_metric_remove
+#define PROMC_CXX_STATIC_(T, ...) \
+  ([]() -> const T * { static const T promc_a_[] = {__VA_ARGS__}; return promc_a_; }())
+#define PROMC_LABEL_NAMES(...)                                      \
+  .label_names = PROMC_CXX_STATIC_(char *const, __VA_ARGS__),      \
+  .nlabel_names = promc_cxx_count_(__VA_ARGS__)
+#define PROMC_STATES(...) \
+  .states = PROMC_CXX_STATIC_(char *const, __VA_ARGS__), .nstates = promc_cxx_count_(__VA_ARGS__)
+#define PROMC_BUCKETS(...) \
+  .buckets = PROMC_CXX_STATIC_(double, __VA_ARGS__), .nbuckets = promc_cxx_count_(__VA_ARGS__)
+#define promc_counter_labels(c, ...) ((promc_counter *)promc_cxx_labels_(PROMC_METRIC(c), {__VA_ARGS__}))
+#define promc_gauge_labels(g, ...) ((promc_gauge *)promc_cxx_labels_(PROMC_METRIC(g), {__VA_ARGS__}))
+#define promc_histogram_labels(h, ...) ((promc_histogram *)promc_cxx_labels_(PROMC_METRIC(h), {__VA_ARGS__}))
+#define promc_summary_labels(s, ...) ((promc_summary *)promc_cxx_labels_(PROMC_METRIC(s), {__VA_ARGS__}))
+#define promc_info_labels(i, ...) ((promc_info *)promc_cxx_labels_(PROMC_METRIC(i), {__VA_ARGS__}))
+#define promc_enum_labels(e, ...) ((promc_enum *)promc_cxx_labels_(PROMC_METRIC(e), {__VA_ARGS__}))
+#define promc_metric_remove(m, ...) promc_cxx_remove_(PROMC_METRIC(m), {__VA_ARGS__})
+#endif /* __cplusplus */
 #endif /* PROMC_PROMC_H */

@@ -1,14 +1,18 @@
 /* textfile.c — promc_write_textfile: the registry in text format, written
  * for node_exporter's textfile collector so that a reader sees the old file
  * or the whole new one, never a part (temporary file, fsync, rename, fsync
- * of the directory), and so that a failure leaves the old file alone. */
+ * of the directory, all relative to one descriptor of the directory), and
+ * so that a failure leaves the old file alone and no temporary file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collectors/collectors.h"
@@ -50,6 +54,32 @@ static int io_fail(const char *step, const char *file, int e) {
                     file, promc__errno_str(e, eb, sizeof eb));
 }
 
+/* Creates ".<base>.XXXXXX" in the directory dfd, exclusively (so never
+ * through a symlink planted under that name), mode 0644 whatever the umask.
+ * mkstemp() only takes a path; this is its *at() twin. */
+static int tmp_create(int dfd, const char *base, char *name, size_t cap) {
+  static _Atomic unsigned seq;
+  static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^
+               (uint64_t)(uintptr_t)name;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    x ^= (uint64_t)atomic_fetch_add(&seq, 1) * 0x9E3779B97F4A7C15u;
+    x ^= x >> 33; /* splitmix-style mixing: six well-spread characters */
+    x *= 0xff51afd7ed558ccdu;
+    x ^= x >> 33;
+    char sfx[7];
+    for (int i = 0; i < 6; i++) sfx[i] = alnum[(x >> (i * 6)) % (sizeof alnum - 1)];
+    sfx[6] = '\0';
+    snprintf(name, cap, ".%s.%s", base, sfx);
+    int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
 int promc_write_textfile(promc_registry *r, const char *path) {
   if (!path || !*path) return promc__err(PROMC_EINVAL, "textfile: path is NULL or empty");
   size_t plen = strlen(path);
@@ -58,9 +88,14 @@ int promc_write_textfile(promc_registry *r, const char *path) {
   if (!r) r = promc_default_registry();
   if (!r) return promc__err(PROMC_ENOMEM, "textfile: no default registry");
 
-  /* "<dir>/.<base>.XXXXXX": same directory (rename stays on one file
-   * system), hidden and not ending in .prom (node_exporter ignores it). */
-  char dir[PATH_MAX], tmp[PATH_MAX];
+  /* The directory is resolved once, here: the temporary file is created,
+   * renamed and (on failure) removed relative to this descriptor, so a
+   * directory renamed or swapped for a symlink meanwhile cannot make the
+   * rename or the clean-up look in another place and leave the temporary
+   * file behind. The temporary name "<dir>/.<base>.XXXXXX" stays in the
+   * same directory (rename stays on one file system), hidden and not ending
+   * in .prom (node_exporter ignores it). */
+  char dir[PATH_MAX], tmp[PATH_MAX], shown[PATH_MAX]; /* tmp: name in dir; shown: as a path, for messages */
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   if (slash == path) {
@@ -71,20 +106,27 @@ int promc_write_textfile(promc_registry *r, const char *path) {
   } else {
     strcpy(dir, ".");
   }
-  snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return io_fail("opening the directory", dir, errno);
 
-  int fd = mkstemp(tmp);
-  if (fd < 0) return io_fail("creating a temporary file like", tmp, errno);
-  (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-  int rc;
+  int fd = tmp_create(dfd, base, tmp, sizeof tmp), rc;
+  if (fd < 0) {
+    int e = errno;
+    if (snprintf(shown, sizeof shown, "%.*s.%s.XXXXXX", (int)(base - path), path, base) < 0) shown[0] = '\0';
+    rc = io_fail("creating a temporary file like", shown, e);
+    close(dfd);
+    return rc;
+  }
+  /* fits: the path's length was checked above */
+  if (snprintf(shown, sizeof shown, "%.*s%s", (int)(base - path), path, tmp) < 0) shown[0] = '\0';
   if (fchmod(fd, 0644) != 0) {
-    rc = io_fail("fchmod of", tmp, errno);
+    rc = io_fail("fchmod of", shown, errno);
     goto fail;
   }
   struct fd_sink sink = {.fd = fd, .err = 0};
   rc = promc_registry_render(r, PROMC_FORMAT_TEXT, NULL, fd_write, &sink);
   if (sink.err) {
-    rc = io_fail("write to", tmp, sink.err);
+    rc = io_fail("write to", shown, sink.err);
     goto fail;
   }
   if (rc != 0) {
@@ -96,22 +138,20 @@ int promc_write_textfile(promc_registry *r, const char *path) {
   }
   while (fsync(fd) != 0) {
     if (errno == EINTR) continue;
-    rc = io_fail("fsync of", tmp, errno);
+    rc = io_fail("fsync of", shown, errno);
     goto fail;
   }
   if (close(fd) != 0 && errno != EINTR) {
     fd = -1;
-    rc = io_fail("close of", tmp, errno);
+    rc = io_fail("close of", shown, errno);
     goto fail;
   }
   fd = -1;
-  if (rename(tmp, path) != 0) {
+  if (renameat(dfd, tmp, dfd, base) != 0) {
     rc = io_fail("rename onto", path, errno);
     goto fail;
   }
   /* make the rename itself durable */
-  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return io_fail("opening the directory (file already replaced)", dir, errno);
   int e = 0;
   while (fsync(dfd) != 0) {
     if (errno == EINTR) continue;
@@ -125,6 +165,7 @@ int promc_write_textfile(promc_registry *r, const char *path) {
 
 fail:
   if (fd >= 0) close(fd);
-  unlink(tmp);
+  unlinkat(dfd, tmp, 0);
+  close(dfd);
   return rc;
 }

@@ -6,16 +6,60 @@
 
 #include "core/internal.h"
 
+/* The families the collectors of one render emitted so far: a name that
+ * clashes with one of them, or with a registered family, is refused. */
+struct emitted {
+  struct emitted *next;
+  promc_type type;
+  size_t len;
+  char name[];
+};
+
 struct promc_collect {
   struct promc_render_ctx *rc;
+  struct promc_registry *reg; /* locked for the whole run */
+  struct emitted **emitted;
   const char *collector;
-  bool open, selected, failed;
+  bool open, selected;
   struct promc_fview fv;
   char name[256];
   char *help;
   char unit[64];
   promc_buf labels; /* rendered labels of the current sample, reused */
 };
+
+/* Do base names a (type at) and b (type bt) expose a sample name in common? */
+static bool clash(const char *a, size_t alen, promc_type at, const char *b, size_t blen, promc_type bt) {
+  if (alen > blen) return clash(b, blen, bt, a, alen, at);
+  if (memcmp(a, b, alen) != 0) return false; /* a is a prefix of b, or no clash */
+  const char *rest = b + alen; /* a + sa == b + sb  <=>  sa == rest + sb */
+  size_t rl = blen - alen;
+  for (const char *const *sa = promc__type_suffixes(at); *sa; sa++) {
+    if (strncmp(*sa, rest, rl) != 0 || strlen(*sa) < rl) continue;
+    for (const char *const *sb = promc__type_suffixes(bt); *sb; sb++)
+      if (strcmp(*sa + rl, *sb) == 0) return true;
+  }
+  return false;
+}
+
+static int check_clash(promc_collect *c, size_t n, promc_type type) {
+  for (const struct promc_family *f = c->reg->first; f; f = f->reg_next)
+    if (clash(c->name, n, type, f->name, f->name_len, f->type))
+      return promc__err(PROMC_EDUP, "collector \"%s\": family \"%s\" clashes with the registered \"%s\"",
+                        c->collector, c->name, f->name);
+  for (const struct emitted *e = *c->emitted; e; e = e->next)
+    if (clash(c->name, n, type, e->name, e->len, e->type))
+      return promc__err(PROMC_EDUP, "collector \"%s\": family \"%s\" clashes with \"%s\", emitted before in this scrape",
+                        c->collector, c->name, e->name);
+  struct emitted *e = promc__malloc(sizeof *e + n + 1);
+  if (!e) return promc__err(PROMC_ENOMEM, "collect_family: out of memory");
+  e->type = type;
+  e->len = n;
+  memcpy(e->name, c->name, n + 1);
+  e->next = *c->emitted;
+  *c->emitted = e;
+  return 0;
+}
 
 static void end_family(promc_collect *c) {
   if (c->open && c->selected && c->rc->ops->family_end) c->rc->ops->family_end(c->rc->out, &c->fv, c->rc->st);
@@ -35,10 +79,15 @@ int promc_collect_family(promc_collect *c, const char *name, const char *help, p
                       name);
   if (unit && (strlen(unit) >= sizeof c->unit || !promc__valid_label_name(unit)))
     return promc__err(PROMC_ENAME, "collector \"%s\": invalid unit for \"%s\"", c->collector, name);
+  if (!promc__utf8_valid(help, strlen(help)))
+    return promc__err(PROMC_EVALUE, "collector \"%s\": the help text of \"%s\" is not valid UTF-8", c->collector,
+                      name);
   size_t n = strlen(name);
   memcpy(c->name, name, n + 1);
   if (type == PROMC_TYPE_COUNTER && n > 6 && strcmp(name + n - 6, "_total") == 0) c->name[n -= 6] = 0;
   if (type == PROMC_TYPE_INFO && n > 5 && strcmp(name + n - 5, "_info") == 0) c->name[n -= 5] = 0;
+  int rc = check_clash(c, n, type);
+  if (rc) return rc;
   if (!(c->help = promc__strdup(help))) return promc__err(PROMC_ENOMEM, "collect_family: out of memory");
   if (unit) strcpy(c->unit, unit);
   c->fv = (struct promc_fview){.name = c->name, .name_len = n, .help = c->help,
@@ -58,8 +107,20 @@ static int render_labels(promc_collect *c, size_t n, const char *const *names, c
     if (!promc__valid_label_name(names[i]) || (names[i][0] == '_' && names[i][1] == '_'))
       return promc__err(PROMC_ELABEL, "collector \"%s\": invalid label name \"%s\" on \"%s\"", c->collector,
                         names[i] ? names[i] : "(null)", c->name);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(names[i], names[j]) == 0)
+        return promc__err(PROMC_ELABEL, "collector \"%s\": label \"%s\" given twice on \"%s\"", c->collector,
+                          names[i], c->name);
+    promc_type t = c->fv.type;
+    if (((t == PROMC_TYPE_HISTOGRAM || t == PROMC_TYPE_GAUGE_HISTOGRAM) && strcmp(names[i], "le") == 0) ||
+        (t == PROMC_TYPE_SUMMARY && strcmp(names[i], "quantile") == 0))
+      return promc__err(PROMC_ELABEL, "collector \"%s\": label name \"%s\" is reserved on \"%s\"", c->collector,
+                        names[i], c->name);
     if (!values[i]) return promc__err(PROMC_EINVAL, "collector \"%s\": NULL label value", c->collector);
     size_t vl = strlen(values[i]);
+    if (!promc__utf8_valid(values[i], vl))
+      return promc__err(PROMC_EVALUE, "collector \"%s\": the value of label \"%s\" on \"%s\" is not valid UTF-8",
+                        c->collector, names[i], c->name);
     char esc[512];
     char *tmp = vl * 2 < sizeof esc ? esc : promc__malloc(vl * 2 + 1);
     if (!tmp) return promc__err(PROMC_ENOMEM, "collect: out of memory");
@@ -94,6 +155,9 @@ int promc_collect_sample(promc_collect *c, size_t n, const char *const *names, c
   if (t == PROMC_TYPE_HISTOGRAM || t == PROMC_TYPE_SUMMARY || t == PROMC_TYPE_GAUGE_HISTOGRAM)
     return promc__err(PROMC_ETYPE, "collector \"%s\": use collect_histogram/summary for \"%s\"", c->collector,
                       c->name);
+  if (t == PROMC_TYPE_COUNTER && !(value >= 0))
+    return promc__err(PROMC_EVALUE, "collector \"%s\": counter \"%s\" given %g (negative or NaN)", c->collector,
+                      c->name, value);
   if (t == PROMC_TYPE_INFO) { /* the labels are the info labels */
     v.info_labels = v.labels;
     v.info_len = v.labels_len;
@@ -112,13 +176,16 @@ int promc_collect_histogram(promc_collect *c, size_t n, const char *const *names
   if (rc) return rc;
   if (c->fv.type != PROMC_TYPE_HISTOGRAM && c->fv.type != PROMC_TYPE_GAUGE_HISTOGRAM)
     return promc__err(PROMC_ETYPE, "collector \"%s\": \"%s\" is not a histogram", c->collector, c->name);
-  if ((nbounds && !bounds) || !cumulative || nbounds > 256)
+  if (!bounds || !cumulative || nbounds > 256)
     return promc__err(PROMC_EINVAL, "collect_histogram: bounds/cumulative missing or too many bounds");
+  if (nbounds == 0) /* as at creation: +Inf alone is no histogram */
+    return promc__err(PROMC_EBUCKETS, "collect_histogram: \"%s\" has no bounds", c->name);
   char text[257][32];
   const char *tp[257];
   for (size_t i = 0; i <= nbounds; i++) {
-    if (i < nbounds && (isnan(bounds[i]) || (i && !(bounds[i] > bounds[i - 1]))))
-      return promc__err(PROMC_EBUCKETS, "collect_histogram: bounds of \"%s\" not increasing", c->name);
+    if (i < nbounds && (isnan(bounds[i]) || isinf(bounds[i]) || (i && !(bounds[i] > bounds[i - 1]))))
+      return promc__err(PROMC_EBUCKETS, "collect_histogram: bounds of \"%s\" not finite and increasing (+Inf is "
+                        "implied)", c->name);
     if (i && cumulative[i] < cumulative[i - 1])
       return promc__err(PROMC_EVALUE, "collect_histogram: counts of \"%s\" not cumulative", c->name);
     promc_format_double(i < nbounds ? bounds[i] : INFINITY, text[i]);
@@ -142,9 +209,16 @@ int promc_collect_summary(promc_collect *c, size_t n, const char *const *names, 
   if (c->fv.type != PROMC_TYPE_SUMMARY)
     return promc__err(PROMC_ETYPE, "collector \"%s\": \"%s\" is not a summary", c->collector, c->name);
   if (nq && (!quantiles || !qvalues)) return promc__err(PROMC_EINVAL, "collect_summary: quantiles NULL");
-  for (size_t i = 0; i < nq; i++)
+  for (size_t i = 0; i < nq; i++) {
     if (!(quantiles[i] >= 0 && quantiles[i] <= 1))
       return promc__err(PROMC_EVALUE, "collect_summary: quantile %g out of [0,1]", quantiles[i]);
+    if (qvalues[i] < 0) /* OpenMetrics: quantile values are never negative (NaN = no events) */
+      return promc__err(PROMC_EVALUE, "collect_summary: \"%s\" quantile %g has the negative value %g", c->name,
+                        quantiles[i], qvalues[i]);
+    for (size_t j = 0; j < i; j++)
+      if (quantiles[j] == quantiles[i])
+        return promc__err(PROMC_EVALUE, "collect_summary: \"%s\" quantile %g given twice", c->name, quantiles[i]);
+  }
   v.count = count;
   v.sum = sum;
   v.nq = nq;
@@ -156,9 +230,10 @@ int promc_collect_summary(promc_collect *c, size_t n, const char *const *names, 
 
 int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc) {
   int result = 0;
+  struct emitted *emitted = NULL;
   pthread_mutex_lock(&r->lock);
   for (struct promc_collector_node *n = r->collectors; n && !rc->out->err; n = n->next) {
-    promc_collect c = {.rc = rc, .collector = n->name};
+    promc_collect c = {.rc = rc, .reg = r, .emitted = &emitted, .collector = n->name};
     promc__err_clear();
     int cr = n->c.collect(&c, n->c.user);
     end_family(&c);
@@ -170,5 +245,9 @@ int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc)
     }
   }
   pthread_mutex_unlock(&r->lock);
+  for (struct emitted *e = emitted, *next; e; e = next) {
+    next = e->next;
+    promc__free(e);
+  }
   return result;
 }

@@ -42,21 +42,12 @@ static long pack(size_t n, const char *const *names, const char *const *values, 
     if (chars > PROMC_EXEMPLAR_MAX_CHARS) return PROMC_EVALUE;
     memcpy(out + len, nm, nl + 1);
     len += nl + 1;
-    /* the value: count code points and check UTF-8 as we copy */
+    /* the value: count code points and check UTF-8 as we copy (a NUL is
+     * no continuation byte, so a cut sequence stops there) */
     const unsigned char *p = (const unsigned char *)v;
     while (*p) {
-      unsigned c = *p;
-      size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-      if (!k || (k == 2 && c < 0xC2) || (k == 4 && c > 0xF4)) return PROMC_EVALUE;
-      for (size_t m = 1; m < k; m++)
-        if ((p[m] & 0xC0) != 0x80) return PROMC_EVALUE; /* also stops at the NUL */
-      if (k == 3) {
-        unsigned cp = ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) return PROMC_EVALUE;
-      } else if (k == 4) {
-        unsigned cp = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12);
-        if (cp < 0x10000 || cp > 0x10FFFF) return PROMC_EVALUE;
-      }
+      size_t k = promc__utf8_char(p, 4);
+      if (!k) return PROMC_EVALUE;
       if (++chars > PROMC_EXEMPLAR_MAX_CHARS) return PROMC_EVALUE;
       /* 128 characters of at most 4 bytes, names 1 byte per character plus
        * 2 NULs per pair: never more than 511 bytes, so this always fits */
@@ -84,6 +75,10 @@ static void slot_store(struct promc_exemplar_slot *x, const uint64_t *words, siz
   atomic_store_explicit(&x->seq, s + 2, memory_order_release);
 }
 
+/* A timestamp in seconds: finite, not negative, and (protobuf writes whole
+ * seconds as an int64) below 2^63. */
+static inline bool ts_ok(double ts) { return ts >= 0 && ts < 9223372036854775808.0; }
+
 /* Common checks; returns the child or NULL with *rc set. */
 static struct promc_series *check(void *h, promc_type t, int *rc) {
   struct promc_series *s = promc__series(h);
@@ -101,7 +96,7 @@ int promc_counter_add_exemplar(promc_counter *c, double v, size_t n, const char 
   struct promc_series *s = check(c, PROMC_TYPE_COUNTER, &rc);
   if (!s) return rc;
   if (PROMC_UNLIKELY(!(v >= 0))) return PROMC_EVALUE;
-  if (PROMC_UNLIKELY(!(ts >= 0) || isinf(ts))) return PROMC_EINVAL;
+  if (PROMC_UNLIKELY(!ts_ok(ts))) return PROMC_EINVAL;
   uint64_t words[PROMC_EXEMPLAR_TEXT / 8];
   long len = pack(n, names, values, words);
   if (len < 0) return (int)len;
@@ -120,7 +115,7 @@ int promc_histogram_observe_exemplar(promc_histogram *h, double v, size_t n, con
   int rc = 0;
   struct promc_series *s = check(h, PROMC_TYPE_HISTOGRAM, &rc);
   if (!s) return rc;
-  if (PROMC_UNLIKELY(!(ts >= 0) || isinf(ts))) return PROMC_EINVAL;
+  if (PROMC_UNLIKELY(!ts_ok(ts))) return PROMC_EINVAL;
   uint64_t words[PROMC_EXEMPLAR_TEXT / 8];
   long len = pack(n, names, values, words);
   if (len < 0) return (int)len;

@@ -44,6 +44,26 @@ bool promc__valid_label_name(const char *s) {
   return true;
 }
 
+bool promc__utf8_valid(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  while (p < end) {
+    if (*p < 0x80) { /* ASCII, the common case */
+      p++;
+      continue;
+    }
+    size_t k = promc__utf8_char(p, (size_t)(end - p));
+    if (!k) return false;
+    p += k;
+  }
+  return true;
+}
+
+/* Checks that text handed in is UTF-8; what names it in the message. */
+static int check_utf8(const char *v, const char *what, const char *fam_name) {
+  if (promc__utf8_valid(v, strlen(v))) return 0;
+  return promc__err(PROMC_EVALUE, "%s of \"%s\" is not valid UTF-8", what, fam_name);
+}
+
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
   return n >= m && memcmp(s + n - m, suffix, m) == 0;
@@ -167,6 +187,12 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
   if (!o->help) return promc__err(PROMC_EINVAL, "help of %s \"%s\" must not be NULL", type_name(t), o->name);
   if (!promc__valid_metric_name(o->name))
     return promc__err(PROMC_ENAME, "\"%s\" is not a valid metric name", o->name);
+  /* an enum's name is also the label name of its states */
+  if (t == PROMC_TYPE_STATESET && (!promc__valid_label_name(o->name) || (o->name[0] == '_' && o->name[1] == '_')))
+    return promc__err(PROMC_ENAME, "enum name \"%s\" is also its state label name: no ':' and no leading \"__\"",
+                      o->name);
+  int urc = check_utf8(o->help, "help text", o->name);
+  if (urc) return urc;
   size_t n = strlen(o->name);
   if (n >= cap) return promc__err(PROMC_ENAME, "metric name \"%.40s...\" is too long", o->name);
   memcpy(base, o->name, n + 1);
@@ -202,6 +228,7 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
     if (!o->const_label_values[i])
       return promc__err(PROMC_EINVAL, "const label \"%s\" of \"%s\" has a NULL value", o->const_label_names[i],
                         o->name);
+    if ((rc = check_utf8(o->const_label_values[i], "a const label value", o->name)) != 0) return rc;
     for (size_t j = 0; j < o->nlabel_names; j++)
       if (strcmp(o->const_label_names[i], o->label_names[j]) == 0)
         return promc__err(PROMC_ELABEL, "const label \"%s\" of \"%s\" is also a label name",
@@ -223,6 +250,9 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
         return promc__err(PROMC_EBUCKETS, "histogram \"%s\": -Inf is not a bucket", o->name);
     }
   }
+  if (o->counter_name_as_given && t != PROMC_TYPE_COUNTER)
+    return promc__err(PROMC_EINVAL, "%s \"%s\": counter_name_as_given is only for counters", type_name(t),
+                      o->name);
   if (o->exemplars && t != PROMC_TYPE_COUNTER && t != PROMC_TYPE_HISTOGRAM)
     return promc__err(PROMC_EINVAL, "%s \"%s\": exemplars are only for counters and histograms", type_name(t),
                       o->name);
@@ -231,6 +261,8 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
       return promc__err(PROMC_EINVAL, "enum \"%s\" needs at least one state", o->name);
     for (size_t i = 0; i < o->nstates; i++) {
       if (!o->states[i]) return promc__err(PROMC_EINVAL, "enum \"%s\": state %zu is NULL", o->name, i);
+      int rc = check_utf8(o->states[i], "a state", o->name);
+      if (rc) return rc;
       for (size_t j = 0; j < i; j++)
         if (strcmp(o->states[i], o->states[j]) == 0)
           return promc__err(PROMC_EVALUE, "enum \"%s\": state \"%s\" given twice", o->name, o->states[i]);
@@ -270,6 +302,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   size_t root_ex = o->nlabel_names ? 0 : nex * sizeof(struct promc_exemplar_slot);
   struct promc_family *f = promc__calloc(1, sizeof *f + ncells * sizeof(_Atomic uint64_t) + root_ex);
   if (!f) return promc__err(PROMC_ENOMEM, "out of memory creating \"%s\"", o->name);
+  promc__stripes_hold(); /* let go in promc__family_free */
   f->type = t;
   f->nexemplars = nex;
   f->ncells = ncells;
@@ -286,7 +319,9 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   f->const_values = dup_strv(o->const_label_values, o->nconst_labels);
   f->const_labels = render_pairs(o->nconst_labels, o->const_label_names, o->const_label_values,
                                  &f->const_labels_len);
+  if (o->counter_name_as_given) f->text_name = promc__strdup(o->name);
   bool ok = f->name && f->help && (!o->unit || !*o->unit || f->unit) && f->label_names &&
+            (!o->counter_name_as_given || f->text_name) &&
             f->label_name_len && f->const_names && f->const_values && f->const_labels;
   if (ok) {
     f->name_len = strlen(f->name);
@@ -391,6 +426,7 @@ void promc__family_free(struct promc_family *f) {
     promc__free(r);
   }
   promc__free(f->name);
+  promc__free(f->text_name);
   promc__free(f->help);
   promc__free(f->unit);
   free_strv(f->label_names, f->nlabels);
@@ -404,6 +440,7 @@ void promc__family_free(struct promc_family *f) {
   for (size_t i = 0; i < f->nexposed; i++) promc__free(f->exposed[i]);
   pthread_mutex_destroy(&f->lock);
   promc__free(f);
+  promc__stripes_release();
 }
 
 static struct promc_family *family_of_handle(const promc_metric *m) {
@@ -416,7 +453,8 @@ int promc_metric_destroy(promc_metric *m) {
   if (!m) return 0;
   struct promc_family *f = family_of_handle(m);
   if (!f) return promc__err(PROMC_ETYPE, "promc_metric_destroy needs a family handle, not a child");
-  if (f->registry) promc__registry_unlink(f);
+  int rc = promc__registry_unlink(f);
+  if (rc && rc != PROMC_ENOTFOUND) return rc; /* still registered: keep it */
   promc__family_free(f);
   return 0;
 }
@@ -611,6 +649,23 @@ static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t
   return s;
 }
 
+/* values with each NULL replaced by "", in subst (room for n). */
+static const char *const *null_as_empty(size_t n, const char *const *values, const char **subst) {
+  for (size_t i = 0; i < n; i++) subst[i] = values[i] ? values[i] : "";
+  return subst;
+}
+
+/* Label values of a new child must be UTF-8 (family lock held). */
+static bool values_utf8(const struct promc_family *f, size_t n, const char *const *v, const size_t *lens) {
+  for (size_t i = 0; i < n; i++)
+    if (!promc__utf8_valid(v[i], lens[i])) {
+      promc__err(PROMC_EVALUE, "labels of \"%s\": the value for \"%s\" is not valid UTF-8", f->name,
+                 f->label_names[i]);
+      return false;
+    }
+  return true;
+}
+
 promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values) {
   struct promc_series *root = promc__series(m);
   if (!root) {
@@ -633,11 +688,9 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     return NULL;
   }
   size_t lens[64];
+  const char *subst[64]; /* NULL reads as "" (as Prometheus reads an empty value) */
   for (size_t i = 0; i < n; i++)
-    if (PROMC_UNLIKELY(!values[i])) {
-      promc__err(PROMC_EINVAL, "labels of \"%s\": value for \"%s\" is NULL", f->name, f->label_names[i]);
-      return NULL;
-    }
+    if (PROMC_UNLIKELY(!values[i])) values = null_as_empty(n, values, subst);
   uint64_t h = hash_values(n, values, lens);
   struct promc_series *s = find(f, h, n, values, lens);
   if (PROMC_LIKELY(s && !atomic_load_explicit(&s->removed, memory_order_relaxed))) return (promc_metric *)s;
@@ -650,6 +703,8 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
       promc__series_reset(s);
       atomic_store(&s->removed, 0);
     }
+  } else if (!values_utf8(f, n, values, lens)) {
+    s = NULL; /* never stored, so never found: checked only on first sight */
   } else if (f->mp && promc__mp_reserve(f, n, values, lens, &mp_off) != 0) {
     s = NULL; /* no room in the shared mapping: promc_errmsg says so */
   } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
@@ -679,8 +734,9 @@ int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
   if (n != f->nlabels || n == 0)
     return promc__err(PROMC_ECARD, "remove: \"%s\" has %zu label names, %zu values given", f->name, f->nlabels, n);
   if (!values) return promc__err(PROMC_EINVAL, "remove: values array is NULL");
+  const char *subst[64];
   for (size_t i = 0; i < n; i++)
-    if (!values[i]) return promc__err(PROMC_EINVAL, "remove: value %zu is NULL", i);
+    if (!values[i]) values = null_as_empty(n, values, subst); /* as promc_metric_labelsv */
   size_t lens[64];
   uint64_t h = hash_values(n, values, lens);
   pthread_mutex_lock(&f->lock);
@@ -719,6 +775,8 @@ int promc_info_set(promc_info *i, size_t n, const char *const *names, const char
   if (n && (!names || !values)) return promc__err(PROMC_EINVAL, "info_set: names or values NULL");
   for (size_t k = 0; k < n; k++) {
     if (!values[k]) return promc__err(PROMC_EINVAL, "info_set: value %zu is NULL", k);
+    if (!promc__utf8_valid(values[k], strlen(values[k])))
+      return promc__err(PROMC_EVALUE, "info_set: the value of \"%s\" is not valid UTF-8", names[k] ? names[k] : "");
     int rc = check_label_name(f->name, f->type, names[k], "info label");
     if (rc) return rc;
     for (size_t j = 0; j < f->nlabels; j++)

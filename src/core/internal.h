@@ -59,6 +59,7 @@ struct promc_series {
   uint16_t flags;
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
   uint32_t labels_len;                   /* rendered label text length */
+  _Atomic uint32_t signed_obs;           /* histogram, summary: a negative or NaN observation */
   double created;                        /* wall-clock seconds */
   _Atomic uint64_t *cells;               /* storage seam: inline by default */
   char *labels;                          /* `a="x",b="y"`, escaped, NUL-ended */
@@ -105,6 +106,7 @@ struct promc_family {
   size_t nstates;
   char **states;
   size_t ncells;      /* cells per child */
+  char *text_name;    /* counter_name_as_given: the name as given, else NULL */
   char *exposed[6];   /* names this family exposes (collision check / filter) */
   size_t nexposed;
 
@@ -116,7 +118,10 @@ struct promc_family {
   struct promc_fnreg *fns;
   size_t nexemplars;    /* exemplar slots per child (0 = off); see exemplar.c */
 
-  struct promc_registry *registry; /* NULL when unregistered */
+  /* NULL when unregistered. Set by compare-and-swap under the new
+   * registry's lock, cleared under the old one's: a family is in at most one
+   * registry even when two threads register it into different ones. */
+  _Atomic(struct promc_registry *) registry;
   struct promc_family *reg_next;
   int mp;                          /* values live in the multi-process mapping */
   int mp_gauge_mode;               /* promc_mp_gauge_mode, gauges only */
@@ -184,9 +189,46 @@ PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
 PROMC_HIDDEN bool promc__valid_label_name(const char *s);
 PROMC_HIDDEN size_t promc__escape_label_value(char *out, const char *v, size_t n);
 PROMC_HIDDEN size_t promc__escaped_len(const char *v, size_t n);
+/* Whether n bytes at s are UTF-8 (the exposition formats' only encoding). */
+PROMC_HIDDEN bool promc__utf8_valid(const char *s, size_t n);
+/* The length (1..4) of the UTF-8 character at p, of which at most avail
+ * bytes may be read, or 0 when it is not one: a stray continuation byte,
+ * an overlong form, a surrogate (U+D800..DFFF), a code point above
+ * U+10FFFF, or a sequence cut short. The one definition of valid text. */
+static inline size_t promc__utf8_char(const unsigned char *p, size_t avail) {
+  unsigned c = p[0];
+  if (c < 0x80) return 1;
+  size_t k = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  if (!k || k > avail || (k == 2 && c < 0xC2) || c > 0xF4) return 0;
+  for (size_t m = 1; m < k; m++)
+    if ((p[m] & 0xC0) != 0x80) return 0;
+  if (k == 3) {
+    unsigned cp = ((c & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6);
+    if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  } else if (k == 4) {
+    unsigned cp = ((c & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12);
+    if (cp < 0x10000 || cp > 0x10FFFF) return 0;
+  }
+  return k;
+}
 
 /* registry.c */
-PROMC_HIDDEN void promc__registry_unlink(struct promc_family *f);
+/* Takes f out of its registry: 0, PROMC_ENOTFOUND (not registered; no
+ * message recorded) or PROMC_ESTATE (its registry is being rendered by this
+ * thread, i.e. called from a collector or value callback; message recorded). */
+PROMC_HIDDEN int promc__registry_unlink(struct promc_family *f);
+/* A render of r in progress on this thread: render.c pushes a mark around
+ * the part that holds r's lock and runs its callbacks, and every function
+ * that takes a registry's lock asks promc__rendering first, so that a
+ * collector or value callback touching the registry it is called for gets
+ * PROMC_ESTATE instead of deadlocking on the lock its own render holds. */
+struct promc_render_mark {
+  const struct promc_registry *r;
+  struct promc_render_mark *up;
+};
+PROMC_HIDDEN void promc__render_enter(struct promc_render_mark *m, const struct promc_registry *r);
+PROMC_HIDDEN void promc__render_leave(struct promc_render_mark *m);
+PROMC_HIDDEN bool promc__rendering(const struct promc_registry *r);
 
 /* series.c: read a child's current values (relaxed, consistent per child) */
 PROMC_HIDDEN double promc__counter_value(const struct promc_series *s);
@@ -197,6 +239,11 @@ PROMC_HIDDEN void promc__counter_add_u64(struct promc_series *s, uint64_t n);
 PROMC_HIDDEN void promc__counter_add_frac(struct promc_series *s, double v);
 PROMC_HIDDEN size_t promc__histogram_observe_idx(struct promc_series *s, double v); /* returns the bucket */
 PROMC_HIDDEN void promc__stripes_refill(void);
+/* The stripe pool outlives every family that may point into it: each family
+ * holds it from creation to promc__family_free, and promc_shutdown only asks
+ * for it to be freed, which happens when the last holder lets go. */
+PROMC_HIDDEN void promc__stripes_hold(void);
+PROMC_HIDDEN void promc__stripes_release(void);
 PROMC_HIDDEN void promc__stripes_shutdown(void);
 static inline double promc__bits_double(uint64_t b) {
   double d;
@@ -278,6 +325,8 @@ struct promc_fview {
   const char *const_labels; /* rendered, may be "" */
   size_t const_labels_len;
   const char *state_label; /* stateset: label name (the family name) */
+  const char *text_name;   /* counter_name_as_given: the name for text and protobuf, else NULL */
+  size_t text_name_len;
 };
 
 /* One child's values, read once per scrape. */
@@ -304,6 +353,9 @@ struct promc_sview {
   size_t state;
   /* exemplars: NULL, or one per counter child / per histogram bucket */
   const struct promc_exemplar_view *exemplars;
+  /* histogram, summary: a negative or NaN value was observed, so the sum
+   * is no counter (OpenMetrics then leaves it out) */
+  bool signed_obs;
 };
 
 /* Shared by the text writers: a label value escaped (\\, \", newline), and
@@ -347,6 +399,8 @@ PROMC_HIDDEN const struct promc_writer_ops *promc__protobuf_writer(void) __attri
 /* Exposed-name filter for name[] (render.c). */
 PROMC_HIDDEN bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len,
                                        promc_type type);
+/* The suffixes a family of type t exposes sample names with ("" first). */
+PROMC_HIDDEN const char *const *promc__type_suffixes(promc_type t);
 /* collect.c: run the registry's collectors into the writer. */
 PROMC_HIDDEN int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc);
 

@@ -1,11 +1,39 @@
 /* registry.c — registries: the default one, registration with name-collision
- * checks, collectors. */
+ * checks, collectors, and the guard that turns a callback's re-entry into
+ * the registry it is rendering into an error instead of a deadlock. */
 #include <stdlib.h>
 
 #include "core/internal.h"
 
 static pthread_mutex_t g_default_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(promc_registry *) g_default;
+
+/* The registries this thread is rendering, innermost first (a collector may
+ * render another registry). */
+static _Thread_local struct promc_render_mark *t_rendering;
+
+void promc__render_enter(struct promc_render_mark *m, const struct promc_registry *r) {
+  m->r = r;
+  m->up = t_rendering;
+  t_rendering = m;
+}
+
+void promc__render_leave(struct promc_render_mark *m) { t_rendering = m->up; }
+
+bool promc__rendering(const struct promc_registry *r) {
+  for (const struct promc_render_mark *m = t_rendering; m; m = m->up)
+    if (m->r == r) return true;
+  return false;
+}
+
+/* The error for a call that would take the lock of a registry this thread
+ * is rendering. */
+static int reentered(const char *what) {
+  return promc__err(PROMC_ESTATE,
+                    "%s: called from a collector or value callback of the registry being rendered "
+                    "(its lock is held by that render); do it outside the scrape",
+                    what);
+}
 
 int promc_registry_new(promc_registry **out) {
   if (!out) return promc__err(PROMC_EINVAL, "registry_new: out pointer is NULL");
@@ -33,6 +61,10 @@ promc_registry *promc_default_registry(void) {
 
 void promc_registry_free(promc_registry *r) {
   if (!r) return;
+  if (promc__rendering(r)) { /* freeing it under its own render: leak rather than crash */
+    (void)reentered("registry_free");
+    return;
+  }
   pthread_mutex_lock(&g_default_lock);
   if (atomic_load(&g_default) == r) atomic_store(&g_default, NULL);
   pthread_mutex_unlock(&g_default_lock);
@@ -57,6 +89,10 @@ void promc_shutdown(void) {
 
 void promc_registry_set_created(promc_registry *r, int on) {
   if (!r) return;
+  if (promc__rendering(r)) {
+    (void)reentered("registry_set_created");
+    return;
+  }
   pthread_mutex_lock(&r->lock);
   r->created_text = on ? 1 : 0;
   pthread_mutex_unlock(&r->lock);
@@ -74,9 +110,10 @@ int promc_register(promc_registry *r, promc_metric *m) {
   if (!r || !s) return promc__err(PROMC_EINVAL, "register: NULL registry or metric");
   struct promc_family *f = s->fam;
   if (s != &f->root) return promc__err(PROMC_EINVAL, "register: needs a family handle, not a child");
+  if (promc__rendering(r)) return reentered("register");
   pthread_mutex_lock(&r->lock);
   int rc = 0;
-  if (f->registry) {
+  if (atomic_load(&f->registry)) {
     rc = promc__err(PROMC_ESTATE, "\"%s\" is already registered", f->name);
     goto out;
   }
@@ -88,7 +125,13 @@ int promc_register(promc_registry *r, promc_metric *m) {
       goto out;
     }
   }
-  f->registry = r;
+  /* The claim: a register of f into another registry (under that one's
+   * lock) may have got here too; exactly one swap succeeds. */
+  promc_registry *none = NULL;
+  if (!atomic_compare_exchange_strong(&f->registry, &none, r)) {
+    rc = promc__err(PROMC_ESTATE, "\"%s\" is already registered (another thread registered it first)", f->name);
+    goto out;
+  }
   f->reg_next = NULL;
   if (r->last) r->last->reg_next = f;
   else r->first = f;
@@ -98,28 +141,37 @@ out:
   return rc;
 }
 
-void promc__registry_unlink(struct promc_family *f) {
-  promc_registry *r = f->registry;
-  pthread_mutex_lock(&r->lock);
-  struct promc_family *prev = NULL;
-  for (struct promc_family *o = r->first; o; prev = o, o = o->reg_next) {
-    if (o != f) continue;
-    if (prev) prev->reg_next = o->reg_next;
-    else r->first = o->reg_next;
-    if (r->last == o) r->last = prev;
-    break;
+int promc__registry_unlink(struct promc_family *f) {
+  for (;;) {
+    promc_registry *r = atomic_load(&f->registry);
+    if (!r) return PROMC_ENOTFOUND;
+    if (promc__rendering(r)) return reentered("unregister");
+    pthread_mutex_lock(&r->lock);
+    if (atomic_load(&f->registry) != r) { /* moved meanwhile: unregistered (and maybe registered again) */
+      pthread_mutex_unlock(&r->lock);
+      continue;
+    }
+    struct promc_family *prev = NULL;
+    for (struct promc_family *o = r->first; o; prev = o, o = o->reg_next) {
+      if (o != f) continue;
+      if (prev) prev->reg_next = o->reg_next;
+      else r->first = o->reg_next;
+      if (r->last == o) r->last = prev;
+      break;
+    }
+    f->reg_next = NULL;
+    atomic_store(&f->registry, NULL);
+    pthread_mutex_unlock(&r->lock);
+    return 0;
   }
-  f->registry = NULL;
-  f->reg_next = NULL;
-  pthread_mutex_unlock(&r->lock);
 }
 
 int promc_unregister(promc_metric *m) {
   struct promc_series *s = promc__series(m);
   if (!s || s != &s->fam->root) return promc__err(PROMC_EINVAL, "unregister: needs a family handle");
-  if (!s->fam->registry) return promc__err(PROMC_ENOTFOUND, "\"%s\" is not registered", s->fam->name);
-  promc__registry_unlink(s->fam);
-  return 0;
+  int rc = promc__registry_unlink(s->fam);
+  if (rc == PROMC_ENOTFOUND) return promc__err(PROMC_ENOTFOUND, "\"%s\" is not registered", s->fam->name);
+  return rc;
 }
 
 int promc_registry_add_collector(promc_registry *r, const promc_collector *c) {
@@ -135,6 +187,11 @@ int promc_registry_add_collector(promc_registry *r, const promc_collector *c) {
   n->c = *c;
   n->name = name;
   n->c.name = name;
+  if (promc__rendering(r)) {
+    promc__free(n);
+    promc__free(name);
+    return reentered("add_collector");
+  }
   pthread_mutex_lock(&r->lock);
   for (struct promc_collector_node *o = r->collectors; o; o = o->next) {
     if (strcmp(o->name, name) == 0) {
@@ -153,6 +210,7 @@ int promc_registry_add_collector(promc_registry *r, const promc_collector *c) {
 
 int promc_registry_remove_collector(promc_registry *r, const char *name) {
   if (!r || !name) return promc__err(PROMC_EINVAL, "remove_collector: NULL argument");
+  if (promc__rendering(r)) return reentered("remove_collector");
   pthread_mutex_lock(&r->lock);
   struct promc_collector_node **pp = &r->collectors, *n;
   while ((n = *pp) && strcmp(n->name, name) != 0) pp = &n->next;

@@ -60,12 +60,38 @@ void promc__stripes_refill(void) {
   pthread_mutex_unlock(&g_pool_lock);
 }
 
-void promc__stripes_shutdown(void) {
-  pthread_mutex_lock(&g_pool_lock);
+/* Pool lifetime: counter children keep pointers to their stripe block for
+ * as long as their family lives, in whatever registry it is (or in none), so
+ * the pool is freed only once promc_shutdown asked for it and no family is
+ * left. Family creation and destruction take the pool lock; the hot path
+ * never does. */
+static size_t g_pool_holders;  /* live families (g_pool_lock) */
+static bool g_pool_free_asked; /* promc_shutdown ran while holders remained */
+
+static void pool_free_locked(void) {
   for (size_t i = 0; i < g_pool_nchunks; i++) promc__free(g_pool_chunks[i]);
   g_pool_nchunks = 0;
   atomic_store(&g_pool_claimed, 0);
   atomic_store(&g_pool_filled, 0);
+  g_pool_free_asked = false;
+}
+
+void promc__stripes_hold(void) {
+  pthread_mutex_lock(&g_pool_lock);
+  g_pool_holders++;
+  pthread_mutex_unlock(&g_pool_lock);
+}
+
+void promc__stripes_release(void) {
+  pthread_mutex_lock(&g_pool_lock);
+  if (g_pool_holders && --g_pool_holders == 0 && g_pool_free_asked) pool_free_locked();
+  pthread_mutex_unlock(&g_pool_lock);
+}
+
+void promc__stripes_shutdown(void) {
+  pthread_mutex_lock(&g_pool_lock);
+  if (g_pool_holders) g_pool_free_asked = true;
+  else pool_free_locked();
   pthread_mutex_unlock(&g_pool_lock);
 }
 
@@ -77,7 +103,7 @@ static void stripe_promote(const struct promc_series *s) {
   if (i >= atomic_load_explicit(&g_pool_filled, memory_order_acquire)) return; /* pool empty: stay */
   uint64_t expect = 0;
   /* If another thread promoted first, this block is lost to the pool: the
-   * pool is bounded and freed at promc_shutdown. */
+   * pool is bounded and freed after promc_shutdown, with the last family. */
   atomic_compare_exchange_strong_explicit(&s->cells[2], &expect, (uint64_t)(uintptr_t)g_pool[i],
                                           memory_order_release, memory_order_relaxed);
 }
@@ -186,6 +212,7 @@ void promc__series_reset(struct promc_series *s) {
     for (size_t i = 0; i < f->ncells; i++) atomic_store(&s->cells[i], 0);
   }
   if (f->nexemplars) promc__exemplars_clear(s);
+  atomic_store(&s->signed_obs, 0);
   s->created = promc_wall_seconds();
 }
 
@@ -262,11 +289,20 @@ static inline size_t bucket_index(const double *b, size_t n, double v) {
   return lo;
 }
 
+/* A negative or NaN observation makes the sum no counter: OpenMetrics then
+ * leaves it out (the flag is sticky until a reset). The store is skipped
+ * once set, so the cache line stays shared in the common case. */
+static inline void mark_signed(struct promc_series *s, double v) {
+  if (PROMC_UNLIKELY(!(v >= 0)) && !atomic_load_explicit(&s->signed_obs, memory_order_relaxed))
+    atomic_store_explicit(&s->signed_obs, 1, memory_order_relaxed);
+}
+
 int promc_histogram_observe(promc_histogram *h, double v) {
   struct promc_series *s = promc__series(h);
   CHECK_HANDLE(s);
   const struct promc_family *f = s->fam;
   size_t i = bucket_index(f->bounds, f->nbounds, v);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
   return 0;
@@ -279,6 +315,7 @@ void promc__counter_add_frac(struct promc_series *s, double v) { add_double(&s->
 size_t promc__histogram_observe_idx(struct promc_series *s, double v) {
   const struct promc_family *f = s->fam;
   size_t i = bucket_index(f->bounds, f->nbounds, v);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[1 + i], 1, memory_order_relaxed);
   add_double(&s->cells[0], v);
   return i;
@@ -322,6 +359,7 @@ int promc_exponential_buckets(double start, double factor, size_t count, double 
 int promc_summary_observe(promc_summary *sm, double v) {
   struct promc_series *s = promc__series(sm);
   CHECK_HANDLE(s);
+  mark_signed(s, v);
   atomic_fetch_add_explicit(&s->cells[0], 1, memory_order_relaxed);
   add_double(&s->cells[1], v);
   return 0;

@@ -218,7 +218,7 @@ static void om_family_begin(struct promc_out *o, const struct promc_fview *f, vo
 /* The canonical texts of s's bounds (+Inf last), from the cache. */
 static char (*bound_texts(struct om_state *st, const struct promc_sview *s))[40] {
   size_t n = s->nbounds + 1;
-  if (st->n == n && memcmp(st->bounds, s->bounds, s->nbounds * sizeof(double)) == 0) return st->text;
+  if (st->n == n && (n == 1 || memcmp(st->bounds, s->bounds, s->nbounds * sizeof(double)) == 0)) return st->text;
   if (n > st->cap) {
     double *b = promc__realloc(st->bounds, n * sizeof *b);
     if (b) st->bounds = b;
@@ -276,9 +276,16 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
         exemplar(o, s->exemplars ? &s->exemplars[i] : NULL);
         promc__out_ch(o, '\n');
       }
-      /* The spec: a histogram with negative buckets has no sum (it would
-       * not be a counter), and _count comes only together with the sum. */
-      if (g || s->nbounds == 0 || !(s->bounds[0] < 0)) {
+      /* The spec: a histogram's sum is a counter, so never NaN or negative,
+       * and one with negative buckets has none; a gauge histogram's may be
+       * negative only with negative buckets, never NaN. A histogram that
+       * observed a negative or NaN value (signed_obs, or a sum below zero
+       * from a collector or other processes) therefore has no sum either,
+       * and _count comes only together with the sum. */
+      bool neg_buckets = s->nbounds && s->bounds[0] < 0;
+      bool has_sum = g ? !isnan(s->sum) && (s->sum >= 0 || neg_buckets)
+                       : !neg_buckets && !s->signed_obs && s->sum >= 0;
+      if (has_sum) {
         name(o, f, g ? "_gcount" : "_count");
         promc__out_labels(o, f, s, NULL, NULL, false);
         promc__out_ch(o, ' ');
@@ -304,7 +311,8 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       promc__out_ch(o, ' ');
       promc__out_u64(o, s->count);
       promc__out_ch(o, '\n');
-      sample(o, f, s, "_sum", s->sum);
+      /* a summary's sum is a counter too: none after a negative or NaN value */
+      if (!s->signed_obs && s->sum >= 0) sample(o, f, s, "_sum", s->sum);
       if (s->created > 0) created(o, f, s);
       break;
     default: sample(o, f, s, NULL, s->value); break; /* gauge, unknown */

@@ -14,7 +14,8 @@
  *   Exemplar      label 1, value 2, timestamp 3 (google.protobuf.Timestamp
  *                 {seconds 1, nanos 2})
  * That proto has no created_timestamp fields (newer client_model adds them),
- * so created timestamps are not encoded. Counters are named with "_total",
+ * so created timestamps are not encoded. Counters are named with "_total"
+ * (or as given, with counter_name_as_given, as in the text format),
  * info families as gauges named "x_info" with value 1, statesets as gauges
  * with one metric per state (as client_golang and client_python's protobuf
  * bridges do). Histograms carry every bucket, +Inf included. Families with no
@@ -206,11 +207,15 @@ static void pb_family_begin(struct promc_out *o, const struct promc_fview *f, vo
     case PROMC_TYPE_STATESET: type = MT_GAUGE; break;
     default: break;
   }
-  size_t sl = strlen(sfx);
-  put_tag(b, 1, WT_LEN);
-  put_varint(b, f->name_len + sl);
-  put_bytes(b, f->name, f->name_len);
-  put_bytes(b, sfx, sl);
+  if (f->text_name) {
+    put_string(b, 1, f->text_name, f->text_name_len);
+  } else {
+    size_t sl = strlen(sfx);
+    put_tag(b, 1, WT_LEN);
+    put_varint(b, f->name_len + sl);
+    put_bytes(b, f->name, f->name_len);
+    put_bytes(b, sfx, sl);
+  }
   put_string(b, 2, f->help, strlen(f->help));
   put_uint(b, 3, type);
 }

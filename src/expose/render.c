@@ -13,7 +13,7 @@ const char *promc_format_content_type(promc_format f) {
   }
 }
 
-static const char *const *suffixes_of(promc_type t) {
+const char *const *promc__type_suffixes(promc_type t) {
   static const char *const counter[] = {"", "_total", "_created", NULL};
   static const char *const hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
   static const char *const ghist[] = {"", "_bucket", "_gcount", "_gsum", NULL};
@@ -34,7 +34,7 @@ static const char *const *suffixes_of(promc_type t) {
  * family exposes (client_python matches on those names too). */
 bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len, promc_type type) {
   if (!o || !o->names || !o->nnames) return true;
-  const char *const *sfx = suffixes_of(type);
+  const char *const *sfx = promc__type_suffixes(type);
   for (size_t i = 0; i < o->nnames; i++) {
     const char *n = o->names[i];
     if (!n || strncmp(n, base, base_len) != 0) continue;
@@ -85,11 +85,13 @@ static void read_child(const struct promc_family *f, const struct promc_series *
       }
       v->count = acc;
       v->sum = promc__bits_double(atomic_load_explicit(&s->cells[0], memory_order_relaxed));
+      v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
       break;
     }
     case PROMC_TYPE_SUMMARY:
       v->count = atomic_load_explicit(&s->cells[0], memory_order_relaxed);
       v->sum = promc__bits_double(atomic_load_explicit(&s->cells[1], memory_order_relaxed));
+      v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
       break;
     case PROMC_TYPE_INFO: {
       const char *t = (const char *)(uintptr_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
@@ -107,7 +109,8 @@ static void read_child(const struct promc_family *f, const struct promc_series *
 static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_fview fv = {
       .name = f->name, .name_len = f->name_len, .help = f->help, .unit = f->unit, .type = f->type,
-      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .state_label = f->name};
+      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .state_label = f->name,
+      .text_name = f->text_name, .text_name_len = f->text_name ? strlen(f->text_name) : 0};
   uint64_t stack_cum[64], *cum = stack_cum;
   if (f->nbounds + 1 > 64) {
     cum = promc__malloc((f->nbounds + 1) * sizeof *cum); /* once per family, not per child */
@@ -132,6 +135,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_series *first = promc__child_first(f, &it);
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
+    sv.signed_obs = false; /* the aggregate of other processes: the writers check its sum */
     if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
     read_child(f, s, &sv, cum, ex);
     ops->series(rc->out, &fv, &sv, rc->st);
@@ -170,7 +174,11 @@ static int writer_for(promc_format fmt, const struct promc_writer_ops **ops) {
 
 int promc_registry_render(promc_registry *r, promc_format fmt, const promc_render_opts *opts,
                           promc_write_fn write, void *user) {
-  if (!r || !write) return promc__err(PROMC_EINVAL, "render: NULL registry or write function");
+  if (!write) return promc__err(PROMC_EINVAL, "render: NULL write function");
+  if (!r && !(r = promc_default_registry()))
+    return promc__err(PROMC_ENOMEM, "render: out of memory creating the default registry");
+  if (promc__rendering(r))
+    return promc__err(PROMC_ESTATE, "render: called from a collector or value callback of the registry it renders");
   const struct promc_writer_ops *ops;
   int rc = writer_for(fmt, &ops);
   if (rc) return rc;
@@ -187,12 +195,15 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
     promc__free(out);
     return promc__err(PROMC_ENOMEM, "render: out of memory");
   }
+  struct promc_render_mark mark; /* callbacks that come back to r get PROMC_ESTATE */
+  promc__render_enter(&mark, r);
   pthread_mutex_lock(&r->lock);
   ctx.created = fmt == PROMC_FORMAT_TEXT && r->created_text;
   for (struct promc_family *f = r->first; f && !out->err; f = f->reg_next)
     if (promc__name_selected(opts, f->name, f->name_len, f->type)) render_family(&ctx, f);
   pthread_mutex_unlock(&r->lock);
   int crc = out->err ? 0 : promc__run_collectors(r, &ctx);
+  promc__render_leave(&mark);
   if (ops->finish && !out->err) ops->finish(out, ctx.st);
   promc__out_flush(out);
   if (ops->cleanup) ops->cleanup(ctx.st);

@@ -3,6 +3,16 @@
  * _created samples, when asked for, in a gauge family after their family). */
 #include "core/internal.h"
 
+/* A gauge histogram's _gcount and _gsum samples are no part of a 0.0.4
+ * histogram: like client_python, each goes into a gauge family of its own
+ * (HELP and TYPE) after the histogram. Their lines wait in side buffers,
+ * made on the first gauge histogram of a render, until family_end. */
+enum { G_COUNT, G_SUM };
+struct text_state {
+  struct promc_out *side[2];
+  promc_buf text[2];
+};
+
 static void help_escaped(struct promc_out *o, const char *h) {
   for (; *h; h++) {
     if (*h == '\\') promc__out_write(o, "\\\\", 2);
@@ -14,6 +24,13 @@ static void help_escaped(struct promc_out *o, const char *h) {
 static void sample_name(struct promc_out *o, const struct promc_fview *f, const char *suffix) {
   promc__out_write(o, f->name, f->name_len);
   if (suffix) promc__out_str(o, suffix);
+}
+
+/* A counter's own sample and metadata name: x_total, or the name as given
+ * when the family asked for it. */
+static void counter_name(struct promc_out *o, const struct promc_fview *f) {
+  if (f->text_name) promc__out_write(o, f->text_name, f->text_name_len);
+  else sample_name(o, f, "_total");
 }
 
 static void line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
@@ -39,11 +56,13 @@ static void text_family_begin(struct promc_out *o, const struct promc_fview *f, 
     default: break;
   }
   promc__out_write(o, "# HELP ", 7);
-  sample_name(o, f, sfx);
+  if (f->type == PROMC_TYPE_COUNTER) counter_name(o, f);
+  else sample_name(o, f, sfx);
   promc__out_ch(o, ' ');
   help_escaped(o, f->help);
   promc__out_write(o, "\n# TYPE ", 8);
-  sample_name(o, f, sfx);
+  if (f->type == PROMC_TYPE_COUNTER) counter_name(o, f);
+  else sample_name(o, f, sfx);
   promc__out_ch(o, ' ');
   promc__out_str(o, type);
   promc__out_ch(o, '\n');
@@ -51,9 +70,14 @@ static void text_family_begin(struct promc_out *o, const struct promc_fview *f, 
 
 static void text_series(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                         void *st) {
-  (void)st;
   switch (f->type) {
-    case PROMC_TYPE_COUNTER: line(o, f, s, "_total", NULL, NULL, s->value); break;
+    case PROMC_TYPE_COUNTER:
+      counter_name(o, f);
+      promc__out_labels(o, f, s, NULL, NULL, false);
+      promc__out_ch(o, ' ');
+      promc__out_double(o, s->value);
+      promc__out_ch(o, '\n');
+      break;
     case PROMC_TYPE_INFO: line(o, f, s, "_info", NULL, NULL, 1); break;
     case PROMC_TYPE_STATESET:
       for (size_t i = 0; i < s->nstates; i++) {
@@ -64,7 +88,6 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       break;
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
-      bool g = f->type == PROMC_TYPE_GAUGE_HISTOGRAM;
       for (size_t i = 0; i <= s->nbounds; i++) {
         sample_name(o, f, "_bucket");
         promc__out_labels(o, f, s, "le", s->bound_text[i], false);
@@ -72,8 +95,23 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
         promc__out_u64(o, s->cumulative[i]);
         promc__out_ch(o, '\n');
       }
-      line(o, f, s, g ? "_gcount" : "_count", NULL, NULL, (double)s->count);
-      line(o, f, s, g ? "_gsum" : "_sum", NULL, NULL, s->sum);
+      if (f->type == PROMC_TYPE_GAUGE_HISTOGRAM) {
+        struct text_state *ts = st;
+        for (int k = G_COUNT; k <= G_SUM; k++)
+          if (!ts->side[k]) {
+            if (!(ts->side[k] = promc__calloc(1, sizeof *ts->side[k]))) {
+              o->err = o->err ? o->err : PROMC_ENOMEM;
+              return;
+            }
+            ts->side[k]->fn = promc_buf_write;
+            ts->side[k]->user = &ts->text[k];
+          }
+        line(ts->side[G_COUNT], f, s, "_gcount", NULL, NULL, (double)s->count);
+        line(ts->side[G_SUM], f, s, "_gsum", NULL, NULL, s->sum);
+        break;
+      }
+      line(o, f, s, "_count", NULL, NULL, (double)s->count);
+      line(o, f, s, "_sum", NULL, NULL, s->sum);
       break;
     }
     case PROMC_TYPE_SUMMARY:
@@ -86,6 +124,37 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       line(o, f, s, "_sum", NULL, NULL, s->sum);
       break;
     default: line(o, f, s, NULL, NULL, NULL, s->value); break;
+  }
+}
+
+/* After a gauge histogram: its _gcount and _gsum families. */
+static void text_family_end(struct promc_out *o, const struct promc_fview *f, void *st) {
+  struct text_state *ts = st;
+  if (f->type != PROMC_TYPE_GAUGE_HISTOGRAM || !ts->side[G_COUNT]) return;
+  static const char *const sfx[2] = {"_gcount", "_gsum"};
+  for (int k = G_COUNT; k <= G_SUM; k++) {
+    struct promc_out *side = ts->side[k];
+    promc__out_flush(side);
+    if (side->err) o->err = o->err ? o->err : PROMC_ENOMEM; /* a promc_buf only fails to grow */
+    if (ts->text[k].len) {
+      promc__out_write(o, "# HELP ", 7);
+      sample_name(o, f, sfx[k]);
+      promc__out_ch(o, ' ');
+      help_escaped(o, f->help);
+      promc__out_write(o, "\n# TYPE ", 8);
+      sample_name(o, f, sfx[k]);
+      promc__out_str(o, " gauge\n");
+      promc__out_write(o, ts->text[k].data, ts->text[k].len);
+    }
+    ts->text[k].len = 0;
+  }
+}
+
+static void text_cleanup(void *st) {
+  struct text_state *ts = st;
+  for (int k = G_COUNT; k <= G_SUM; k++) {
+    promc__free(ts->side[k]);
+    promc_buf_free(&ts->text[k]);
   }
 }
 
@@ -110,8 +179,11 @@ static void text_created_series(struct promc_out *o, const struct promc_fview *f
 static const struct promc_writer_ops k_text = {
     .family_begin = text_family_begin,
     .series = text_series,
+    .family_end = text_family_end,
     .created_begin = text_created_begin,
     .created_series = text_created_series,
+    .state_size = sizeof(struct text_state),
+    .cleanup = text_cleanup,
 };
 
 const struct promc_writer_ops *promc__text_writer(void) { return &k_text; }

@@ -49,6 +49,7 @@ struct promc_http_handler {
   int gzip;
   int gzip_level;
   int verify_client_cert;
+  unsigned formats; /* PROMC_FORMAT_BIT of the formats it may answer in */
   struct promc_http_auth auth;
   _Atomic unsigned formats_unsupported; /* PROMC_FORMAT_BIT of formats render refused */
 
@@ -82,6 +83,9 @@ int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_op
   if (opts) o = *opts;
   if (o.gzip_level < 0 || o.gzip_level > 9)
     return promc_http__err(PROMC_EINVAL, "gzip_level %d is not in 0-9", o.gzip_level);
+  const unsigned all = PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT) | PROMC_FORMAT_BIT(PROMC_FORMAT_OPENMETRICS) |
+                       PROMC_FORMAT_BIT(PROMC_FORMAT_PROTOBUF);
+  if (o.formats & ~all) return promc_http__err(PROMC_EINVAL, "formats 0x%x names an unknown format", o.formats);
   struct promc_http_handler *h = calloc(1, sizeof *h);
   if (!h) return promc_http__err(PROMC_ENOMEM, "out of memory");
   int rc = promc_http__auth_init(&h->auth, o.users, o.nusers);
@@ -95,6 +99,7 @@ int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_op
    * for a body 20% larger, and Prometheus asks for gzip on every scrape. */
   h->gzip_level = o.gzip_level ? o.gzip_level : Z_BEST_SPEED;
   h->verify_client_cert = o.verify_client_cert;
+  h->formats = o.formats ? o.formats : all;
   pthread_mutex_init(&h->lock, NULL);
   atomic_init(&h->refs, 1);
   atomic_init(&h->formats_unsupported, 0);
@@ -272,9 +277,7 @@ static int scrape(struct promc_http_handler *h, struct MHD_Connection *c) {
   int rc;
   for (;;) {
     unsigned unsupported = atomic_load_explicit(&h->formats_unsupported, memory_order_relaxed);
-    unsigned allowed = ~unsupported & (PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT) |
-                                       PROMC_FORMAT_BIT(PROMC_FORMAT_OPENMETRICS) |
-                                       PROMC_FORMAT_BIT(PROMC_FORMAT_PROTOBUF));
+    unsigned allowed = ~unsupported & h->formats;
     promc_negotiate_format(accept, allowed | PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT), &f);
     b->text.len = 0;
     rc = promc_registry_render_buf(reg, f, nx.n ? &ro : NULL, &b->text);

@@ -449,6 +449,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                                               .disable_gzip = o.disable_gzip,
                                               .gzip_level = o.gzip_level,
                                               .verify_client_cert = o.tls_client_ca_file != NULL,
+                                              .formats = o.formats,
                                           });
   if (rc) {
     server_free(s);

@@ -1,12 +1,18 @@
 /* push.c — libpromc-push: Pushgateway push (PUT), pushadd (POST) and
- * delete (DELETE) over libcurl's easy API, one handle per call. */
+ * delete (DELETE), and a plain POST to an import URL (vmagent,
+ * VictoriaMetrics), over libcurl's easy API, one handle per call; the body
+ * in text or protobuf, gzipped on request. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
+#include <zlib.h>
 
+#include "periodic.h"
 #include "promc/push.h"
 
 static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
@@ -118,12 +124,161 @@ int promc_push_url(promc_buf *out, const char *url, const char *job, size_t n,
   return 0;
 }
 
+/* ------------------------------------------------------------ request body */
+
+/* A header line curl can send as given: "Name: value", the name an RFC 9110
+ * token, nothing that could end the line early. */
+static bool valid_header(const char *h) {
+  const char *colon = strchr(h, ':');
+  if (!colon || colon == h) return false;
+  for (const char *p = h; p < colon; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          strchr("!#$%&'*+-.^_`|~", *p)))
+      return false;
+  for (const char *p = colon; *p; p++)
+    if (*p == '\r' || *p == '\n') return false;
+  return true;
+}
+
+/* Headers the body options own: a second copy would make the body ambiguous. */
+static bool reserved_header(const char *h) {
+  size_t n = (size_t)(strchr(h, ':') - h);
+  return (n == 12 && strncasecmp(h, "Content-Type", n) == 0) ||
+         (n == 16 && strncasecmp(h, "Content-Encoding", n) == 0) ||
+         (n == 14 && strncasecmp(h, "Content-Length", n) == 0);
+}
+
+/* The options every request checks before anything is rendered or sent. */
+static int check_opts(const promc_push_opts *o) {
+  if (o->timeout_ms < 0) return promc_set_errmsg(PROMC_EINVAL, "push: negative timeout_ms %ld", o->timeout_ms);
+  if (o->format != PROMC_FORMAT_TEXT && o->format != PROMC_FORMAT_PROTOBUF)
+    return promc_set_errmsg(PROMC_EINVAL, "push: format %d cannot be pushed (text or protobuf only)",
+                            (int)o->format);
+  if (o->gzip != 0 && o->gzip != 1) return promc_set_errmsg(PROMC_EINVAL, "push: gzip must be 0 or 1, not %d", o->gzip);
+  if (o->nheaders > 0 && !o->headers)
+    return promc_set_errmsg(PROMC_EINVAL, "push: %zu extra headers but headers is NULL", o->nheaders);
+  for (size_t i = 0; i < o->nheaders; i++)
+    if (!o->headers[i] || !valid_header(o->headers[i]))
+      return promc_set_errmsg(PROMC_EINVAL, "push: extra header %zu is not \"Name: value\" on one line", i);
+  for (size_t i = 0; i < o->nheaders; i++)
+    if (reserved_header(o->headers[i]))
+      return promc_set_errmsg(PROMC_EINVAL, "push: extra header %zu sets %.*s, which format and gzip decide", i,
+                              (int)(strchr(o->headers[i], ':') - o->headers[i]), o->headers[i]);
+  return 0;
+}
+
+/* gzip (RFC 1952) of in->data into out, in one deflate call: deflateBound
+ * is an upper bound for the whole stream, header and trailer included. */
+static int gzip_body(const promc_buf *in, promc_buf *out) {
+  z_stream z = {0};
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return promc_set_errmsg(PROMC_ENOMEM, "push: cannot initialise zlib");
+  size_t bound = deflateBound(&z, (uLong)in->len);
+  int rc = 0;
+  char *dst = malloc(bound);
+  if (!dst) rc = promc_set_errmsg(PROMC_ENOMEM, "push: out of memory compressing %zu bytes", in->len);
+  if (!rc) {
+    z.next_in = (Bytef *)(in->data ? in->data : "");
+    z.avail_in = (uInt)in->len;
+    z.next_out = (Bytef *)dst;
+    z.avail_out = (uInt)bound;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+      rc = promc_set_errmsg(PROMC_ENOMEM, "push: zlib could not compress the body");
+  }
+  if (!rc && promc_buf_write(out, dst, z.total_out) != 0)
+    rc = promc_set_errmsg(PROMC_ENOMEM, "push: out of memory compressing %zu bytes", in->len);
+  free(dst);
+  deflateEnd(&z);
+  return rc;
+}
+
+/* Renders the registry in o->format into body, gzipped when asked. */
+static int render_body(const promc_push_opts *o, promc_buf *body) {
+  promc_registry *reg = o->registry ? o->registry : promc_default_registry();
+  promc_buf plain = {0};
+  int rc = reg ? promc_registry_render_buf(reg, o->format, NULL, o->gzip ? &plain : body) : PROMC_ENOMEM;
+  if (rc) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s", promc_errmsg());
+    promc_buf_free(&plain);
+    return promc_set_errmsg(rc, "push: nothing sent, rendering the registry failed: %s", msg);
+  }
+  if (o->gzip) rc = gzip_body(&plain, body);
+  promc_buf_free(&plain);
+  return rc;
+}
+
+/* Content-Type (and Content-Encoding) of the body, then the caller's extra
+ * headers (which may replace curl's own, e.g. Authorization or User-Agent).
+ * *oom tells an allocation failure from an empty list. */
+static struct curl_slist *request_headers(const promc_push_opts *o, bool with_body, bool *oom) {
+  struct curl_slist *l = NULL, *t;
+  char ct[160];
+  *oom = false;
+  if (with_body) {
+    snprintf(ct, sizeof ct, "Content-Type: %s", promc_format_content_type(o->format));
+    const char *mine[] = {ct, o->gzip ? "Content-Encoding: gzip" : NULL,
+                          /* no "Expect: 100-continue" round trip before the body */
+                          "Expect:"};
+    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
+      if (!mine[i]) continue;
+      if (!(t = curl_slist_append(l, mine[i]))) goto oom;
+      l = t;
+    }
+  }
+  for (size_t i = 0; i < o->nheaders; i++) {
+    if (!(t = curl_slist_append(l, o->headers[i]))) goto oom;
+    l = t;
+  }
+  return l;
+oom:
+  curl_slist_free_all(l);
+  *oom = true;
+  return NULL;
+}
+
+/* The import URL: the caller's, checked, used as is. */
+static int import_url(promc_buf *u, const char *url, const promc_push_opts *o) {
+  if (!url || !*url) return promc_set_errmsg(PROMC_EINVAL, "push: import URL is NULL or empty");
+  if (o->ngrouping > 0)
+    return promc_set_errmsg(PROMC_EINVAL, "push: an import takes no grouping key (put labels in the URL)");
+  if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+    return promc_set_errmsg(PROMC_EINVAL, "push: import URL \"%s\" is not http:// or https://", url);
+  if (promc_buf_write(u, url, strlen(url) + 1) != 0)
+    return promc_set_errmsg(PROMC_ENOMEM, "push: out of memory building the URL");
+  u->len--;
+  return 0;
+}
+
+int promc__push_check(const char *import, const promc_push_opts *o) {
+  if (import) {
+    promc_buf u = {0};
+    int rc = import_url(&u, import, o);
+    promc_buf_free(&u);
+    if (rc) return rc;
+  }
+  return check_opts(o);
+}
+
 /* ---------------------------------------------------------------- requests */
 
 struct answer {
   char text[512];
   size_t len;
+  bool headers_done; /* the final response's header block ended with its blank line */
 };
+
+/* libcurl hands over each header line; a status line starts a response's
+ * block (an interim 1xx, then the final one) and a blank line ends it. A
+ * server that closes the connection before that blank line is not an
+ * answer, even though libcurl may report the transfer as complete. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user) {
+  struct answer *a = user;
+  size_t n = size * nmemb;
+  if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) a->headers_done = false;
+  else if ((n == 2 && data[0] == '\r' && data[1] == '\n') || (n == 1 && data[0] == '\n')) a->headers_done = true;
+  return n;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
   struct answer *a = user;
@@ -148,26 +303,25 @@ static const char *answer_line(struct answer *a) {
 }
 
 static int do_request(const char *method, const char *url, const char *job, const promc_push_opts *o,
-                      bool with_body) {
+                      bool with_body, bool as_is) {
   static const promc_push_opts zero;
   t_last_status = 0;
   if (!o) o = &zero;
   promc_buf u = {0}, body = {0};
-  int rc = promc_push_url(&u, url, job, o->ngrouping, o->grouping_names, o->grouping_values);
+  int rc = as_is ? import_url(&u, url, o)
+                 : promc_push_url(&u, url, job, o->ngrouping, o->grouping_names, o->grouping_values);
   if (rc) return rc;
-  if (o->timeout_ms < 0) {
+  rc = check_opts(o);
+  if (rc) {
     promc_buf_free(&u);
-    return promc_set_errmsg(PROMC_EINVAL, "push: negative timeout_ms %ld", o->timeout_ms);
+    return rc;
   }
   if (with_body) {
-    promc_registry *reg = o->registry ? o->registry : promc_default_registry();
-    rc = reg ? promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &body) : PROMC_ENOMEM;
+    rc = render_body(o, &body);
     if (rc) {
-      char msg[400];
-      snprintf(msg, sizeof msg, "%s", promc_errmsg());
       promc_buf_free(&u);
       promc_buf_free(&body);
-      return promc_set_errmsg(rc, "push: nothing sent, rendering the registry failed: %s", msg);
+      return rc;
     }
   }
   pthread_once(&g_curl_once, curl_init_once);
@@ -177,19 +331,13 @@ static int do_request(const char *method, const char *url, const char *job, cons
     promc_buf_free(&body);
     return promc_set_errmsg(PROMC_ENOMEM, "push: cannot initialise libcurl");
   }
-  struct curl_slist *hdr = NULL, *hdr2 = NULL;
-  if (with_body) {
-    hdr = curl_slist_append(NULL, "Content-Type: text/plain; version=0.0.4; charset=utf-8");
-    /* no "Expect: 100-continue" round trip before the body */
-    hdr2 = hdr ? curl_slist_append(hdr, "Expect:") : NULL;
-    if (!hdr2) {
-      curl_slist_free_all(hdr);
-      curl_easy_cleanup(h);
-      promc_buf_free(&u);
-      promc_buf_free(&body);
-      return promc_set_errmsg(PROMC_ENOMEM, "push: out of memory");
-    }
-    hdr = hdr2;
+  bool oom;
+  struct curl_slist *hdr = request_headers(o, with_body, &oom);
+  if (oom) {
+    curl_easy_cleanup(h);
+    promc_buf_free(&u);
+    promc_buf_free(&body);
+    return promc_set_errmsg(PROMC_ENOMEM, "push: out of memory");
   }
   char errbuf[CURL_ERROR_SIZE] = "";
   struct answer ans = {.len = 0};
@@ -201,6 +349,8 @@ static int do_request(const char *method, const char *url, const char *job, cons
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &ans);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &ans);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "promc-push/" PROMC_VERSION_STRING);
 #if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -208,8 +358,8 @@ static int do_request(const char *method, const char *url, const char *job, cons
   if (with_body) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data ? body.data : "");
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
   }
+  if (hdr) curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
   if (o->username) {
     curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -237,6 +387,10 @@ static int do_request(const char *method, const char *url, const char *job, cons
     else
       rc = promc_set_errmsg(PROMC_ENET, "push: %s %s failed: %s", method, u.data, why);
     status = 0;
+  } else if (!ans.headers_done) {
+    rc = promc_set_errmsg(PROMC_ENET, "push: %s %s: the connection closed in the middle of the answer's headers",
+                          method, u.data);
+    status = 0;
   } else if (status < 200 || status > 299) {
     rc = promc_set_errmsg(PROMC_EHTTP, "push: %s %s: gateway answered %ld: %s", method, u.data, status,
                           answer_line(&ans));
@@ -252,13 +406,17 @@ static int do_request(const char *method, const char *url, const char *job, cons
 }
 
 int promc_push(const char *url, const char *job, const promc_push_opts *opts) {
-  return do_request("PUT", url, job, opts, true);
+  return do_request("PUT", url, job, opts, true, false);
 }
 
 int promc_pushadd(const char *url, const char *job, const promc_push_opts *opts) {
-  return do_request("POST", url, job, opts, true);
+  return do_request("POST", url, job, opts, true, false);
 }
 
 int promc_push_delete(const char *url, const char *job, const promc_push_opts *opts) {
-  return do_request("DELETE", url, job, opts, false);
+  return do_request("DELETE", url, job, opts, false, false);
+}
+
+int promc_push_import(const char *url, const promc_push_opts *opts) {
+  return do_request("POST", url, NULL, opts, true, true);
 }

@@ -1,0 +1,281 @@
+/* test_api.c — API contracts users rely on when porting: NULL as the default
+ * registry in the render functions, promc_buf's NUL termination, explicit
+ * +Inf buckets, and counter_name_as_given (text and protobuf keep the name,
+ * OpenMetrics appends _total, names stay owned for collisions and name[]). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "promc/promc.h"
+
+static promc_registry *reg;
+
+static int setup(void **state) {
+  (void)state;
+  return promc_registry_new(&reg);
+}
+static int teardown(void **state) {
+  (void)state;
+  promc_registry_free(reg);
+  reg = NULL;
+  return 0;
+}
+
+static void assert_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
+  if (!strstr(hay, needle)) fail_msg("expected to find:\n%s\nin:\n%s", needle, hay);
+}
+static void assert_not_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
+  if (strstr(hay, needle)) fail_msg("did not expect:\n%s\nin:\n%s", needle, hay);
+}
+
+static char *render_fmt(promc_format f, const promc_render_opts *o) {
+  static promc_buf b;
+  b.len = 0;
+  assert_int_equal(promc_registry_render_buf(reg, f, o, &b), 0);
+  return b.len ? b.data : (char *)"";
+}
+
+/* ---------------------------------------------- NULL = the default registry */
+static void render_null_renders_the_default_registry(void **state) {
+  (void)state;
+  promc_gauge *g;
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "api_default_gauge", .help = "In the default."}), 0);
+  promc_gauge_set(g, 42);
+  for (promc_format f = PROMC_FORMAT_TEXT; f <= PROMC_FORMAT_PROTOBUF; f++) {
+    promc_buf want = {0}, got = {0}, got2 = {0};
+    assert_int_equal(promc_registry_render_buf(promc_default_registry(), f, NULL, &want), 0);
+    assert_int_equal(promc_registry_render(NULL, f, NULL, promc_buf_write, &got), 0);
+    assert_int_equal(promc_registry_render_buf(NULL, f, NULL, &got2), 0);
+    assert_true(want.len > 0);
+    assert_int_equal(got.len, want.len);
+    assert_int_equal(got2.len, want.len);
+    assert_memory_equal(got.data, want.data, want.len);
+    assert_memory_equal(got2.data, want.data, want.len);
+    if (f == PROMC_FORMAT_TEXT) assert_contains(got.data, "api_default_gauge 42\n");
+    promc_buf_free(&want);
+    promc_buf_free(&got);
+    promc_buf_free(&got2);
+  }
+  /* the other arguments are still checked */
+  assert_int_equal(promc_registry_render(NULL, PROMC_FORMAT_TEXT, NULL, NULL, NULL), PROMC_EINVAL);
+  assert_int_equal(promc_registry_render_buf(NULL, PROMC_FORMAT_TEXT, NULL, NULL), PROMC_EINVAL);
+  assert_int_equal(promc_metric_destroy(PROMC_METRIC(g)), 0);
+}
+
+/* ------------------------------------------------------- promc_buf termination */
+static void buf_is_nul_terminated_after_every_write(void **state) {
+  (void)state;
+  promc_buf b = {0};
+  assert_int_equal(promc_buf_write(&b, "abc", 3), 0);
+  assert_int_equal(b.len, 3);
+  assert_true(b.cap > b.len);
+  assert_int_equal(b.data[3], '\0');
+  assert_string_equal(b.data, "abc");
+  /* growing past the first block keeps the terminator */
+  static char big[10000];
+  memset(big, 'x', sizeof big);
+  assert_int_equal(promc_buf_write(&b, big, sizeof big), 0);
+  assert_int_equal(b.len, 3 + sizeof big);
+  assert_int_equal(b.data[b.len], '\0');
+  assert_int_equal(strlen(b.data), b.len);
+  /* reset by hand: the old bytes stay until the next write terminates */
+  b.len = 0;
+  assert_int_equal(promc_buf_write(&b, "", 0), 0);
+  assert_string_equal(b.data, "");
+  promc_buf_free(&b);
+  assert_null(b.data);
+  assert_int_equal(b.len, 0);
+}
+
+static void rendered_buf_is_a_c_string_and_empty_render_leaves_data_null(void **state) {
+  (void)state;
+  promc_buf b = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &b), 0);
+  assert_null(b.data); /* nothing rendered, nothing written */
+  assert_int_equal(b.len, 0);
+  promc_counter *c;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "api_c", .help = "c", .registry = reg}), 0);
+  for (promc_format f = PROMC_FORMAT_TEXT; f <= PROMC_FORMAT_OPENMETRICS; f++) {
+    b.len = 0;
+    assert_int_equal(promc_registry_render_buf(reg, f, NULL, &b), 0);
+    assert_non_null(b.data);
+    assert_int_equal(b.data[b.len], '\0');
+    assert_int_equal(strlen(b.data), b.len);
+  }
+  promc_buf_free(&b);
+}
+
+/* --------------------------------------------------------- explicit +Inf */
+static void explicit_inf_bucket_is_accepted_once(void **state) {
+  (void)state;
+  promc_histogram *h, *h2;
+  assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "api_with_inf", .help = "h", .registry = reg,
+                                                         PROMC_BUCKETS(1, 2, INFINITY)}),
+                   0);
+  assert_int_equal(promc_histogram_new(&h2, &(promc_opts){.name = "api_without_inf", .help = "h", .registry = reg,
+                                                          PROMC_BUCKETS(1, 2)}),
+                   0);
+  promc_histogram_observe(h, 1.5);
+  promc_histogram_observe(h, 7);
+  promc_histogram_observe(h2, 1.5);
+  promc_histogram_observe(h2, 7);
+  uint64_t cum[3], count;
+  double sum;
+  assert_int_equal(promc_histogram_get(h, cum, 3, &count, &sum), 0);
+  assert_int_equal(cum[0], 0);
+  assert_int_equal(cum[1], 1);
+  assert_int_equal(cum[2], 2);
+  assert_int_equal(count, 2);
+  assert_int_equal(promc_histogram_get(h, cum, 2, &count, &sum), PROMC_EINVAL);
+  assert_int_equal(promc_histogram_get(h2, cum, 3, &count, &sum), 0);
+  assert_int_equal(cum[2], 2);
+  char *t = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  assert_contains(t, "api_with_inf_bucket{le=\"1\"} 0\napi_with_inf_bucket{le=\"2\"} 1\n"
+                     "api_with_inf_bucket{le=\"+Inf\"} 2\napi_with_inf_count 2\n");
+  assert_contains(t, "api_without_inf_bucket{le=\"1\"} 0\napi_without_inf_bucket{le=\"2\"} 1\n"
+                     "api_without_inf_bucket{le=\"+Inf\"} 2\napi_without_inf_count 2\n");
+  /* +Inf anywhere but last, and -Inf, are refused */
+  promc_histogram *bad;
+  assert_int_equal(promc_histogram_new(&bad, &(promc_opts){.name = "api_bad1", .help = "h", .registry = reg,
+                                                           PROMC_BUCKETS(INFINITY, 2)}),
+                   PROMC_EBUCKETS);
+  assert_int_equal(promc_histogram_new(&bad, &(promc_opts){.name = "api_bad2", .help = "h", .registry = reg,
+                                                           PROMC_BUCKETS(-INFINITY, 2)}),
+                   PROMC_EBUCKETS);
+}
+
+/* ------------------------------------------------- counter_name_as_given */
+static void counter_name_as_given_in_text_and_protobuf_not_openmetrics(void **state) {
+  (void)state;
+  promc_counter *c, *l, *t;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "legacy_requests", .help = "Requests.",
+                                                       .registry = reg, .counter_name_as_given = 1}),
+                   0);
+  assert_int_equal(promc_counter_new(&l, &(promc_opts){.name = "legacy_errors", .help = "Errors.", .registry = reg,
+                                                       .counter_name_as_given = 1, PROMC_LABEL_NAMES("code")}),
+                   0);
+  assert_int_equal(promc_counter_new(&t, &(promc_opts){.name = "legacy_jobs_total", .help = "Jobs.",
+                                                       .registry = reg, .counter_name_as_given = 1}),
+                   0);
+  assert_string_equal(promc_metric_name(PROMC_METRIC(c)), "legacy_requests");
+  promc_counter_add_int(c, 3);
+  promc_counter_inc(promc_counter_labels(l, "500"));
+  promc_counter_inc(t);
+
+  char *txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  assert_contains(txt, "# HELP legacy_requests Requests.\n# TYPE legacy_requests counter\nlegacy_requests 3\n");
+  assert_contains(txt, "# HELP legacy_errors Errors.\n# TYPE legacy_errors counter\nlegacy_errors{code=\"500\"} 1\n");
+  assert_contains(txt, "# TYPE legacy_jobs_total counter\nlegacy_jobs_total 1\n"); /* as given: with _total */
+  assert_not_contains(txt, "legacy_requests_total");
+  assert_not_contains(txt, "legacy_errors_total");
+
+  promc_registry_set_created(reg, 1);
+  txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  assert_contains(txt, "# TYPE legacy_requests_created gauge\nlegacy_requests_created ");
+  promc_registry_set_created(reg, 0);
+
+  char *om = render_fmt(PROMC_FORMAT_OPENMETRICS, NULL);
+  assert_contains(om, "# HELP legacy_requests Requests.\n# TYPE legacy_requests counter\nlegacy_requests_total 3\n");
+  assert_contains(om, "legacy_errors_total{code=\"500\"} 1\n");
+  assert_contains(om, "# TYPE legacy_jobs counter\n");
+  assert_contains(om, "legacy_jobs_total 1\n");
+
+  /* protobuf: MetricFamily.name (field 1) is the name as given */
+  promc_buf pb = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb), 0);
+  static const char want_c[] = "\x0a\x0flegacy_requests\x12";
+  static const char want_l[] = "\x0a\x0dlegacy_errors\x12";
+  static const char want_t[] = "\x0a\x11legacy_jobs_total\x12";
+  assert_non_null(memmem(pb.data, pb.len, want_c, sizeof want_c - 1));
+  assert_non_null(memmem(pb.data, pb.len, want_l, sizeof want_l - 1));
+  assert_non_null(memmem(pb.data, pb.len, want_t, sizeof want_t - 1));
+  assert_null(memmem(pb.data, pb.len, "legacy_requests_total", 21));
+  promc_buf_free(&pb);
+}
+
+static void counter_name_as_given_keeps_every_name_for_collisions(void **state) {
+  (void)state;
+  promc_counter *c, *x;
+  promc_gauge *g;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "legacy_requests", .help = "r", .registry = reg,
+                                                       .counter_name_as_given = 1}),
+                   0);
+  /* what the text format shows, and what OpenMetrics shows, are both taken */
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_requests", .help = "g", .registry = reg}),
+                   PROMC_EDUP);
+  assert_contains(promc_errmsg(), "legacy_requests");
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_requests_total", .help = "g", .registry = reg}),
+                   PROMC_EDUP);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_requests_created", .help = "g",
+                                                     .registry = reg}),
+                   PROMC_EDUP);
+  assert_int_equal(promc_counter_new(&x, &(promc_opts){.name = "legacy_requests_total", .help = "c",
+                                                       .registry = reg}),
+                   PROMC_EDUP);
+  /* the reverse order: a flagged counter cannot take a gauge's name */
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_depth", .help = "g", .registry = reg}), 0);
+  assert_int_equal(promc_counter_new(&x, &(promc_opts){.name = "legacy_depth", .help = "c", .registry = reg,
+                                                       .counter_name_as_given = 1}),
+                   PROMC_EDUP);
+  /* other types refuse the option, with a message */
+  promc_histogram *h;
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_g", .help = "g", .registry = reg,
+                                                     .counter_name_as_given = 1}),
+                   PROMC_EINVAL);
+  assert_contains(promc_errmsg(), "counter_name_as_given");
+  assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "legacy_h", .help = "h", .registry = reg,
+                                                         .counter_name_as_given = 1}),
+                   PROMC_EINVAL);
+  /* the unit rule still applies to the name */
+  assert_int_equal(promc_counter_new(&x, &(promc_opts){.name = "legacy_bytes", .help = "b", .unit = "seconds",
+                                                       .registry = reg, .counter_name_as_given = 1}),
+                   PROMC_ENAME);
+}
+
+static void counter_name_as_given_is_selected_by_every_name(void **state) {
+  (void)state;
+  promc_counter *c;
+  promc_gauge *g;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "legacy_requests", .help = "r", .registry = reg,
+                                                       .counter_name_as_given = 1}),
+                   0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_other", .help = "g", .registry = reg}), 0);
+  const char *sel[] = {"legacy_requests", "legacy_requests_total", "legacy_requests_created"};
+  for (size_t i = 0; i < 3; i++) {
+    promc_render_opts o = {.names = &sel[i], .nnames = 1};
+    char *t = render_fmt(PROMC_FORMAT_TEXT, &o);
+    assert_contains(t, "\nlegacy_requests 0\n");
+    assert_not_contains(t, "legacy_other");
+    char *om = render_fmt(PROMC_FORMAT_OPENMETRICS, &o);
+    assert_contains(om, "\nlegacy_requests_total 0\n");
+    assert_not_contains(om, "legacy_other");
+  }
+  const char *none[] = {"legacy_requests_totalx"};
+  promc_render_opts o = {.names = none, .nnames = 1};
+  assert_not_contains(render_fmt(PROMC_FORMAT_TEXT, &o), "legacy_requests");
+}
+
+int main(void) {
+  /* an exact comparison of two renders of the default registry needs it
+   * without the process collector, whose values move between renders */
+  promc_default_collectors_disable();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(render_null_renders_the_default_registry),
+      cmocka_unit_test(buf_is_nul_terminated_after_every_write),
+      cmocka_unit_test_setup_teardown(rendered_buf_is_a_c_string_and_empty_render_leaves_data_null, setup, teardown),
+      cmocka_unit_test_setup_teardown(explicit_inf_bucket_is_accepted_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(counter_name_as_given_in_text_and_protobuf_not_openmetrics, setup, teardown),
+      cmocka_unit_test_setup_teardown(counter_name_as_given_keeps_every_name_for_collisions, setup, teardown),
+      cmocka_unit_test_setup_teardown(counter_name_as_given_is_selected_by_every_name, setup, teardown),
+  };
+  int rc = cmocka_run_group_tests_name("api", tests, NULL, NULL);
+  promc_shutdown();
+  return rc;
+}
