@@ -5,3 +5,16 @@ if(TARGET promc_http)
   target_compile_options(http_bench PRIVATE -O2)
   promc_warnings(http_bench)
 endif()
+
+# The attack benchmark (bench/http_attack.sh runs it before and after).
+if(TARGET promc_http)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(ATK_GNUTLS REQUIRED IMPORTED_TARGET gnutls)
+  pkg_check_modules(ATK_XCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
+  add_executable(http_attack ${CMAKE_CURRENT_LIST_DIR}/http_attack.c)
+  target_link_libraries(http_attack PRIVATE promc_http promc PkgConfig::ATK_GNUTLS PkgConfig::ATK_XCRYPT
+    Threads::Threads)
+  target_compile_definitions(http_attack PRIVATE _GNU_SOURCE)
+  target_compile_options(http_attack PRIVATE -O2)
+  promc_warnings(http_attack)
+endif()

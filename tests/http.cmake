@@ -32,3 +32,24 @@ if(TARGET app)
             --app $<TARGET_FILE:app>)
   set_tests_properties(e2e_app_prometheus PROPERTIES LABELS integration TIMEOUT 180)
 endif()
+
+# The server's defences: small cases for every build (sanitizers included),
+# and the full-size attacks (label attack: timing figures, so only the plain
+# build runs them, one at a time).
+if(TARGET promc_http)
+  pkg_check_modules(HTTPTEST_GNUTLS REQUIRED IMPORTED_TARGET gnutls)
+  promc_test(http_guard SOURCES test_http_guard.c LABELS stress
+    LIBS promc_http PkgConfig::HTTPTEST_XCRYPT)
+  set_tests_properties(http_guard PROPERTIES TIMEOUT 120)
+
+  add_executable(test_http_attack test_http_attack.c)
+  target_link_libraries(test_http_attack PRIVATE promc_http promc PkgConfig::CMOCKA
+    PkgConfig::HTTPTEST_GNUTLS PkgConfig::HTTPTEST_XCRYPT Threads::Threads m)
+  target_include_directories(test_http_attack PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(test_http_attack PRIVATE _GNU_SOURCE)
+  promc_warnings(test_http_attack)
+  foreach(group halfclose slowloris badpass_plain badpass_tls)
+    add_test(NAME http_attack_${group} COMMAND test_http_attack ${group})
+    set_tests_properties(http_attack_${group} PROPERTIES LABELS attack RUN_SERIAL TRUE TIMEOUT 120)
+  endforeach()
+endif()

@@ -674,6 +674,36 @@ static void listens_on_ipv6(void **state) {
   promc_registry_free(reg);
 }
 
+/* "::" is dual stack: the same server answers over IPv4 and IPv6. */
+static void any_ipv6_address_listens_on_ipv4_too(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  promc_http_server *s;
+  int rc = promc_http_start(&s, &(promc_http_opts){.addr = "::", .registry = reg});
+  if (rc) fail_msg("start on ::: %s (does this machine have IPv6?)", promc_errmsg());
+  unsigned port = promc_http_port(s);
+  struct http_resp r;
+  assert_int_equal(http_get(port, "/metrics", &r), 0); /* 127.0.0.1 */
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "alpha_total 7\n"));
+  http_resp_free(&r);
+  int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  struct timeval tv = {5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+                            .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  const char req[] = "GET /metrics HTTP/1.1\r\nHost: [::1]\r\nConnection: close\r\n\r\n";
+  assert_int_equal(send_all(fd, req, sizeof req - 1), 0);
+  assert_int_equal(read_resp(fd, &r, 0), 0);
+  assert_int_equal(r.status, 200);
+  http_resp_free(&r);
+  close(fd);
+  promc_http_stop(s);
+  promc_registry_free(reg);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -691,6 +721,7 @@ int main(void) {
       cmocka_unit_test(handler_answers_inside_a_user_daemon),
       cmocka_unit_test(default_registry_is_served),
       cmocka_unit_test(listens_on_ipv6),
+      cmocka_unit_test(any_ipv6_address_listens_on_ipv4_too),
       cmocka_unit_test(concurrent_scrapes_all_complete),
       cmocka_unit_test(start_stop_1000_times_leaks_nothing),
   };

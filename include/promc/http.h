@@ -30,10 +30,16 @@
  *
  * Production options: TLS (certificate and key, and a client CA for mutual
  * TLS), HTTP basic auth against bcrypt hashes (the basic_auth_users idea of
- * Prometheus' exporter-toolkit), a connection limit and an idle timeout.
- * The server runs libmicrohttpd with an internal pool of epoll threads:
+ * Prometheus' exporter-toolkit), a connection limit, an idle timeout and a
+ * deadline for each request header.
+ * The server runs libmicrohttpd with an internal pool of poll threads:
  * connections are multiplexed, so idle or slow clients hold a socket each but
- * never a thread, and cannot delay other scrapes.  Rendering goes into pooled
+ * never a thread.  Hostile clients are bounded: a header must be complete
+ * within header_timeout_seconds; when every slot is taken, the connection
+ * that has waited longest without completing a request is closed so that a
+ * new scraper gets in; password checks run on their own thread, bounded, so
+ * wrong passwords cannot stall a scraper whose password is known good (see
+ * docs/http.md, "How it behaves under attack").  Rendering goes into pooled
  * buffers reused from scrape to scrape.
  *
  * Programs that already run a libmicrohttpd daemon can answer scrapes inside
@@ -83,7 +89,9 @@ typedef struct promc_http_user {
 /* Options of promc_http_start. Zero means "default" everywhere.
  *   addr             address to listen on: an IPv4 or IPv6 literal or a host
  *                    name resolved once; NULL = "0.0.0.0" (all IPv4
- *                    interfaces, as start_http_server).
+ *                    interfaces, as start_http_server).  "::" listens on
+ *                    IPv6 and IPv4 both (dual stack); any other IPv6
+ *                    address on IPv6 only.
  *   port             TCP port; 0 = any free port (see promc_http_port).
  *   registry         what to serve; NULL = promc_default_registry().
  *   tls_cert_file    PEM certificate (chain) file; with tls_key_file turns
@@ -97,12 +105,26 @@ typedef struct promc_http_user {
  *                    password is remembered (as a salted SHA-256, in memory)
  *                    so later scrapes skip the deliberately slow bcrypt;
  *                    comparisons are constant-time, and unknown users cost a
- *                    bcrypt too.
- *   max_connections  connections served at once; past it the server stops
- *                    accepting, so more clients wait in the kernel's
- *                    backlog until a slot frees. 0 = 512.
+ *                    bcrypt too.  The bcrypt checks run on one background
+ *                    thread with at most 4 waiting; a
+ *                    request with a password not yet known to be good that
+ *                    finds that queue full is answered 429 with
+ *                    Retry-After: 1.  A known-good password never waits
+ *                    for that thread.
+ *   max_connections  connections held at once. 0 = 512.  Once all have
+ *                    been taken for 2 s (or header_timeout_seconds if
+ *                    shorter), each new client makes the server close the
+ *                    connection that has waited longest without completing
+ *                    a request (never one being answered); until then new
+ *                    clients wait in the kernel's backlog.
  *   timeout_seconds  a connection idle this long is closed. 0 = 30.
- *   threads          epoll worker threads. 0 = 2.
+ *   header_timeout_seconds  a request's header, and its body if it sends
+ *                    one (and, for the first request of a connection, the
+ *                    TLS handshake before it), must be complete this long
+ *                    after it began (the accept, or on a kept-alive
+ *                    connection its request line), however steadily it
+ *                    trickles; else the connection is closed.  0 = 5.
+ *   threads          connection threads (libmicrohttpd poll loops). 0 = 2.
  *   disable_gzip     1 = never compress.
  *   gzip_level       zlib level 1-9 for gzip bodies; 0 = 1, the fastest: on
  *                    1,000 series it compresses 70 KB to 4.9 KB in 0.17 ms,
@@ -133,6 +155,7 @@ typedef struct promc_http_opts {
   int disable_gzip;
   int gzip_level;
   unsigned formats;
+  unsigned header_timeout_seconds;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
@@ -155,10 +178,11 @@ PROMC_API int promc_http_start(promc_http_server **out, const promc_http_opts *o
 PROMC_API uint16_t promc_http_port(const promc_http_server *s);
 
 /* Stops listening, closes every connection, joins every thread and frees s.
- * Scrapes in flight are cut off.  NULL is ignored.  Thread-safe against
- * everything but a second stop of the same server; must not be called from
- * a collector running inside a scrape of this server (it would wait for
- * itself). */
+ * Scrapes in flight are cut off; a basic-auth password check in progress
+ * is waited for (one bcrypt, ~50 ms at cost 10).  NULL is ignored.
+ * Thread-safe against everything but a second stop of the same server;
+ * must not be called from a collector running inside a scrape of this
+ * server (it would wait for itself). */
 PROMC_API void promc_http_stop(promc_http_server *s);
 
 /* ------------------------------------------------- embedding in your daemon */

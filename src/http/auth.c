@@ -3,7 +3,8 @@
  * remembered as a salted SHA-256 so that a scraper sending the same
  * credentials every scrape pays bcrypt once (exporter-toolkit caches the same
  * way); failures are never cached, and an unknown user costs one bcrypt too
- * so user names do not leak through timing. */
+ * so user names do not leak through timing.  The built-in server runs the
+ * bcrypt checks on a small verifier pool (end of this file). */
 #include <crypt.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -98,11 +99,28 @@ void promc_http__auth_free(struct promc_http_auth *a) {
   memset(a, 0, sizeof *a);
 }
 
-int promc_http__auth_check(struct promc_http_auth *a, const char *user, const char *password) {
-  if (!user || !password) return 0;
+/* The configured user of that name, or NULL. */
+static struct promc_http_auth_user *find_user(struct promc_http_auth *a, const char *user) {
   struct promc_http_auth_user *found = NULL;
   for (size_t i = 0; i < a->nusers; i++)
     if (strcmp(a->users[i].name, user) == 0) found = &a->users[i];
+  return found;
+}
+
+int promc_http__auth_cached(struct promc_http_auth *a, const char *user, const char *password) {
+  if (!user || !password) return 0;
+  struct promc_http_auth_user *found = find_user(a, user);
+  unsigned char d[32];
+  if (!found || digest(a, password, d) != 0) return 0;
+  pthread_mutex_lock(&a->lock);
+  int hit = found->has_ok && ct_equal(found->ok_digest, 32, d, 32);
+  pthread_mutex_unlock(&a->lock);
+  return hit;
+}
+
+int promc_http__auth_check(struct promc_http_auth *a, const char *user, const char *password) {
+  if (!user || !password) return 0;
+  struct promc_http_auth_user *found = find_user(a, user);
   if (!found) {
     (void)bcrypt_verify(password, a->users[0].hash); /* same cost as a real check */
     return 0;
@@ -123,4 +141,96 @@ int promc_http__auth_check(struct promc_http_auth *a, const char *user, const ch
     pthread_mutex_unlock(&a->lock);
   }
   return 1;
+}
+
+/* ---- the verifier pool ----------------------------------------------------
+ * bcrypt costs ~50 ms of CPU by design; run on the connection threads, a
+ * few clients sending wrong passwords would take them all and every scrape
+ * would queue behind the hashing.  So the server hashes here, on a fixed
+ * number of threads (fewer than the cores it leaves to the connection
+ * threads), with a bounded queue: what does not fit is refused at once (the
+ * caller answers 429), and a password already known to be good never comes
+ * here (promc_http__auth_cached).  The threads keep normal priority: a
+ * lowered one starves on a busy machine, and a real scraper's first check
+ * would then take seconds. */
+struct promc_http_verifier {
+  struct promc_http_auth *auth;
+  pthread_mutex_t lock;
+  pthread_cond_t cv;
+  struct promc_http_verify_job *head, *tail; /* queued, not yet taken */
+  unsigned queued, max_queued;
+  int stopping;
+  unsigned nthreads;
+  pthread_t threads[];
+};
+
+static void *verifier_main(void *arg) {
+  struct promc_http_verifier *v = arg;
+  pthread_mutex_lock(&v->lock);
+  for (;;) {
+    while (!v->head && !v->stopping) pthread_cond_wait(&v->cv, &v->lock);
+    if (v->stopping) break;
+    struct promc_http_verify_job *j = v->head;
+    v->head = j->next;
+    if (!v->head) v->tail = NULL;
+    v->queued--;
+    pthread_mutex_unlock(&v->lock);
+    j->result = promc_http__auth_check(v->auth, j->user, j->password) ? 1 : 0;
+    j->done(j); /* j belongs to the caller again */
+    pthread_mutex_lock(&v->lock);
+  }
+  pthread_mutex_unlock(&v->lock);
+  return NULL;
+}
+
+int promc_http__verifier_new(struct promc_http_verifier **out, struct promc_http_auth *a,
+                             unsigned threads, unsigned max_queued) {
+  *out = NULL;
+  struct promc_http_verifier *v = calloc(1, sizeof *v + threads * sizeof(pthread_t));
+  if (!v) return promc_http__err(PROMC_ENOMEM, "out of memory");
+  v->auth = a;
+  v->max_queued = max_queued;
+  pthread_mutex_init(&v->lock, NULL);
+  pthread_cond_init(&v->cv, NULL);
+  for (; v->nthreads < threads; v->nthreads++) {
+    if (pthread_create(&v->threads[v->nthreads], NULL, verifier_main, v) != 0) {
+      promc_http__verifier_free(v);
+      return promc_http__err(PROMC_ENOMEM, "cannot start a password verifier thread");
+    }
+  }
+  *out = v;
+  return 0;
+}
+
+int promc_http__verifier_submit(struct promc_http_verifier *v, struct promc_http_verify_job *j) {
+  pthread_mutex_lock(&v->lock);
+  int ok = !v->stopping && v->queued < v->max_queued;
+  if (ok) {
+    j->next = NULL;
+    if (v->tail) v->tail->next = j;
+    else v->head = j;
+    v->tail = j;
+    v->queued++;
+    pthread_cond_signal(&v->cv);
+  }
+  pthread_mutex_unlock(&v->lock);
+  return ok ? 0 : PROMC_EFULL;
+}
+
+void promc_http__verifier_free(struct promc_http_verifier *v) {
+  if (!v) return;
+  pthread_mutex_lock(&v->lock);
+  v->stopping = 1;
+  pthread_cond_broadcast(&v->cv);
+  pthread_mutex_unlock(&v->lock);
+  for (unsigned i = 0; i < v->nthreads; i++) pthread_join(v->threads[i], NULL);
+  /* Jobs never taken are refused, so that their connections go on. */
+  for (struct promc_http_verify_job *j = v->head, *n; j; j = n) {
+    n = j->next;
+    j->result = -1;
+    j->done(j);
+  }
+  pthread_cond_destroy(&v->cv);
+  pthread_mutex_destroy(&v->lock);
+  free(v);
 }

@@ -189,6 +189,18 @@ static int queue_text(struct MHD_Connection *c, unsigned status, const char *bod
   return rc;
 }
 
+int promc_http__queue_retry_later(struct MHD_Connection *c, unsigned status) {
+  const char *body = status == MHD_HTTP_TOO_MANY_REQUESTS ? "Too Many Requests\n" : "Service Unavailable\n";
+  struct MHD_Response *r =
+      MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+  if (!r) return MHD_NO;
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+  int rc = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
 static int queue_unauthorized(struct MHD_Connection *c) {
   static const char body[] = "Unauthorized\n";
   struct MHD_Response *r =
@@ -306,22 +318,35 @@ static int scrape(struct promc_http_handler *h, struct MHD_Connection *c) {
   return qrc;
 }
 
-int promc_http_handle(promc_http_handler *h, struct MHD_Connection *c, const char *url,
-                      const char *method) {
+struct promc_http_auth *promc_http__handler_auth(promc_http_handler *h) { return &h->auth; }
+
+int promc_http__cert_ok(promc_http_handler *h, struct MHD_Connection *c) {
+  return !h->verify_client_cert || client_cert_ok(c);
+}
+
+int promc_http__handle_authorized(promc_http_handler *h, struct MHD_Connection *c, const char *url,
+                                  const char *method, int authorized) {
   if (!h || !c) return MHD_NO;
   if (h->verify_client_cert && !client_cert_ok(c))
     return queue_text(c, MHD_HTTP_FORBIDDEN, "a valid client certificate is required\n", NULL);
-  if (h->auth.nusers) {
-    char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password(c, &pass);
-    int ok = promc_http__auth_check(&h->auth, user, pass);
-    if (user) MHD_free(user);
-    if (pass) MHD_free(pass);
-    if (!ok) return queue_unauthorized(c);
-  }
+  if (!authorized) return queue_unauthorized(c);
   if (url && strcmp(url, "/metrics") != 0 && strcmp(url, "/") != 0)
     return queue_text(c, MHD_HTTP_NOT_FOUND, "Not Found\n", NULL);
   if (!method || (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0))
     return queue_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", "GET, HEAD");
   return scrape(h, c);
+}
+
+int promc_http_handle(promc_http_handler *h, struct MHD_Connection *c, const char *url,
+                      const char *method) {
+  if (!h || !c) return MHD_NO;
+  int ok = 1;
+  if (h->auth.nusers) {
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    ok = promc_http__auth_check(&h->auth, user, pass);
+    if (user) MHD_free(user);
+    if (pass) MHD_free(pass);
+  }
+  return promc_http__handle_authorized(h, c, url, method, ok);
 }

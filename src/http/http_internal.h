@@ -38,8 +38,50 @@ struct promc_http_auth {
 PROMC_HTTP_HIDDEN int promc_http__auth_init(struct promc_http_auth *a, const promc_http_user *u,
                                             size_t n);
 PROMC_HTTP_HIDDEN void promc_http__auth_free(struct promc_http_auth *a);
-/* 1 when user/password match a configured user, else 0. */
+/* 1 when user/password match a configured user, else 0 (a bcrypt: slow). */
 PROMC_HTTP_HIDDEN int promc_http__auth_check(struct promc_http_auth *a, const char *user,
                                              const char *password);
+/* 1 when password is the one last verified for user (a SHA-256: fast);
+ * 0 means "unknown", not "wrong": promc_http__auth_check decides. */
+PROMC_HTTP_HIDDEN int promc_http__auth_cached(struct promc_http_auth *a, const char *user,
+                                              const char *password);
+
+/* A password check handed to the verifier pool.  The submitter owns the job
+ * and its strings; done(job) is called once, on a verifier thread (or in
+ * promc_http__verifier_free), with result 1 (good), 0 (bad) or -1 (the pool
+ * stopped first); after done the pool does not touch the job again. */
+struct promc_http_verify_job {
+  struct promc_http_verify_job *next;
+  const char *user, *password;
+  int result;
+  void (*done)(struct promc_http_verify_job *job);
+};
+struct promc_http_verifier;
+/* threads verifier threads, at most max_queued jobs waiting.
+ * Errors: PROMC_ENOMEM. */
+PROMC_HTTP_HIDDEN int promc_http__verifier_new(struct promc_http_verifier **out,
+                                               struct promc_http_auth *a, unsigned threads,
+                                               unsigned max_queued);
+/* 0 = queued; PROMC_EFULL = the queue is full (or the pool is stopping):
+ * the job is not taken and done is not called. */
+PROMC_HTTP_HIDDEN int promc_http__verifier_submit(struct promc_http_verifier *v,
+                                                  struct promc_http_verify_job *j);
+/* Joins the threads (each finishes the check it is on) and refuses what is
+ * still queued. NULL is ignored. */
+PROMC_HTTP_HIDDEN void promc_http__verifier_free(struct promc_http_verifier *v);
+
+/* ---- handler internals (handler.c) ------------------------------------- */
+struct MHD_Connection;
+/* The handler's users (nusers 0 = no basic auth). */
+PROMC_HTTP_HIDDEN struct promc_http_auth *promc_http__handler_auth(promc_http_handler *h);
+/* Queues status (429 or 503) with "Retry-After: 1". */
+PROMC_HTTP_HIDDEN int promc_http__queue_retry_later(struct MHD_Connection *c, unsigned status);
+/* 1 when the handler needs no client certificate or c has a good one. */
+PROMC_HTTP_HIDDEN int promc_http__cert_ok(promc_http_handler *h, struct MHD_Connection *c);
+/* promc_http_handle with the basic-auth check already made by the caller:
+ * authorized 1 = go on, 0 = answer 401. */
+PROMC_HTTP_HIDDEN int promc_http__handle_authorized(promc_http_handler *h, struct MHD_Connection *c,
+                                                    const char *url, const char *method,
+                                                    int authorized);
 
 #endif

@@ -1,35 +1,317 @@
 /* server.c — the built-in exposition server: a libmicrohttpd daemon with an
- * internal pool of epoll threads, optionally TLS, answering every request
- * through a promc_http_handler (handler.c).
+ * internal pool of poll threads, optionally TLS, answering every request
+ * through a promc_http_handler (handler.c), plus the guard that keeps hostile
+ * clients from taking it.
  *
- * Why epoll + a thread pool rather than a thread per connection: an idle or
- * slow client then costs a socket and a few KiB, never a thread, and cannot
- * hold up the scrape of another connection; the connection limit and the
- * idle timeout bound what a misbehaving client can take. */
+ * Why poll and not epoll: libmicrohttpd 0.9.75 registers connections
+ * edge-triggered and takes a short recv() as "drained".  A client that sends
+ * a few bytes and closes at once delivers data and FIN in one edge; the
+ * recv() returns the bytes, the end of stream is never read, and the slot
+ * stays taken (CLOSE_WAIT) until the idle timeout — a few thousand such
+ * connections keep the port down.  poll() is level-triggered: the next
+ * round sees the socket readable again, reads the EOF and frees the slot.
+ * For the few hundred connections this server holds, poll's O(n) rounds
+ * cost nothing measurable.
+ *
+ * Why a thread pool rather than a thread per connection: an idle or slow
+ * client then costs a socket and a few KiB, never a thread.
+ *
+ * The guard (libmicrohttpd's connection, URI-log and completion hooks) knows
+ * every connection, when it began waiting for its current request, and how
+ * far that request has come.  A housekeeping thread closes (shutdown(2),
+ * which libmicrohttpd then sees as a dead socket) each connection whose
+ * request (header, and a body if one is sent) is not complete
+ * header_timeout after it began — a TLS handshake included — however
+ * slowly it trickles; and when all slots are
+ * taken, the connection that has waited longest without completing a
+ * request is closed to make room, so a new scraper is always let in — once
+ * the server has been full for EVICT_GRACE_SECONDS (see make_room).
+ *
+ * With basic auth, bcrypt runs on the verifier pool of auth.c: the request
+ * is suspended (MHD_suspend_connection) while its password is checked, and
+ * a request that finds the pool's queue full is answered 429 at once.  A
+ * password already verified is recognised on the connection thread without
+ * touching the pool. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "http/http_internal.h"
 
 #define DEFAULT_MAX_CONNECTIONS 512
 #define DEFAULT_TIMEOUT_SECONDS 30
 #define DEFAULT_THREADS 2
+#define DEFAULT_HEADER_TIMEOUT_SECONDS 5
+#define EVICT_GRACE_SECONDS 2.0
+#define HOUSEKEEPING_MS 100
+#define VERIFIER_THREADS 1
+#define VERIFIER_QUEUE 4
 #define MAX_PEM_BYTES (1u << 20)
+
+enum phase {
+  PH_WAIT, /* waiting for a request line (a new or a kept-alive connection) */
+  PH_HEAD, /* request line in, request (header, any body) not complete */
+  PH_BUSY  /* request complete: being answered */
+};
+enum { AUTH_NONE, AUTH_PENDING, AUTH_DONE };
+
+/* What the guard knows of one connection.  mc and fd are set once; the
+ * list links, since, phase, served and closing are guarded by the server's
+ * lock (written only by the connection's own thread, read by the
+ * housekeeping thread); the rest belong to the connection's thread, except
+ * while the request is suspended, when job, user and pass belong to the
+ * verifier (the suspend/resume pair and `auth` order the hand-over). */
+struct conn {
+  struct conn *prev, *next; /* the server's list, oldest `since` first */
+  struct MHD_Connection *mc;
+  int fd;
+  double since;  /* when it began waiting for its current request */
+  enum phase phase;
+  unsigned served; /* requests completed */
+  int closing;     /* shut down by the guard */
+  int header_in;   /* the access handler has had its first call */
+  struct promc_http_verify_job job;
+  _Atomic int auth;
+  char *user, *pass; /* MHD_free them */
+};
 
 struct promc_http_server {
   struct MHD_Daemon *d;
   promc_http_handler *h;
   uint16_t port;
   char *cert, *key, *ca; /* PEM text; libmicrohttpd reads them at start */
+  /* the guard */
+  pthread_mutex_t lock;
+  pthread_cond_t cv;
+  struct conn *head, *tail;
+  unsigned live; /* connections not being closed by the guard */
+  unsigned limit;
+  double header_timeout;
+  double grace;      /* how long the server may be full before it makes room */
+  double full_since; /* when it last became full; 0 = not full */
+  int stopping;
+  int keeper_running;
+  pthread_t keeper;
+  struct promc_http_verifier *verifier;
 };
+
+static double mono_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the guard (lock held in all of these) ---- */
+static void list_unlink(struct promc_http_server *s, struct conn *c) {
+  if (c->prev) c->prev->next = c->next;
+  else s->head = c->next;
+  if (c->next) c->next->prev = c->prev;
+  else s->tail = c->prev;
+  c->prev = c->next = NULL;
+}
+
+static void list_append(struct promc_http_server *s, struct conn *c) {
+  c->prev = s->tail;
+  c->next = NULL;
+  if (s->tail) s->tail->next = c;
+  else s->head = c;
+  s->tail = c;
+}
+
+/* Restarts c's wait (a new request begins): to the end of the list. */
+static void restamp(struct promc_http_server *s, struct conn *c, double now) {
+  c->since = now;
+  list_unlink(s, c);
+  list_append(s, c);
+}
+
+/* libmicrohttpd sees a socket shut down in both directions as closed by the
+ * peer and closes it itself, on its own thread; the fd stays valid until
+ * its CLOSED notification, which takes the lock we hold. */
+static void kill_conn(struct promc_http_server *s, struct conn *c) {
+  (void)shutdown(c->fd, SHUT_RDWR);
+  c->closing = 1;
+  s->live--;
+}
+
+/* Makes room when every slot is taken: closes the connection that has
+ * waited longest without completing a request (never one being answered,
+ * nor `self`, the one just accepted).  Only once the server has been full
+ * for `grace`: a burst of clients that fills it for a moment (scrapers
+ * reconnecting together) is let be; a server held full longer than that is
+ * under siege, and from then on every new connection displaces the oldest
+ * waiting one.  1 if one was closed. */
+static int make_room(struct promc_http_server *s, double now, const struct conn *self) {
+  /* Full until clearly not: the room made here leaves it one short. */
+  unsigned ease = s->limit / 8 ? s->limit / 8 : 1;
+  if (s->live + 1 + ease <= s->limit) s->full_since = 0;
+  if (s->live < s->limit) return 0;
+  if (s->full_since == 0) s->full_since = now;
+  if (now - s->full_since < s->grace) return 0;
+  for (struct conn *c = s->head; c; c = c->next) {
+    if (c != self && !c->closing && c->phase != PH_BUSY) {
+      kill_conn(s, c);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void *keeper_main(void *arg) {
+  struct promc_http_server *s = arg;
+  pthread_mutex_lock(&s->lock);
+  while (!s->stopping) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += HOUSEKEEPING_MS * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&s->cv, &s->lock, &ts);
+    if (s->stopping) break;
+    double now = mono_now();
+    for (struct conn *c = s->head; c; c = c->next) {
+      if (now - c->since < s->header_timeout) break; /* the rest are younger */
+      int header_pending = c->phase == PH_HEAD || (c->phase == PH_WAIT && c->served == 0);
+      if (!c->closing && header_pending) kill_conn(s, c);
+    }
+    while (make_room(s, now, NULL)) {
+    }
+  }
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  struct promc_http_server *s = cls;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct conn *c = ci ? calloc(1, sizeof *c) : NULL;
+    *socket_context = c;
+    if (!c) return; /* out of memory: this one goes unguarded */
+    c->mc = mc;
+    c->fd = ci->connect_fd;
+    c->phase = PH_WAIT;
+    atomic_init(&c->auth, AUTH_NONE);
+    pthread_mutex_lock(&s->lock);
+    c->since = mono_now();
+    list_append(s, c);
+    s->live++;
+    /* Keep a slot free for whoever comes next. */
+    make_room(s, c->since, c);
+    pthread_mutex_unlock(&s->lock);
+    return;
+  }
+  struct conn *c = *socket_context;
+  if (!c) return;
+  pthread_mutex_lock(&s->lock);
+  list_unlink(s, c);
+  if (!c->closing) s->live--;
+  make_room(s, mono_now(), NULL); /* notices it is no longer full (or makes room) */
+  pthread_mutex_unlock(&s->lock);
+  if (c->user) MHD_free(c->user);
+  if (c->pass) MHD_free(c->pass);
+  free(c);
+  *socket_context = NULL;
+}
+
+static struct conn *conn_of(struct MHD_Connection *mc) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci ? ci->socket_context : NULL;
+}
+
+/* Called when a request line has been read; what it returns becomes the
+ * request's *con_cls. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc) {
+  (void)uri;
+  struct promc_http_server *s = cls;
+  struct conn *c = conn_of(mc);
+  if (!c) return NULL;
+  pthread_mutex_lock(&s->lock);
+  /* A first request's deadline runs from the accept (the TLS handshake is
+   * part of it); a kept-alive connection's from its request line. */
+  if (c->served) restamp(s, c, mono_now());
+  c->phase = PH_HEAD;
+  pthread_mutex_unlock(&s->lock);
+  return c;
+}
+
+static void auth_reset(struct conn *c) {
+  if (c->user) MHD_free(c->user);
+  if (c->pass) MHD_free(c->pass);
+  c->user = c->pass = NULL;
+  atomic_store(&c->auth, AUTH_NONE);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  (void)toe;
+  struct promc_http_server *s = cls;
+  struct conn *c = *con_cls;
+  if (!c || c != conn_of(mc)) return;
+  auth_reset(c);
+  c->header_in = 0;
+  pthread_mutex_lock(&s->lock);
+  c->phase = PH_WAIT;
+  c->served++;
+  restamp(s, c, mono_now());
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* On a verifier thread: hand the request back to its connection thread. */
+static void verify_done(struct promc_http_verify_job *j) {
+  struct conn *c = (struct conn *)((char *)j - offsetof(struct conn, job));
+  atomic_store(&c->auth, AUTH_DONE);
+  MHD_resume_connection(c->mc);
+}
+
+/* A complete request on a guarded connection: basic auth through the
+ * verifier pool, then the handler. */
+static int serve(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc,
+                 const char *url, const char *method) {
+  struct promc_http_auth *a = promc_http__handler_auth(s->h);
+  if (!a->nusers || !promc_http__cert_ok(s->h, mc))
+    return promc_http__handle_authorized(s->h, mc, url, method, 1);
+  int state = atomic_load(&c->auth);
+  if (state == AUTH_PENDING) return MHD_YES; /* resumed early: wait on */
+  if (state == AUTH_DONE) {
+    int r = c->job.result;
+    auth_reset(c);
+    if (r == -2) return promc_http__queue_retry_later(mc, MHD_HTTP_TOO_MANY_REQUESTS);
+    if (r < 0) return promc_http__queue_retry_later(mc, MHD_HTTP_SERVICE_UNAVAILABLE);
+    return promc_http__handle_authorized(s->h, mc, url, method, r == 1);
+  }
+  char *pass = NULL;
+  char *user = MHD_basic_auth_get_username_password(mc, &pass);
+  if (!user || !pass || promc_http__auth_cached(a, user, pass)) {
+    int ok = user && pass;
+    if (user) MHD_free(user);
+    if (pass) MHD_free(pass);
+    return promc_http__handle_authorized(s->h, mc, url, method, ok);
+  }
+  c->user = user;
+  c->pass = pass;
+  c->job = (struct promc_http_verify_job){.user = user, .password = pass, .done = verify_done};
+  atomic_store(&c->auth, AUTH_PENDING);
+  /* Suspend before queueing, so that the resume can never come first. */
+  MHD_suspend_connection(mc);
+  if (promc_http__verifier_submit(s->verifier, &c->job) != 0) {
+    c->job.result = -2; /* no room: 429 */
+    verify_done(&c->job);
+  }
+  return MHD_YES;
+}
 
 /* libmicrohttpd's log goes to promc_errmsg of the logging thread, so that
  * promc_http_start can explain a failure; nothing is printed. */
@@ -42,25 +324,40 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   promc_http__err(0, "libmicrohttpd: %s", msg);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
   (void)version;
   (void)upload_data;
+  struct promc_http_server *s = cls;
   /* Answer once the request is complete: libmicrohttpd closes a connection
    * whose response was queued on the first call, and keep-alive matters to
    * a scraper that comes back every few seconds. A body (there should be
-   * none) is discarded. */
+   * none) is discarded.  *con_cls is the guard's record (set by on_uri), or
+   * for a connection the guard could not record, a marker. */
   static int seen;
+  struct conn *c = *con_cls == (void *)&seen ? NULL : *con_cls;
   if (!*con_cls) {
     *con_cls = &seen;
+    return MHD_YES;
+  }
+  if (c && !c->header_in) {
+    c->header_in = 1;
     return MHD_YES;
   }
   if (*upload_data_size) {
     *upload_data_size = 0;
     return MHD_YES;
   }
-  return promc_http_handle(cls, c, url, method) ? MHD_YES : MHD_NO;
+  if (!c) return promc_http_handle(s->h, mc, url, method) ? MHD_YES : MHD_NO;
+  if (c->phase != PH_BUSY) {
+    /* The whole request is in (a body too, if any): no deadline from now
+     * on, and never closed to make room. */
+    pthread_mutex_lock(&s->lock);
+    c->phase = PH_BUSY;
+    pthread_mutex_unlock(&s->lock);
+  }
+  return serve(s, c, mc, url, method) ? MHD_YES : MHD_NO;
 }
 
 /* Reads a whole PEM file (bounded) into a NUL-terminated string. */
@@ -87,7 +384,18 @@ static int read_pem(const char *path, char **out) {
 }
 
 static void server_free(struct promc_http_server *s) {
+  if (s->keeper_running) {
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->keeper, NULL);
+  }
+  /* Before the daemon: resumes every request still waiting for a check. */
+  promc_http__verifier_free(s->verifier);
   if (s->d) MHD_stop_daemon(s->d);
+  pthread_cond_destroy(&s->cv);
+  pthread_mutex_destroy(&s->lock);
   promc_http_handler_free(s->h);
   free(s->cert);
   free(s->key);
@@ -123,10 +431,17 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   memset(&ss, 0, sizeof ss);
   memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
   int v6 = ai->ai_family == AF_INET6;
+  /* "::" (any IPv6 address) also takes IPv4, as [::] does elsewhere. */
+  int any_addr = v6 && IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr);
   freeaddrinfo(ai);
 
   struct promc_http_server *s = calloc(1, sizeof *s);
   if (!s) return promc_http__err(PROMC_ENOMEM, "out of memory");
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  s->limit = o.max_connections ? o.max_connections : DEFAULT_MAX_CONNECTIONS;
+  s->header_timeout = o.header_timeout_seconds ? o.header_timeout_seconds : DEFAULT_HEADER_TIMEOUT_SECONDS;
+  s->grace = s->header_timeout < EVICT_GRACE_SECONDS ? s->header_timeout : EVICT_GRACE_SECONDS;
   int rc = promc_http_handler_new(&s->h, &(promc_http_handler_opts){
                                               .registry = o.registry,
                                               .users = o.users,
@@ -137,7 +452,12 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                                               .formats = o.formats,
                                           });
   if (rc) {
-    free(s);
+    server_free(s);
+    return rc;
+  }
+  if (o.nusers && (rc = promc_http__verifier_new(&s->verifier, promc_http__handler_auth(s->h),
+                                                 VERIFIER_THREADS, VERIFIER_QUEUE))) {
+    server_free(s);
     return rc;
   }
   if (tls && ((rc = read_pem(o.tls_cert_file, &s->cert)) || (rc = read_pem(o.tls_key_file, &s->key)) ||
@@ -146,18 +466,19 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
     return rc;
   }
 
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-  if (v6) flags |= MHD_USE_IPv6;
+  unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+  if (v6) flags |= any_addr ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
   if (tls) flags |= MHD_USE_TLS;
+  if (o.nusers) flags |= MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads = o.threads ? o.threads : DEFAULT_THREADS;
   struct MHD_OptionItem ov[16];
   size_t k = 0;
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
-  ov[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-                                    (intptr_t)(o.max_connections ? o.max_connections
-                                                                 : DEFAULT_MAX_CONNECTIONS),
-                                    NULL};
+  ov[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->limit, NULL};
+  ov[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
+  ov[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s};
+  ov[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                     (intptr_t)(o.timeout_seconds ? o.timeout_seconds
                                                                  : DEFAULT_TIMEOUT_SECONDS),
@@ -174,7 +495,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
   promc_http__err(0, "%s", "");
-  s->d = MHD_start_daemon(flags, o.port, NULL, NULL, on_request, s->h, MHD_OPTION_ARRAY, ov,
+  s->d = MHD_start_daemon(flags, o.port, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, ov,
                           MHD_OPTION_END);
   if (!s->d) {
     char why[512];
@@ -185,6 +506,11 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   }
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   s->port = di ? di->port : o.port;
+  if (pthread_create(&s->keeper, NULL, keeper_main, s) != 0) {
+    server_free(s);
+    return promc_http__err(PROMC_ENOMEM, "cannot start the HTTP server's housekeeping thread");
+  }
+  s->keeper_running = 1;
   *out = s;
   return 0;
 }
