@@ -636,9 +636,11 @@ static void graphite_periodic_and_final(void **state) {
   for (int i = 0; i < 100 && rec_count(&r) < 4; i++) bu_sleep_ms(20);
   rec_stop(&r);
   assert_true(r.n >= 4);
+  /* 250 ms steps from start; each push in its own slot (late by less than
+   * an interval, as a loaded machine makes it) */
   for (int i = 0; i < 3; i++) {
     double want = t0 + 0.25 * (i + 1), got = r.recs[i].t;
-    if (got < want - 0.01 || got > want + 0.2) fail_msg("push %d at %+.3f s, expected %+.3f s", i, got - t0, want - t0);
+    if (got < want - 0.01 || got > want + 0.24) fail_msg("push %d at %+.3f s, expected %+.3f s", i, got - t0, want - t0);
   }
   assert_non_null(strstr(r.recs[r.n - 1].data, "\npt_temperature 77.25 "));
   assert_null(strstr(r.recs[0].data, "\npt_temperature 77.25 "));
