@@ -10,6 +10,7 @@ Stdlib only; every wait here has a bound.
 import json
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -271,10 +272,13 @@ def split_delimited(data):
 
 
 def same(a, b, signed_zero=True):
-    """a == b, NaN equal to NaN; with signed_zero, -0.0 differs from 0.0."""
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b and (not signed_zero or math.copysign(1, a) == math.copysign(1, b))
+    """a == b, NaN equal to NaN; with signed_zero, -0.0 differs from 0.0.
+    Values other than numbers compare with ==."""
+    if isinstance(a, float) and math.isnan(a) or isinstance(b, float) and math.isnan(b):
+        return isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b and (not signed_zero or math.copysign(1, a) == math.copysign(1, b))
+    return a == b
 
 
 def children_of(ppid):
@@ -292,3 +296,22 @@ def children_of(ppid):
         if int(rest[1]) == ppid and rest[0] not in ("Z", "X"):
             out.append(int(d))
     return out
+
+
+APP_PORTS = re.compile(r"app on 127\.0\.0\.1:(\d+), metrics on 127\.0\.0\.1:(\d+)")
+
+
+def app_ports(log_path, proc, timeout=15, ready=None):
+    """(app port, metrics port) from the line examples/app logs once it
+    listens, when ready() (if given) is true too; None if proc exits first or
+    timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(log_path) as f:
+            m = APP_PORTS.search(f.read())
+        if m and (ready is None or ready()):
+            return int(m.group(1)), int(m.group(2))
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.05)
+    return None
