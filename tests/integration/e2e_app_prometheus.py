@@ -32,7 +32,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from promharness import (CONTENT_TYPES, FORMAT_FLAGS, PROMETHEUS, PromAPI, Proc, free_port, http,  # noqa: E402
+from promharness import (CONTENT_TYPES, FORMAT_FLAGS, PROMETHEUS, PromAPI, Proc, free_port, http, missing,  # noqa: E402
                          scrape_config, start_prometheus, wait_for)
 
 WAIT_S = 30
@@ -87,8 +87,8 @@ def main():
     ap.add_argument("--prometheus", default=PROMETHEUS)
     ap.add_argument("--mode", choices=sorted(CONTENT_TYPES), default="text")
     a = ap.parse_args()
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus; scripts/deps.sh test)")
+    if m := missing([a.prometheus], "Debian package prometheus; scripts/deps.sh test"):
+        print(m)
         return 1
     if not os.access(a.app, os.X_OK):
         print(f"FAIL: app binary {a.app} missing")

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from promharness import PromAPI, Proc, free_port, start_prometheus, wait_port_file  # noqa: E402
+from promharness import PromAPI, Proc, free_port, missing, start_prometheus, wait_port_file  # noqa: E402
 
 WAIT_S = 30
 
@@ -40,8 +40,8 @@ def main():
         if not shutil.which(tool):
             print(f"FAIL: {tool} is not installed (scripts/deps.sh test)")
             return 1
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+    if m := missing([a.prometheus]):
+        print(m)
         return 1
     tmp = tempfile.mkdtemp(prefix="promc-tls-e2e-")
     procs = []

@@ -36,7 +36,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import promharness  # noqa: E402
-from promharness import (CONTENT_TYPES as CTYPE, PromAPI, Proc, free_port, request, same,  # noqa: E402
+from promharness import (CONTENT_TYPES as CTYPE, PromAPI, Proc, free_port, missing, request, same,  # noqa: E402
                          scrape_config, serve_static as serve, start_prometheus)
 
 WAIT_S = 40
@@ -234,10 +234,9 @@ def main():
     ap.add_argument("--prometheus-only", action="store_true",
                     help="skip promtool and client_python (to see Prometheus' own verdict on old output)")
     a = ap.parse_args()
-    for tool in (a.prometheus, a.promtool):
-        if not os.access(tool, os.X_OK):
-            print(f"FAIL: {tool} is not installed (Debian package prometheus)")
-            return 1
+    if m := missing([a.prometheus, a.promtool]):
+        print(m)
+        return 1
     try:
         import prometheus_client  # noqa: F401
     except ImportError:

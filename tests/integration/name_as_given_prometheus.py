@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from promharness import PromAPI, Proc, free_port, scrape_config, start_prometheus, wait_port_file  # noqa: E402
+from promharness import PromAPI, Proc, free_port, missing, scrape_config, start_prometheus, wait_port_file  # noqa: E402
 
 
 def main():
@@ -29,8 +29,8 @@ def main():
     ap.add_argument("--serve", required=True)
     ap.add_argument("--prometheus", default="/usr/bin/prometheus")
     a = ap.parse_args()
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+    if m := missing([a.prometheus]):
+        print(m)
         return 1
     tmp = tempfile.mkdtemp()
     procs, ok = [], False

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import promharness  # noqa: E402
-from promharness import (CONTENT_TYPES as CTYPE, FORMAT_FLAGS as FLAGS, PromAPI, free_port, same,  # noqa: E402
+from promharness import (CONTENT_TYPES as CTYPE, FORMAT_FLAGS as FLAGS, PromAPI, free_port, missing, same,  # noqa: E402
                          scrape_config, serve_static as serve, start_prometheus)
 
 WAIT_S = 40
@@ -126,8 +126,8 @@ def main():
     ap.add_argument("--gen", required=True)
     ap.add_argument("--prometheus", default="/usr/bin/prometheus")
     a = ap.parse_args()
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+    if m := missing([a.prometheus]):
+        print(m)
         return 1
     tmp = tempfile.mkdtemp(prefix="promc-om-e2e-")
     try:

@@ -34,6 +34,15 @@ FORMAT_FLAGS = {"text": [], "openmetrics": ["--enable-feature=exemplar-storage"]
 WAIT_ERRORS = (OSError, ValueError, KeyError)
 
 
+def missing(tools, hint="Debian package prometheus"):
+    """"FAIL: T is not installed (hint)" for the first of tools that is not
+    an executable file, else None: a test without its tool fails loudly."""
+    for t in tools:
+        if not os.access(t, os.X_OK):
+            return f"FAIL: {t} is not installed ({hint})"
+    return None
+
+
 def free_port():
     """A port on 127.0.0.1 nobody listens on right now (the kernel's pick)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
