@@ -81,35 +81,25 @@ enum stub_mode { STUB_OK, STUB_503, STUB_SILENT, STUB_RAW };
 struct stub {
   enum stub_mode mode;
   const char *raw; /* STUB_RAW: the bytes sent back before closing */
-  int lfd, port, stop[2];
-  pthread_t th;
+  struct bu_server srv;
   char req[65536];
   size_t len;
   int got;
 };
 
-static size_t content_length(const char *req) {
-  const char *p = strcasestr(req, "\r\nContent-Length:");
-  return p ? (size_t)strtoul(p + 17, NULL, 10) : 0;
-}
-
 static void *stub_main(void *arg) {
   struct stub *s = arg;
-  struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+  struct pollfd p = {.fd = s->srv.lfd, .events = POLLIN};
   if (poll(&p, 1, 10000) != 1) return NULL;
-  int c = accept(s->lfd, NULL, NULL);
+  int c = accept(s->srv.lfd, NULL, NULL);
   if (c < 0) return NULL;
-  /* read the request: headers, then Content-Length bytes of body */
-  for (;;) {
-    struct pollfd q = {.fd = c, .events = POLLIN};
-    if (poll(&q, 1, 5000) != 1) break;
-    ssize_t n = read(c, s->req + s->len, sizeof s->req - 1 - s->len);
-    if (n <= 0) break;
-    s->len += (size_t)n;
-    s->req[s->len] = 0;
-    char *h = strstr(s->req, "\r\n\r\n");
-    if (h && s->len - (size_t)(h + 4 - s->req) >= content_length(s->req)) break;
-  }
+  /* the request: headers, then Content-Length bytes of body */
+  size_t n;
+  char *req = bu_read_request(c, 1, &n);
+  s->len = n < sizeof s->req ? n : sizeof s->req - 1;
+  if (req) memcpy(s->req, req, s->len);
+  s->req[s->len] = 0;
+  free(req);
   s->got = 1;
   const char *ans = NULL;
   if (s->mode == STUB_OK) ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -121,7 +111,7 @@ static void *stub_main(void *arg) {
     if (write(c, ans, strlen(ans)) < 0) {
     }
   } else { /* silent: hold the connection until told to stop (bounded) */
-    struct pollfd q = {.fd = s->stop[0], .events = POLLIN};
+    struct pollfd q = {.fd = s->srv.stop[0], .events = POLLIN};
     poll(&q, 1, 10000);
   }
   close(c);
@@ -132,29 +122,12 @@ static void stub_start_raw(struct stub *s, enum stub_mode mode, const char *raw)
   memset(s, 0, sizeof *s);
   s->mode = mode;
   s->raw = raw;
-  s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  assert_true(s->lfd >= 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(s->lfd, 4), 0);
-  assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
-  s->port = ntohs(a.sin_port);
-  assert_int_equal(pipe(s->stop), 0);
-  assert_int_equal(pthread_create(&s->th, NULL, stub_main, s), 0);
+  bu_server_start(&s->srv, 4, stub_main, s);
 }
 
 static void stub_start(struct stub *s, enum stub_mode mode) { stub_start_raw(s, mode, NULL); }
 
-static void stub_join(struct stub *s) {
-  if (write(s->stop[1], "x", 1) < 0) {
-  }
-  pthread_join(s->th, NULL);
-  close(s->lfd);
-  close(s->stop[0]);
-  close(s->stop[1]);
-}
+static void stub_join(struct stub *s) { bu_server_stop(&s->srv); }
 
 static promc_registry *job_registry(void) {
   promc_registry *r;
@@ -180,7 +153,7 @@ static void push_requests_have_method_path_headers_body(void **state) {
     struct stub s;
     stub_start(&s, STUB_OK);
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.srv.port);
     int rc = ops[i].fn(url, "nightly", &(promc_push_opts){.registry = r, .username = "user", .password = "pass",
                                                           .timeout_ms = 5000, PROMC_PUSH_GROUPING(names, values)});
     stub_join(&s);
@@ -194,7 +167,7 @@ static void push_requests_have_method_path_headers_body(void **state) {
     if (i < 2) {
       assert_non_null(strstr(s.req, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
       assert_string_equal(b, body);
-      assert_int_equal(content_length(s.req), strlen(body));
+      assert_int_equal(bu_content_length(s.req), strlen(body));
     } else {
       assert_string_equal(b, "");
       assert_null(strstr(s.req, "Content-Type"));
@@ -210,7 +183,7 @@ static void push_error_status_carries_message(void **state) {
   struct stub s;
   stub_start(&s, STUB_503);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.srv.port);
   double t0 = bu_now();
   int rc = promc_push(url, "j", &(promc_push_opts){.registry = r, .timeout_ms = 3000});
   double dt = bu_now() - t0;
@@ -229,7 +202,7 @@ static void push_silent_gateway_times_out(void **state) {
   struct stub s;
   stub_start(&s, STUB_SILENT);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.srv.port);
   double t0 = bu_now();
   int rc = promc_pushadd(url, "j", &(promc_push_opts){.registry = r, .timeout_ms = 300});
   double dt = bu_now() - t0;
@@ -281,7 +254,7 @@ static void push_answer_cut_in_headers_is_enet(void **state) {
       struct stub s;
       stub_start_raw(&s, STUB_RAW, cases[i].raw);
       char url[64];
-      snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d", s.srv.port);
       const promc_push_opts o = {.registry = r, .timeout_ms = 3000};
       int rc = op ? promc_push_delete(url, "j", &o) : promc_push(url, "j", &o);
       stub_join(&s);
@@ -325,29 +298,9 @@ static char g_url[64];
 
 static int gateway_start(void **state) {
   (void)state;
-  const char *bin = "/usr/bin/prometheus-pushgateway";
-  if (access(bin, X_OK) != 0) {
-    fprintf(stderr, "test_push --gateway: %s is missing (Debian package prometheus-pushgateway; "
-                    "scripts/deps.sh test installs it)\n", bin);
-    return -1;
-  }
-  for (int attempt = 0; attempt < 5; attempt++) {
-    g_port = bu_free_port();
-    char listen[64];
-    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g_port);
-    /* Debian's default persists to /var/lib/prometheus/pushgateway.data:
-     * keep this gateway's state in memory, fresh for every test */
-    char *argv[] = {(char *)bin, listen, (char *)"--persistence.file=", NULL};
-    g_gw = bu_spawn(argv);
-    if (g_gw > 0 && bu_wait_http(g_gw, g_port, "/-/ready", 15000) == 0) {
-      snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d", g_port);
-      return 0;
-    }
-    bu_stop(g_gw);
-    g_gw = -1;
-  }
-  fprintf(stderr, "test_push --gateway: the Pushgateway did not start\n");
-  return -1;
+  if (bu_gateway_start("test_push --gateway", NULL, 0, 5, &g_gw, &g_port) != 0) return -1;
+  snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d", g_port);
+  return 0;
 }
 
 static int gateway_stop(void **state) {
@@ -539,31 +492,10 @@ static int tls_gateway_start(void **state) {
   if (bu_write_file(path, yml) != 0) return -1;
   char cfg[450];
   snprintf(cfg, sizeof cfg, "--web.config.file=%s", path);
-  for (int attempt = 0; attempt < 5; attempt++) {
-    g_port = bu_free_port();
-    char listen[64];
-    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g_port);
-    char *argv[] = {(char *)"/usr/bin/prometheus-pushgateway", listen, (char *)"--persistence.file=", cfg, NULL};
-    g_gw = bu_spawn(argv);
-    /* HTTPS only: wait for the port to accept connections (bounded) */
-    for (double end = bu_now() + 15; g_gw > 0 && bu_now() < end; bu_sleep_ms(50)) {
-      int st;
-      if (waitpid(g_gw, &st, WNOHANG) == g_gw) {
-        g_gw = -1;
-        break;
-      }
-      int fd = bu_connect(g_port, 500);
-      if (fd >= 0) {
-        close(fd);
-        snprintf(g_url, sizeof g_url, "https://127.0.0.1:%d", g_port);
-        return 0;
-      }
-    }
-    bu_stop(g_gw);
-    g_gw = -1;
-  }
-  fprintf(stderr, "test_push --tls: the Pushgateway did not start with %s\n", path);
-  return -1;
+  /* HTTPS only, a client certificate required: ready once the port accepts */
+  if (bu_gateway_start("test_push --tls", cfg, 1, 5, &g_gw, &g_port) != 0) return -1;
+  snprintf(g_url, sizeof g_url, "https://127.0.0.1:%d", g_port);
+  return 0;
 }
 
 static int tls_gateway_stop(void **state) {
