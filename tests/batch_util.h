@@ -66,6 +66,40 @@ static inline char *bu_render(promc_registry *r, int *rc_out) {
   return s;
 }
 
+/* Renders r into *b, whose memory is kept for the next call, and returns
+ * the text ("" when empty); a render error fails the test. */
+static inline char *bu_render_reuse(promc_registry *r, promc_format f, const promc_render_opts *o, promc_buf *b) {
+  b->len = 0;
+  int rc = promc_registry_render_buf(r, f, o, b);
+  if (rc) BU_FAIL("render: %s (%s)", promc_errname(rc), promc_errmsg());
+  return b->len ? b->data : (char *)"";
+}
+
+/* Fail the test unless hay (NULL: "") holds needle / unless it does not. */
+static inline void bu_assert_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
+  if (!strstr(hay, needle)) BU_FAIL("expected to find:\n%s\nin:\n%s", needle, hay);
+}
+static inline void bu_assert_not_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
+  if (strstr(hay, needle)) BU_FAIL("did not expect:\n%s\nin:\n%s", needle, hay);
+}
+
+/* `static promc_registry *var` made fresh for each test: defines the cmocka
+ * fixtures setup() and teardown() that create and free it. */
+#define BU_REGISTRY_FIXTURE(var)                                                                                      \
+  static promc_registry *var;                                                                                         \
+  static int setup(void **state) {                                                                                    \
+    (void)state;                                                                                                      \
+    return promc_registry_new(&var);                                                                                  \
+  }                                                                                                                   \
+  static int teardown(void **state) {                                                                                 \
+    (void)state;                                                                                                      \
+    promc_registry_free(var);                                                                                         \
+    var = NULL;                                                                                                       \
+    return 0;                                                                                                         \
+  }
+
 /* Renders r in format f into a fresh NUL-terminated string (free()), its
  * length in *len (may be NULL); a render error fails the test. */
 static inline char *bu_render_fmt(promc_registry *r, promc_format f, size_t *len) {
