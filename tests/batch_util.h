@@ -289,35 +289,50 @@ static inline void bu_stop(pid_t pid) {
   waitpid(pid, NULL, 0);
 }
 
+/* A prometheus-pushgateway this test started, and where it listens. */
+struct bu_gateway {
+  pid_t pid;
+  int port;
+  char url[64];
+};
+
 /* Starts Debian's prometheus-pushgateway on a free 127.0.0.1 port with its
  * state in memory (Debian's default persists to
  * /var/lib/prometheus/pushgateway.data; every test wants a fresh one) and
  * extra (NULL: none) as one more flag. Waits up to 15 s for GET /-/ready to
  * answer 200 or, with tls set (a listener that wants a client certificate),
- * for the port to accept connections; tries `attempts` ports. 0 with *pid
- * and *port set; -1 with the reason on stderr after `who`. */
-static inline int bu_gateway_start(const char *who, const char *extra, int tls, int attempts, pid_t *pid,
-                                   int *port) {
+ * for the port to accept connections; tries `attempts` ports. 0 with g set
+ * (url http:// or https://); -1 with the reason on stderr after `who`. */
+static inline int bu_gateway_start(struct bu_gateway *g, const char *who, const char *extra, int tls, int attempts) {
   const char *bin = "/usr/bin/prometheus-pushgateway";
-  *pid = -1;
+  g->pid = -1;
   if (access(bin, X_OK) != 0) {
     fprintf(stderr, "%s: %s is missing (Debian package prometheus-pushgateway; scripts/deps.sh test installs it)\n",
             who, bin);
     return -1;
   }
   for (int attempt = 0; attempt < attempts; attempt++) {
-    *port = bu_free_port();
+    g->port = bu_free_port();
     char listen[64];
-    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", *port);
+    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g->port);
     char *argv[] = {(char *)bin, listen, (char *)"--persistence.file=", (char *)extra, NULL};
-    *pid = bu_spawn(argv);
-    if (*pid > 0 && (tls ? bu_wait_connect(*pid, *port, 15000) : bu_wait_http(*pid, *port, "/-/ready", 15000)) == 0)
+    g->pid = bu_spawn(argv);
+    if (g->pid > 0 &&
+        (tls ? bu_wait_connect(g->pid, g->port, 15000) : bu_wait_http(g->pid, g->port, "/-/ready", 15000)) == 0) {
+      snprintf(g->url, sizeof g->url, "%s://127.0.0.1:%d", tls ? "https" : "http", g->port);
       return 0;
-    bu_stop(*pid);
-    *pid = -1;
+    }
+    bu_stop(g->pid);
+    g->pid = -1;
   }
   fprintf(stderr, "%s: the Pushgateway did not start%s%s\n", who, extra ? " with " : "", extra ? extra : "");
   return -1;
+}
+
+/* Stops it (by PID); a second call does nothing. */
+static inline void bu_gateway_stop(struct bu_gateway *g) {
+  bu_stop(g->pid);
+  g->pid = -1;
 }
 
 /* ------------------------------------------------------------ stub servers */

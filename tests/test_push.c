@@ -292,27 +292,22 @@ static void push_failing_collector_sends_nothing(void **state) {
 }
 
 /* ------------------------------------------------------ real Pushgateway */
-static pid_t g_gw = -1;
-static int g_port;
-static char g_url[64];
+static struct bu_gateway g_gw = {.pid = -1};
 
 static int gateway_start(void **state) {
   (void)state;
-  if (bu_gateway_start("test_push --gateway", NULL, 0, 5, &g_gw, &g_port) != 0) return -1;
-  snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d", g_port);
-  return 0;
+  return bu_gateway_start(&g_gw, "test_push --gateway", NULL, 0, 5);
 }
 
 static int gateway_stop(void **state) {
   (void)state;
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   return 0;
 }
 
 static char *gw_metrics(void) {
   char *body = NULL;
-  int st = bu_http(g_port, "GET", "/metrics", &body, 5000);
+  int st = bu_http(g_gw.port, "GET", "/metrics", &body, 5000);
   if (st != 200) fail_msg("GET /metrics: %d", st);
   return body;
 }
@@ -338,7 +333,7 @@ static void gateway_push_pushadd_delete(void **state) {
   /* push: a and b */
   promc_registry *ab = reg_with((const char *[]){"pg_a", "pg_b"}, (double[]){1, 2}, 2);
   o.registry = ab;
-  if (promc_push(g_url, "batch/nightly", &o) != 0) fail_msg("push: %s", promc_errmsg());
+  if (promc_push(g_gw.url, "batch/nightly", &o) != 0) fail_msg("push: %s", promc_errmsg());
   assert_true(promc_push_last_status() >= 200 && promc_push_last_status() < 300);
   char *m = gw_metrics();
   snprintf(want, sizeof want, "pg_a%s", grp);
@@ -350,7 +345,7 @@ static void gateway_push_pushadd_delete(void **state) {
   /* push replaces the whole group: only a (=10) remains */
   promc_registry *a = reg_with((const char *[]){"pg_a"}, (double[]){10}, 1);
   o.registry = a;
-  assert_int_equal(promc_push(g_url, "batch/nightly", &o), 0);
+  assert_int_equal(promc_push(g_gw.url, "batch/nightly", &o), 0);
   m = gw_metrics();
   snprintf(want, sizeof want, "pg_a%s", grp);
   assert_true(bu_sample(m, want) == 10);
@@ -361,7 +356,7 @@ static void gateway_push_pushadd_delete(void **state) {
   /* pushadd replaces only the pushed families: b comes back, a stays */
   promc_registry *b = reg_with((const char *[]){"pg_b"}, (double[]){20}, 1);
   o.registry = b;
-  assert_int_equal(promc_pushadd(g_url, "batch/nightly", &o), 0);
+  assert_int_equal(promc_pushadd(g_gw.url, "batch/nightly", &o), 0);
   m = gw_metrics();
   snprintf(want, sizeof want, "pg_a%s", grp);
   if (bu_sample(m, want) != 10) fail_msg("pushadd (POST) lost pg_a:\n%s", m);
@@ -371,7 +366,7 @@ static void gateway_push_pushadd_delete(void **state) {
 
   /* the API shows the group's labels decoded: '/' and the empty value */
   char *api = NULL;
-  assert_int_equal(bu_http(g_port, "GET", "/api/v1/metrics", &api, 5000), 200);
+  assert_int_equal(bu_http(g_gw.port, "GET", "/api/v1/metrics", &api, 5000), 200);
   if (!strstr(api, "\"instance\":\"host/a:1\"") || !strstr(api, "\"env\":\"\"") ||
       !strstr(api, "\"job\":\"batch/nightly\""))
     fail_msg("api: %s", api);
@@ -380,11 +375,11 @@ static void gateway_push_pushadd_delete(void **state) {
   /* another group of the same job is separate */
   const char *gn2[] = {"instance"}, *gv2[] = {"other"};
   promc_push_opts o2 = {.registry = a, .timeout_ms = 5000, PROMC_PUSH_GROUPING(gn2, gv2)};
-  assert_int_equal(promc_push(g_url, "batch/nightly", &o2), 0);
+  assert_int_equal(promc_push(g_gw.url, "batch/nightly", &o2), 0);
 
   /* delete removes the first group only. The Pushgateway answers a DELETE
    * with 202 and applies it asynchronously (its README): poll, bounded. */
-  assert_int_equal(promc_push_delete(g_url, "batch/nightly", &o), 0);
+  assert_int_equal(promc_push_delete(g_gw.url, "batch/nightly", &o), 0);
   assert_int_equal(promc_push_last_status(), 202);
   snprintf(want, sizeof want, "pg_a%s", grp);
   m = NULL;
@@ -396,11 +391,11 @@ static void gateway_push_pushadd_delete(void **state) {
   if (!isnan(bu_sample(m, want))) fail_msg("5 s after the delete the group is still there:\n%s", m);
   assert_true(bu_sample(m, "pg_a{instance=\"other\",job=\"batch/nightly\"}") == 10);
   free(m);
-  assert_int_equal(bu_http(g_port, "GET", "/api/v1/metrics", &api, 5000), 200);
+  assert_int_equal(bu_http(g_gw.port, "GET", "/api/v1/metrics", &api, 5000), 200);
   assert_null(strstr(api, "host/a:1"));
   free(api);
   /* deleting a group that does not exist succeeds (202) */
-  assert_int_equal(promc_push_delete(g_url, "no_such_job", NULL), 0);
+  assert_int_equal(promc_push_delete(g_gw.url, "no_such_job", NULL), 0);
   assert_int_equal(promc_push_last_status(), 202);
   promc_registry_free(ab);
   promc_registry_free(a);
@@ -411,13 +406,13 @@ static void gateway_errors(void **state) {
   (void)state;
   /* a type clash with another group: the gateway answers 400 and says why */
   promc_registry *g = reg_with((const char *[]){"pg_clash_total"}, (double[]){1}, 1); /* a gauge */
-  if (promc_push(g_url, "clash1", &(promc_push_opts){.registry = g}) != 0) fail_msg("%s", promc_errmsg());
+  if (promc_push(g_gw.url, "clash1", &(promc_push_opts){.registry = g}) != 0) fail_msg("%s", promc_errmsg());
   promc_registry *c;
   assert_int_equal(promc_registry_new(&c), 0);
   promc_counter *ctr;
   assert_int_equal(promc_counter_new(&ctr, &(promc_opts){.name = "pg_clash", .help = "test gauge", .registry = c}), 0);
   double t0 = bu_now();
-  int rc = promc_push(g_url, "clash2", &(promc_push_opts){.registry = c, .timeout_ms = 3000});
+  int rc = promc_push(g_gw.url, "clash2", &(promc_push_opts){.registry = c, .timeout_ms = 3000});
   assert_true(bu_now() - t0 < 3.0);
   assert_int_equal(rc, PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 400);
@@ -426,15 +421,14 @@ static void gateway_errors(void **state) {
 
   /* a wrong path prefix: 404 */
   char bad[96];
-  snprintf(bad, sizeof bad, "%s/not-the-gateway", g_url);
+  snprintf(bad, sizeof bad, "%s/not-the-gateway", g_gw.url);
   assert_int_equal(promc_push(bad, "j", &(promc_push_opts){.registry = g, .timeout_ms = 3000}), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 404);
 
   /* the gateway stops: unreachable within the timeout */
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   t0 = bu_now();
-  rc = promc_push(g_url, "j", &(promc_push_opts){.registry = g, .timeout_ms = 2000});
+  rc = promc_push(g_gw.url, "j", &(promc_push_opts){.registry = g, .timeout_ms = 2000});
   double dt = bu_now() - t0;
   assert_int_equal(rc, PROMC_ENET);
   assert_true(dt < 2.0);
@@ -493,14 +487,11 @@ static int tls_gateway_start(void **state) {
   char cfg[450];
   snprintf(cfg, sizeof cfg, "--web.config.file=%s", path);
   /* HTTPS only, a client certificate required: ready once the port accepts */
-  if (bu_gateway_start("test_push --tls", cfg, 1, 5, &g_gw, &g_port) != 0) return -1;
-  snprintf(g_url, sizeof g_url, "https://127.0.0.1:%d", g_port);
-  return 0;
+  return bu_gateway_start(&g_gw, "test_push --tls", cfg, 1, 5);
 }
 
 static int tls_gateway_stop(void **state) {
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tls);
   if (g_tls[0] && system(cmd) != 0) {
@@ -518,39 +509,39 @@ static void push_over_tls_with_client_cert_and_basic_auth(void **state) {
   snprintf(key, sizeof key, "%s/client.key", g_tls);
   promc_push_opts good = {.registry = r, .timeout_ms = 5000, .ca_file = ca, .cert_file = cert, .key_file = key,
                           .username = "pusher", .password = "s3cret"};
-  if (promc_push(g_url, "tls_job", &good) != 0) fail_msg("push over TLS: %s", promc_errmsg());
+  if (promc_push(g_gw.url, "tls_job", &good) != 0) fail_msg("push over TLS: %s", promc_errmsg());
   assert_int_equal(promc_push_last_status(), 200);
-  assert_int_equal(promc_pushadd(g_url, "tls_job", &good), 0);
-  assert_int_equal(promc_push_delete(g_url, "tls_job", &good), 0);
+  assert_int_equal(promc_pushadd(g_gw.url, "tls_job", &good), 0);
+  assert_int_equal(promc_push_delete(g_gw.url, "tls_job", &good), 0);
   assert_int_equal(promc_push_last_status(), 202);
 
   /* wrong password: the gateway's 401 */
   promc_push_opts o = good;
   o.password = "wrong";
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_EHTTP);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 401);
   /* no credentials at all */
   o = good;
   o.username = NULL;
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_EHTTP);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 401);
   /* the test CA is not among the system's: verification fails */
   o = good;
   o.ca_file = NULL;
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_ENET);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_ENET);
   assert_int_equal(promc_push_last_status(), 0);
   print_message("unknown CA: %s\n", promc_errmsg());
   /* ... unless verification is turned off */
   o.insecure = 1;
-  if (promc_push(g_url, "tls_job", &o) != 0) fail_msg("insecure push: %s", promc_errmsg());
+  if (promc_push(g_gw.url, "tls_job", &o) != 0) fail_msg("insecure push: %s", promc_errmsg());
   /* no client certificate: the handshake is refused */
   o = good;
   o.cert_file = o.key_file = NULL;
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_ENET);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_ENET);
   print_message("no client certificate: %s\n", promc_errmsg());
   /* plain http to the TLS port: the gateway answers 400 */
   char plain[64];
-  snprintf(plain, sizeof plain, "http://127.0.0.1:%d", g_port);
+  snprintf(plain, sizeof plain, "http://127.0.0.1:%d", g_gw.port);
   assert_int_equal(promc_push(plain, "tls_job", &good), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 400);
   promc_registry_free(r);
@@ -598,7 +589,7 @@ static void batch_job_example_pushes_and_keeps_last_success(void **state) {
   assert_non_null(mkdtemp(tf));
   snprintf(out_tf, sizeof out_tf, "%s/batch.prom", tf);
   char *out = NULL;
-  char *ok[] = {bin, "--gateway", g_url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
+  char *ok[] = {bin, "--gateway", g_gw.url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
                 "--items", "10", "--textfile", out_tf, NULL};
   int rc = run_example(ok, &out);
   if (rc != 0) fail_msg("batch_job exited %d:\n%s", rc, out);
@@ -618,7 +609,7 @@ static void batch_job_example_pushes_and_keeps_last_success(void **state) {
   free(text);
 
   /* a failing run: pushadd keeps the last success, adds the failure time */
-  char *bad[] = {bin, "--gateway", g_url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
+  char *bad[] = {bin, "--gateway", g_gw.url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
                  "--items", "10", "--fail-at", "4", "--textfile", out_tf, NULL};
   rc = run_example(bad, &out);
   if (rc != 1) fail_msg("failing batch_job exited %d:\n%s", rc, out);

@@ -597,28 +597,23 @@ static void graphite_periodic_and_final(void **state) {
 }
 
 /* ------------------------------------------------------ real Pushgateway */
-static pid_t g_gw = -1;
-static int g_port;
-static char g_url[64];
+static struct bu_gateway g_gw = {.pid = -1};
 
 static int gateway_start(void **state) {
   (void)state;
   /* 3 attempts: bounded within ctest's 60 s */
-  if (bu_gateway_start("test_pushers --gateway", NULL, 0, 3, &g_gw, &g_port) != 0) return -1;
-  snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d", g_port);
-  return 0;
+  return bu_gateway_start(&g_gw, "test_pushers --gateway", NULL, 0, 3);
 }
 
 static int gateway_stop(void **state) {
   (void)state;
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   return 0;
 }
 
 static char *gw_get(const char *path) {
   char *body = NULL;
-  int st = bu_http(g_port, "GET", path, &body, 5000);
+  int st = bu_http(g_gw.port, "GET", path, &body, 5000);
   if (st != 200) fail_msg("GET %s: %d", path, st);
   return body;
 }
@@ -716,7 +711,7 @@ static void gateway_gzip_and_protobuf_read_back_exactly(void **state) {
     int gzip;
   } cases[] = {{"gz_text", PROMC_FORMAT_TEXT, 1}, {"pb", PROMC_FORMAT_PROTOBUF, 0}, {"gz_pb", PROMC_FORMAT_PROTOBUF, 1}};
   for (size_t i = 0; i < 3; i++) {
-    int rc = promc_push(g_url, cases[i].job,
+    int rc = promc_push(g_gw.url, cases[i].job,
                         &(promc_push_opts){.registry = x.r, .format = cases[i].f, .gzip = cases[i].gzip});
     if (rc) fail_msg("%s: %s", cases[i].job, promc_errmsg());
     assert_int_equal(promc_push_last_status(), 200);
@@ -753,7 +748,7 @@ static void gateway_pusher_interval_and_final_push(void **state) {
   struct reg x;
   reg_make(&x);
   promc_pusher *p;
-  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_url, .job = "periodic", .interval_ms = 500,
+  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_gw.url, .job = "periodic", .interval_ms = 500,
                                                               .push = {.registry = x.r, .gzip = 1,
                                                                        .format = PROMC_FORMAT_PROTOBUF}}),
                    0);
@@ -783,7 +778,7 @@ static void gateway_pusher_interval_and_final_push(void **state) {
 
   /* a pusher stopped before its first tick still leaves its figures */
   promc_counter_add(x.c_get, 1);
-  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_url, .job = "short", .interval_ms = 60000,
+  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_gw.url, .job = "short", .interval_ms = 60000,
                                                               .push = {.registry = x.r}}),
                    0);
   assert_true(isnan(push_time("short")));
