@@ -2,9 +2,7 @@
 # explicit +Inf buckets, counter_name_as_given in every format.
 promc_test(test_api SOURCES test_api.c)
 # The same option's output checked by promtool (its warning) and client_python.
-add_executable(name_as_given_gen name_as_given_gen.c)
-target_link_libraries(name_as_given_gen PRIVATE promc)
-promc_warnings(name_as_given_gen)
+promc_test_program(name_as_given_gen SOURCES name_as_given_gen.c LIBS promc)
 add_test(NAME name_as_given_promtool COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/name_as_given.sh
   $<TARGET_FILE:name_as_given_gen> ${PYTHON3})
 set_tests_properties(name_as_given_promtool PROPERTIES LABELS integration)
@@ -12,12 +10,8 @@ set_tests_properties(name_as_given_promtool PROPERTIES LABELS integration)
 if(TARGET promc_http)
   promc_test(test_http_formats SOURCES test_http_formats.c LIBS promc_http)
   # A real Prometheus scraping a text-only and a negotiating server.
-  add_executable(name_as_given_serve name_as_given_serve.c)
+  promc_test_program(name_as_given_serve SOURCES name_as_given_serve.c LIBS promc_http promc Threads::Threads)
   target_compile_definitions(name_as_given_serve PRIVATE _GNU_SOURCE)
-  target_link_libraries(name_as_given_serve PRIVATE promc_http promc Threads::Threads)
-  promc_warnings(name_as_given_serve)
-  add_test(NAME name_as_given_prometheus
-    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/name_as_given_prometheus.py
-            --serve $<TARGET_FILE:name_as_given_serve>)
-  set_tests_properties(name_as_given_prometheus PROPERTIES LABELS integration TIMEOUT 120)
+  promc_py_test(name_as_given_prometheus integration/name_as_given_prometheus.py TIMEOUT 120
+    ARGS --serve $<TARGET_FILE:name_as_given_serve>)
 endif()

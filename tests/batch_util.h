@@ -1,7 +1,8 @@
 /* batch_util.h — small helpers shared by the batch-component tests
  * (collectors, textfile, push, node_exporter): reading rendered text,
  * starting a real program on a free 127.0.0.1 port, plain HTTP GETs with a
- * deadline. Every wait is bounded; processes are killed by their PID only. */
+ * deadline, stub servers that record what a client sent. Every wait is
+ * bounded; processes are killed by their PID only. */
 #ifndef PROMC_TEST_BATCH_UTIL_H
 #define PROMC_TEST_BATCH_UTIL_H
 
@@ -11,6 +12,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,55 @@ static inline char *bu_render(promc_registry *r, int *rc_out) {
     if (b.len) memcpy(s, b.data, b.len);
     s[b.len] = '\0';
   }
+  promc_buf_free(&b);
+  return s;
+}
+
+/* Renders r into *b, whose memory is kept for the next call, and returns
+ * the text ("" when empty); a render error fails the test. */
+static inline char *bu_render_reuse(promc_registry *r, promc_format f, const promc_render_opts *o, promc_buf *b) {
+  b->len = 0;
+  int rc = promc_registry_render_buf(r, f, o, b);
+  if (rc) BU_FAIL("render: %s (%s)", promc_errname(rc), promc_errmsg());
+  return b->len ? b->data : (char *)"";
+}
+
+/* Fail the test unless hay (NULL: "") holds needle / unless it does not. */
+static inline void bu_assert_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
+  if (!strstr(hay, needle)) BU_FAIL("expected to find:\n%s\nin:\n%s", needle, hay);
+}
+static inline void bu_assert_not_contains(const char *hay, const char *needle) {
+  if (!hay) hay = "";
+  if (strstr(hay, needle)) BU_FAIL("did not expect:\n%s\nin:\n%s", needle, hay);
+}
+
+/* `static promc_registry *var` made fresh for each test: defines the cmocka
+ * fixtures setup() and teardown() that create and free it. */
+#define BU_REGISTRY_FIXTURE(var)                                                                                      \
+  static promc_registry *var;                                                                                         \
+  static int setup(void **state) {                                                                                    \
+    (void)state;                                                                                                      \
+    return promc_registry_new(&var);                                                                                  \
+  }                                                                                                                   \
+  static int teardown(void **state) {                                                                                 \
+    (void)state;                                                                                                      \
+    promc_registry_free(var);                                                                                         \
+    var = NULL;                                                                                                       \
+    return 0;                                                                                                         \
+  }
+
+/* Renders r in format f into a fresh NUL-terminated string (free()), its
+ * length in *len (may be NULL); a render error fails the test. */
+static inline char *bu_render_fmt(promc_registry *r, promc_format f, size_t *len) {
+  promc_buf b = {0};
+  int rc = promc_registry_render_buf(r, f, NULL, &b);
+  if (rc) BU_FAIL("render: %s (%s)", promc_errname(rc), promc_errmsg());
+  char *s = malloc(b.len + 1);
+  if (!s) BU_FAIL("render: out of memory");
+  if (b.len) memcpy(s, b.data, b.len);
+  s[b.len] = '\0';
+  if (len) *len = b.len;
   promc_buf_free(&b);
   return s;
 }
@@ -210,6 +261,21 @@ static inline int bu_wait_http(pid_t pid, int port, const char *path, long ms) {
   return -1;
 }
 
+/* Waits up to ms for 127.0.0.1:port to accept a connection; 0 when it did,
+ * -1 if the process died or the time ran out. */
+static inline int bu_wait_connect(pid_t pid, int port, long ms) {
+  for (double end = bu_now() + (double)ms / 1000.0; bu_now() < end; bu_sleep_ms(50)) {
+    int st;
+    if (waitpid(pid, &st, WNOHANG) == pid) return -1;
+    int fd = bu_connect(port, 500);
+    if (fd >= 0) {
+      close(fd);
+      return 0;
+    }
+  }
+  return -1;
+}
+
 /* Stops a process this test started: SIGTERM, up to 5 s, then SIGKILL. */
 static inline void bu_stop(pid_t pid) {
   if (pid <= 0) return;
@@ -221,6 +287,120 @@ static inline void bu_stop(pid_t pid) {
   }
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
+}
+
+/* A prometheus-pushgateway this test started, and where it listens. */
+struct bu_gateway {
+  pid_t pid;
+  int port;
+  char url[64];
+};
+
+/* Starts Debian's prometheus-pushgateway on a free 127.0.0.1 port with its
+ * state in memory (Debian's default persists to
+ * /var/lib/prometheus/pushgateway.data; every test wants a fresh one) and
+ * extra (NULL: none) as one more flag. Waits up to 15 s for GET /-/ready to
+ * answer 200 or, with tls set (a listener that wants a client certificate),
+ * for the port to accept connections; tries `attempts` ports. 0 with g set
+ * (url http:// or https://); -1 with the reason on stderr after `who`. */
+static inline int bu_gateway_start(struct bu_gateway *g, const char *who, const char *extra, int tls, int attempts) {
+  const char *bin = "/usr/bin/prometheus-pushgateway";
+  g->pid = -1;
+  if (access(bin, X_OK) != 0) {
+    fprintf(stderr, "%s: %s is missing (Debian package prometheus-pushgateway; scripts/deps.sh test installs it)\n",
+            who, bin);
+    return -1;
+  }
+  for (int attempt = 0; attempt < attempts; attempt++) {
+    g->port = bu_free_port();
+    char listen[64];
+    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g->port);
+    char *argv[] = {(char *)bin, listen, (char *)"--persistence.file=", (char *)extra, NULL};
+    g->pid = bu_spawn(argv);
+    if (g->pid > 0 &&
+        (tls ? bu_wait_connect(g->pid, g->port, 15000) : bu_wait_http(g->pid, g->port, "/-/ready", 15000)) == 0) {
+      snprintf(g->url, sizeof g->url, "%s://127.0.0.1:%d", tls ? "https" : "http", g->port);
+      return 0;
+    }
+    bu_stop(g->pid);
+    g->pid = -1;
+  }
+  fprintf(stderr, "%s: the Pushgateway did not start%s%s\n", who, extra ? " with " : "", extra ? extra : "");
+  return -1;
+}
+
+/* Stops it (by PID); a second call does nothing. */
+static inline void bu_gateway_stop(struct bu_gateway *g) {
+  bu_stop(g->pid);
+  g->pid = -1;
+}
+
+/* ------------------------------------------------------------ stub servers */
+/* A loopback listener on a free port and the thread serving it; a byte
+ * written to stop[1] tells the thread to finish. */
+struct bu_server {
+  int lfd, port, stop[2];
+  pthread_t th;
+};
+
+static inline void bu_server_start(struct bu_server *s, int backlog, void *(*run)(void *), void *arg) {
+  s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s->lfd < 0) BU_FAIL("socket: %s", strerror(errno));
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t al = sizeof a;
+  if (bind(s->lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->lfd, backlog) != 0 ||
+      getsockname(s->lfd, (struct sockaddr *)&a, &al) != 0)
+    BU_FAIL("stub listener: %s", strerror(errno));
+  s->port = ntohs(a.sin_port);
+  if (pipe(s->stop) != 0) BU_FAIL("pipe: %s", strerror(errno));
+  if (pthread_create(&s->th, NULL, run, arg) != 0) BU_FAIL("pthread_create failed");
+}
+
+/* Tells the thread to stop, joins it and closes the listener. */
+static inline void bu_server_stop(struct bu_server *s) {
+  if (write(s->stop[1], "x", 1) < 0) {
+  }
+  pthread_join(s->th, NULL);
+  close(s->lfd);
+  close(s->stop[0]);
+  close(s->stop[1]);
+}
+
+/* The Content-Length of an HTTP request head; 0 when there is none. */
+static inline size_t bu_content_length(const char *req) {
+  const char *p = strcasestr(req, "\r\nContent-Length:");
+  return p ? (size_t)strtoul(p + 17, NULL, 10) : 0;
+}
+
+/* Reads one request from c into a malloc'd NUL-terminated buffer (its size
+ * in *len): with http set the head and Content-Length bytes of body,
+ * otherwise everything up to EOF. Each read waits at most 5 s. NULL when
+ * out of memory. */
+static inline char *bu_read_request(int c, int http, size_t *len) {
+  size_t cap = 1 << 16;
+  char *buf = malloc(cap + 1);
+  *len = 0;
+  if (!buf) return NULL;
+  buf[0] = 0;
+  for (;;) {
+    struct pollfd q = {.fd = c, .events = POLLIN};
+    if (poll(&q, 1, 5000) != 1) break;
+    if (*len == cap) {
+      char *t = realloc(buf, (cap *= 2) + 1);
+      if (!t) break;
+      buf = t;
+    }
+    ssize_t n = read(c, buf + *len, cap - *len);
+    if (n <= 0) break;
+    *len += (size_t)n;
+    buf[*len] = 0;
+    if (http) {
+      char *h = memmem(buf, *len, "\r\n\r\n", 4);
+      if (h && *len - (size_t)(h + 4 - buf) >= bu_content_length(buf)) break;
+    }
+  }
+  return buf;
 }
 
 #endif

@@ -9,9 +9,7 @@ promc_test(test_lifetime SOURCES test_lifetime.c)
 promc_test(test_lifetime_stress SOURCES test_lifetime.c LABELS stress ARGS --stress)
 set_tests_properties(test_lifetime test_lifetime_stress PROPERTIES TIMEOUT 120)
 # Text exposition read back by promtool and client_python's parser (core #3).
-add_executable(roundtrip_gen roundtrip_gen.c)
-target_link_libraries(roundtrip_gen PRIVATE promc)
-promc_warnings(roundtrip_gen)
+promc_test_program(roundtrip_gen SOURCES roundtrip_gen.c LIBS promc)
 add_test(NAME text_roundtrip COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/roundtrip.sh
   $<TARGET_FILE:roundtrip_gen> ${PYTHON3} ${PROJECT_SOURCE_DIR})
 set_tests_properties(text_roundtrip PROPERTIES LABELS integration)
@@ -33,14 +31,8 @@ endif()
 # Every input that once poisoned a whole scrape, fed to a registry: promtool,
 # client_python's parsers and a real Prometheus (up == 1, exact values) judge
 # the output; and examples/app counting a request path that is not UTF-8.
-add_executable(hostile_gen hostile_gen.c)
-target_link_libraries(hostile_gen PRIVATE promc m)
-promc_warnings(hostile_gen)
-add_test(NAME hostile_input_prometheus
-  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --gen $<TARGET_FILE:hostile_gen>)
-set_tests_properties(hostile_input_prometheus PROPERTIES LABELS integration TIMEOUT 120)
+promc_test_program(hostile_gen SOURCES hostile_gen.c LIBS promc m)
+promc_py_test(hostile_input_prometheus integration/hostile_input.py TIMEOUT 120 ARGS --gen $<TARGET_FILE:hostile_gen>)
 if(TARGET app)
-  add_test(NAME app_bad_utf8_prometheus
-    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --app $<TARGET_FILE:app>)
-  set_tests_properties(app_bad_utf8_prometheus PROPERTIES LABELS integration TIMEOUT 120)
+  promc_py_test(app_bad_utf8_prometheus integration/hostile_input.py TIMEOUT 120 ARGS --app $<TARGET_FILE:app>)
 endif()

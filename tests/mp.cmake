@@ -8,15 +8,12 @@ if(PROMC_BUILD_MULTIPROCESS)
 endif()
 
 if(PROMC_BUILD_MULTIPROCESS AND TARGET app)
-  add_test(NAME mp_app_workers
-    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/mp_app_workers.py --app $<TARGET_FILE:app>)
-  set_tests_properties(mp_app_workers PROPERTIES LABELS integration TIMEOUT 300)
+  promc_py_test(mp_app_workers integration/mp_app_workers.py TIMEOUT 300 ARGS --app $<TARGET_FILE:app>)
 endif()
 
 if(PROMC_BUILD_MULTIPROCESS AND TARGET app)
   # SIGKILL of the pre-fork master: its workers follow it, never held the
   # metrics socket, and a new master binds both ports.
-  add_test(NAME app_prefork_master_kill
-    COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/app_prefork_master_kill.py --app $<TARGET_FILE:app>)
-  set_tests_properties(app_prefork_master_kill PROPERTIES LABELS integration TIMEOUT 120)
+  promc_py_test(app_prefork_master_kill integration/app_prefork_master_kill.py TIMEOUT 120
+    ARGS --app $<TARGET_FILE:app>)
 endif()

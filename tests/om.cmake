@@ -19,20 +19,14 @@ promc_test(test_negotiate SOURCES test_negotiate.c)
 # and /api/v1/query_exemplars returns the app's trace_id exemplar (issue 4 #3).
 if(TARGET app)
   foreach(mode openmetrics protobuf)
-    add_test(NAME e2e_app_prometheus_${mode}
-      COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_app_prometheus.py
-              --app $<TARGET_FILE:app> --mode ${mode})
-    set_tests_properties(e2e_app_prometheus_${mode} PROPERTIES LABELS integration TIMEOUT 180)
+    promc_py_test(e2e_app_prometheus_${mode} integration/e2e_app_prometheus.py TIMEOUT 180
+      ARGS --app $<TARGET_FILE:app> --mode ${mode})
   endforeach()
 endif()
 # One registry of every type, with exemplars, in all three formats, each served
 # to a real Prometheus: the same exact values, and every exemplar back.
-add_executable(om_e2e_gen om_e2e_gen.c)
-target_link_libraries(om_e2e_gen PRIVATE promc m)
-promc_warnings(om_e2e_gen)
-add_test(NAME e2e_formats_prometheus
-  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tools/om_prom_e2e.py --gen $<TARGET_FILE:om_e2e_gen>)
-set_tests_properties(e2e_formats_prometheus PROPERTIES LABELS integration TIMEOUT 240)
+promc_test_program(om_e2e_gen SOURCES om_e2e_gen.c LIBS promc m)
+promc_py_test(e2e_formats_prometheus tools/om_prom_e2e.py TIMEOUT 240 ARGS --gen $<TARGET_FILE:om_e2e_gen>)
 # The formats must survive a static link (render.c reaches them weakly).
 add_executable(test_om_static test_om_static.c)
 target_link_libraries(test_om_static PRIVATE promc_static)

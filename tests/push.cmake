@@ -14,6 +14,4 @@ if(TARGET promc_push)
 endif()
 # What the Pushgateway keeps of a native histogram pushed in protobuf (the
 # statement in docs/push.md): needs protoc and client_model's metrics.proto.
-add_test(NAME pushgateway_native_histogram
-  COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/pushgateway_native.py)
-set_tests_properties(pushgateway_native_histogram PROPERTIES LABELS integration TIMEOUT 60)
+promc_py_test(pushgateway_native_histogram integration/pushgateway_native.py TIMEOUT 60)

@@ -11,35 +11,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "batch_util.h"
 #include "promc/promc.h"
 
-static promc_registry *reg;
-
-static int setup(void **state) {
-  (void)state;
-  return promc_registry_new(&reg);
-}
-static int teardown(void **state) {
-  (void)state;
-  promc_registry_free(reg);
-  reg = NULL;
-  return 0;
-}
-
-static void assert_contains(const char *hay, const char *needle) {
-  if (!hay) hay = "";
-  if (!strstr(hay, needle)) fail_msg("expected to find:\n%s\nin:\n%s", needle, hay);
-}
-static void assert_not_contains(const char *hay, const char *needle) {
-  if (!hay) hay = "";
-  if (strstr(hay, needle)) fail_msg("did not expect:\n%s\nin:\n%s", needle, hay);
-}
+BU_REGISTRY_FIXTURE(reg)
 
 static char *render_fmt(promc_format f, const promc_render_opts *o) {
   static promc_buf b;
-  b.len = 0;
-  assert_int_equal(promc_registry_render_buf(reg, f, o, &b), 0);
-  return b.len ? b.data : (char *)"";
+  return bu_render_reuse(reg, f, o, &b);
 }
 
 /* ---------------------------------------------- NULL = the default registry */
@@ -58,7 +37,7 @@ static void render_null_renders_the_default_registry(void **state) {
     assert_int_equal(got2.len, want.len);
     assert_memory_equal(got.data, want.data, want.len);
     assert_memory_equal(got2.data, want.data, want.len);
-    if (f == PROMC_FORMAT_TEXT) assert_contains(got.data, "api_default_gauge 42\n");
+    if (f == PROMC_FORMAT_TEXT) bu_assert_contains(got.data, "api_default_gauge 42\n");
     promc_buf_free(&want);
     promc_buf_free(&got);
     promc_buf_free(&got2);
@@ -137,9 +116,9 @@ static void explicit_inf_bucket_is_accepted_once(void **state) {
   assert_int_equal(promc_histogram_get(h2, cum, 3, &count, &sum), 0);
   assert_int_equal(cum[2], 2);
   char *t = render_fmt(PROMC_FORMAT_TEXT, NULL);
-  assert_contains(t, "api_with_inf_bucket{le=\"1\"} 0\napi_with_inf_bucket{le=\"2\"} 1\n"
+  bu_assert_contains(t, "api_with_inf_bucket{le=\"1\"} 0\napi_with_inf_bucket{le=\"2\"} 1\n"
                      "api_with_inf_bucket{le=\"+Inf\"} 2\napi_with_inf_count 2\n");
-  assert_contains(t, "api_without_inf_bucket{le=\"1\"} 0\napi_without_inf_bucket{le=\"2\"} 1\n"
+  bu_assert_contains(t, "api_without_inf_bucket{le=\"1\"} 0\napi_without_inf_bucket{le=\"2\"} 1\n"
                      "api_without_inf_bucket{le=\"+Inf\"} 2\napi_without_inf_count 2\n");
   /* +Inf anywhere but last, and -Inf, are refused */
   promc_histogram *bad;
@@ -170,22 +149,23 @@ static void counter_name_as_given_in_text_and_protobuf_not_openmetrics(void **st
   promc_counter_inc(t);
 
   char *txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
-  assert_contains(txt, "# HELP legacy_requests Requests.\n# TYPE legacy_requests counter\nlegacy_requests 3\n");
-  assert_contains(txt, "# HELP legacy_errors Errors.\n# TYPE legacy_errors counter\nlegacy_errors{code=\"500\"} 1\n");
-  assert_contains(txt, "# TYPE legacy_jobs_total counter\nlegacy_jobs_total 1\n"); /* as given: with _total */
-  assert_not_contains(txt, "legacy_requests_total");
-  assert_not_contains(txt, "legacy_errors_total");
+  bu_assert_contains(txt, "# HELP legacy_requests Requests.\n# TYPE legacy_requests counter\nlegacy_requests 3\n");
+  bu_assert_contains(txt,
+                     "# HELP legacy_errors Errors.\n# TYPE legacy_errors counter\nlegacy_errors{code=\"500\"} 1\n");
+  bu_assert_contains(txt, "# TYPE legacy_jobs_total counter\nlegacy_jobs_total 1\n"); /* as given: with _total */
+  bu_assert_not_contains(txt, "legacy_requests_total");
+  bu_assert_not_contains(txt, "legacy_errors_total");
 
   promc_registry_set_created(reg, 1);
   txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
-  assert_contains(txt, "# TYPE legacy_requests_created gauge\nlegacy_requests_created ");
+  bu_assert_contains(txt, "# TYPE legacy_requests_created gauge\nlegacy_requests_created ");
   promc_registry_set_created(reg, 0);
 
   char *om = render_fmt(PROMC_FORMAT_OPENMETRICS, NULL);
-  assert_contains(om, "# HELP legacy_requests Requests.\n# TYPE legacy_requests counter\nlegacy_requests_total 3\n");
-  assert_contains(om, "legacy_errors_total{code=\"500\"} 1\n");
-  assert_contains(om, "# TYPE legacy_jobs counter\n");
-  assert_contains(om, "legacy_jobs_total 1\n");
+  bu_assert_contains(om, "# HELP legacy_requests Requests.\n# TYPE legacy_requests counter\nlegacy_requests_total 3\n");
+  bu_assert_contains(om, "legacy_errors_total{code=\"500\"} 1\n");
+  bu_assert_contains(om, "# TYPE legacy_jobs counter\n");
+  bu_assert_contains(om, "legacy_jobs_total 1\n");
 
   /* protobuf: MetricFamily.name (field 1) is the name as given */
   promc_buf pb = {0};
@@ -210,7 +190,7 @@ static void counter_name_as_given_keeps_every_name_for_collisions(void **state) 
   /* what the text format shows, and what OpenMetrics shows, are both taken */
   assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_requests", .help = "g", .registry = reg}),
                    PROMC_EDUP);
-  assert_contains(promc_errmsg(), "legacy_requests");
+  bu_assert_contains(promc_errmsg(), "legacy_requests");
   assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_requests_total", .help = "g", .registry = reg}),
                    PROMC_EDUP);
   assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_requests_created", .help = "g",
@@ -229,7 +209,7 @@ static void counter_name_as_given_keeps_every_name_for_collisions(void **state) 
   assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "legacy_g", .help = "g", .registry = reg,
                                                      .counter_name_as_given = 1}),
                    PROMC_EINVAL);
-  assert_contains(promc_errmsg(), "counter_name_as_given");
+  bu_assert_contains(promc_errmsg(), "counter_name_as_given");
   assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "legacy_h", .help = "h", .registry = reg,
                                                          .counter_name_as_given = 1}),
                    PROMC_EINVAL);
@@ -251,15 +231,15 @@ static void counter_name_as_given_is_selected_by_every_name(void **state) {
   for (size_t i = 0; i < 3; i++) {
     promc_render_opts o = {.names = &sel[i], .nnames = 1};
     char *t = render_fmt(PROMC_FORMAT_TEXT, &o);
-    assert_contains(t, "\nlegacy_requests 0\n");
-    assert_not_contains(t, "legacy_other");
+    bu_assert_contains(t, "\nlegacy_requests 0\n");
+    bu_assert_not_contains(t, "legacy_other");
     char *om = render_fmt(PROMC_FORMAT_OPENMETRICS, &o);
-    assert_contains(om, "\nlegacy_requests_total 0\n");
-    assert_not_contains(om, "legacy_other");
+    bu_assert_contains(om, "\nlegacy_requests_total 0\n");
+    bu_assert_not_contains(om, "legacy_other");
   }
   const char *none[] = {"legacy_requests_totalx"};
   promc_render_opts o = {.names = none, .nnames = 1};
-  assert_not_contains(render_fmt(PROMC_FORMAT_TEXT, &o), "legacy_requests");
+  bu_assert_not_contains(render_fmt(PROMC_FORMAT_TEXT, &o), "legacy_requests");
 }
 
 int main(void) {

@@ -12,18 +12,7 @@
 
 #include "batch_util.h"
 
-static promc_registry *g_reg;
-
-static int setup(void **state) {
-  (void)state;
-  return promc_registry_new(&g_reg);
-}
-static int teardown(void **state) {
-  (void)state;
-  promc_registry_free(g_reg);
-  g_reg = NULL;
-  return 0;
-}
+BU_REGISTRY_FIXTURE(g_reg)
 
 static double wall(void) {
   struct timespec ts;

@@ -9,35 +9,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "batch_util.h"
 #include "promc/promc.h"
 
-static promc_registry *reg;
-
-static int setup(void **state) {
-  (void)state;
-  return promc_registry_new(&reg);
-}
-static int teardown(void **state) {
-  (void)state;
-  promc_registry_free(reg);
-  reg = NULL;
-  return 0;
-}
+BU_REGISTRY_FIXTURE(reg)
 
 static char *render(void) {
   static promc_buf b;
-  b.len = 0;
-  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &b), 0);
-  return b.len ? b.data : (char *)"";
-}
-
-static void assert_contains(const char *hay, const char *needle) {
-  if (!hay) hay = "";
-  if (!strstr(hay, needle)) fail_msg("expected to find:\n%s\nin:\n%s", needle, hay);
-}
-static void assert_not_contains(const char *hay, const char *needle) {
-  if (!hay) hay = "";
-  if (strstr(hay, needle)) fail_msg("did not expect:\n%s\nin:\n%s", needle, hay);
+  return bu_render_reuse(reg, PROMC_FORMAT_TEXT, NULL, &b);
 }
 
 static void counter_exposes_total_and_adds_exactly(void **state) {
@@ -52,9 +31,9 @@ static void counter_exposes_total_and_adds_exactly(void **state) {
   promc_counter_add(c, 2.0);
   assert_true(promc_counter_get(c) == 1012.25);
   char *t = render();
-  assert_contains(t, "# HELP requests_total Requests.\n# TYPE requests_total counter\nrequests_total 1012.25\n");
-  assert_contains(t, "# TYPE jobs_total counter\njobs_total 0\n");
-  assert_not_contains(t, "_created");
+  bu_assert_contains(t, "# HELP requests_total Requests.\n# TYPE requests_total counter\nrequests_total 1012.25\n");
+  bu_assert_contains(t, "# TYPE jobs_total counter\njobs_total 0\n");
+  bu_assert_not_contains(t, "_created");
 }
 
 static void counter_rejects_negative_and_nan_add(void **state) {
@@ -78,8 +57,8 @@ static void created_samples_switch_on(void **state) {
   assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "y", .help = "h", .registry = reg}), 0);
   promc_registry_set_created(reg, 1);
   char *t = render();
-  assert_contains(t, "# TYPE x_created gauge\nx_created 1");
-  assert_contains(t, "# TYPE y_created gauge\ny_created 1");
+  bu_assert_contains(t, "# TYPE x_created gauge\nx_created 1");
+  bu_assert_contains(t, "# TYPE y_created gauge\ny_created 1");
 }
 
 static void gauge_operations(void **state) {
@@ -97,7 +76,7 @@ static void gauge_operations(void **state) {
   promc_gauge_set_to_current_time(g);
   assert_true(promc_gauge_get(g) >= before && promc_gauge_get(g) < before + 5);
   promc_gauge_set(g, -INFINITY);
-  assert_contains(render(), "temp -Inf\n");
+  bu_assert_contains(render(), "temp -Inf\n");
 }
 
 static double seven(void *u) { return *(double *)u; }
@@ -116,13 +95,13 @@ static void function_valued_children(void **state) {
   assert_int_equal(promc_metric_set_function(PROMC_METRIC(c), seven, &w), 0);
   assert_int_equal(promc_metric_set_function(PROMC_METRIC(g), seven, &v), PROMC_ECARD);
   char *t = render();
-  assert_contains(t, "queue{q=\"a\"} 7\n");
-  assert_contains(t, "bytes_total 42\n");
+  bu_assert_contains(t, "queue{q=\"a\"} 7\n");
+  bu_assert_contains(t, "bytes_total 42\n");
   v = 8;
-  assert_contains(render(), "queue{q=\"a\"} 8\n");
+  bu_assert_contains(render(), "queue{q=\"a\"} 8\n");
   assert_int_equal(promc_metric_set_function(PROMC_METRIC(a), NULL, NULL), 0);
   promc_gauge_set(a, 3);
-  assert_contains(render(), "queue{q=\"a\"} 3\n");
+  bu_assert_contains(render(), "queue{q=\"a\"} 3\n");
 }
 
 static void histogram_buckets_and_consistency(void **state) {
@@ -144,15 +123,15 @@ static void histogram_buckets_and_consistency(void **state) {
   assert_int_equal(count, 6);
   assert_true(fabs(sum - 56.65) < 1e-12);
   char *t = render();
-  assert_contains(t, "lat_seconds_bucket{le=\"0.1\"} 2\nlat_seconds_bucket{le=\"1\"} 4\n"
+  bu_assert_contains(t, "lat_seconds_bucket{le=\"0.1\"} 2\nlat_seconds_bucket{le=\"1\"} 4\n"
                      "lat_seconds_bucket{le=\"10\"} 5\nlat_seconds_bucket{le=\"+Inf\"} 6\n"
                      "lat_seconds_count 6\nlat_seconds_sum 56.65\n");
   /* the default buckets are client_python's */
-  assert_contains(t, "def_bucket{le=\"0.005\"} 0\n");
-  assert_contains(t, "def_bucket{le=\"0.075\"} 0\ndef_bucket{le=\"0.1\"} 0\n");
-  assert_contains(t, "def_bucket{le=\"7.5\"} 0\ndef_bucket{le=\"10\"} 0\ndef_bucket{le=\"+Inf\"} 0\n");
+  bu_assert_contains(t, "def_bucket{le=\"0.005\"} 0\n");
+  bu_assert_contains(t, "def_bucket{le=\"0.075\"} 0\ndef_bucket{le=\"0.1\"} 0\n");
+  bu_assert_contains(t, "def_bucket{le=\"7.5\"} 0\ndef_bucket{le=\"10\"} 0\ndef_bucket{le=\"+Inf\"} 0\n");
   promc_histogram_observe(h, obs[6]); /* NaN: +Inf bucket, sum NaN */
-  assert_contains(render(), "lat_seconds_bucket{le=\"+Inf\"} 7\nlat_seconds_count 7\nlat_seconds_sum NaN\n");
+  bu_assert_contains(render(), "lat_seconds_bucket{le=\"+Inf\"} 7\nlat_seconds_count 7\nlat_seconds_sum NaN\n");
 }
 
 static void many_buckets_use_binary_search(void **state) {
@@ -168,7 +147,7 @@ static void many_buckets_use_binary_search(void **state) {
   assert_int_equal(promc_histogram_get(h, cum, 101, NULL, NULL), 0);
   for (int i = 0; i < 100; i++) assert_int_equal(cum[i], (uint64_t)(i + 2)); /* 0..i+1 */
   assert_int_equal(cum[100], 102);
-  assert_contains(render(), "big_bucket{le=\"100\"} 101\nbig_bucket{le=\"+Inf\"} 102\n");
+  bu_assert_contains(render(), "big_bucket{le=\"100\"} 101\nbig_bucket{le=\"+Inf\"} 102\n");
 }
 
 static void bucket_helpers(void **state) {
@@ -198,7 +177,7 @@ static void summary_count_and_sum(void **state) {
   assert_int_equal(promc_summary_get(a, &n, &sum), 0);
   assert_int_equal(n, 2);
   assert_true(sum == 7.5);
-  assert_contains(render(), "# TYPE size_bytes summary\nsize_bytes_count{path=\"/a\"} 2\nsize_bytes_sum{path=\"/a\"} 7.5\n");
+  bu_assert_contains(render(), "# TYPE size_bytes summary\nsize_bytes_count{path=\"/a\"} 2\nsize_bytes_sum{path=\"/a\"} 7.5\n");
 }
 
 static void info_and_enum(void **state) {
@@ -218,10 +197,10 @@ static void info_and_enum(void **state) {
   assert_int_equal(promc_enum_set(t1, 2), PROMC_EVALUE);
   assert_int_equal(promc_enum_get(t1), 1);
   char *t = render();
-  assert_contains(t, "# TYPE build_info gauge\nbuild_info{version=\"1.2\",commit=\"ab\\\"c\"} 1\n");
-  assert_contains(t, "task_state{task=\"t1\",task_state=\"idle\"} 0\ntask_state{task=\"t1\",task_state=\"running\"} 1\n");
+  bu_assert_contains(t, "# TYPE build_info gauge\nbuild_info{version=\"1.2\",commit=\"ab\\\"c\"} 1\n");
+  bu_assert_contains(t, "task_state{task=\"t1\",task_state=\"idle\"} 0\ntask_state{task=\"t1\",task_state=\"running\"} 1\n");
   assert_int_equal(promc_info_set(i, 1, (const char *[]){"version"}, (const char *[]){"1.3"}), 0);
-  assert_contains(render(), "build_info{version=\"1.3\"} 1\n");
+  bu_assert_contains(render(), "build_info{version=\"1.3\"} 1\n");
 }
 
 static void children_are_stable_removable_and_escaped(void **state) {
@@ -238,17 +217,17 @@ static void children_are_stable_removable_and_escaped(void **state) {
   promc_counter_inc(a);
   promc_counter_add(b, 2);
   char *t = render();
-  assert_contains(t, "http_total{method=\"GET\",path=\"/a\\\"b\\\\c\\nd\"} 1\nhttp_total{method=\"GE\",path=\"T/a\"} 2\n");
+  bu_assert_contains(t, "http_total{method=\"GET\",path=\"/a\\\"b\\\\c\\nd\"} 1\nhttp_total{method=\"GE\",path=\"T/a\"} 2\n");
   /* remove: gone from output, the handle still accepts writes, re-adding starts at 0 */
   assert_int_equal(promc_metric_remove(c, "GET", "/a\"b\\c\nd"), 0);
   assert_int_equal(promc_metric_remove(c, "GET", "/a\"b\\c\nd"), PROMC_ENOTFOUND);
   promc_counter_inc(a);
   t = render();
-  assert_not_contains(t, "method=\"GET\"");
+  bu_assert_not_contains(t, "method=\"GET\"");
   assert_ptr_equal(promc_counter_labels(c, "GET", "/a\"b\\c\nd"), a);
   assert_true(promc_counter_get(a) == 0);
   assert_int_equal(promc_metric_clear(PROMC_METRIC(c)), 0);
-  assert_not_contains(render(), "http_total{");
+  bu_assert_not_contains(render(), "http_total{");
   assert_true(promc_counter_get(b) == 2); /* cleared children keep their memory */
 }
 
@@ -271,8 +250,8 @@ static void many_children_grow_the_table(void **state) {
     assert_ptr_equal(h[i], promc_gauge_labels(g, id, "same"));
   }
   char *t = render();
-  assert_contains(t, "many{id=\"0\",x=\"same\"} 0\nmany{id=\"1\",x=\"same\"} 1\n");
-  assert_contains(t, "many{id=\"4999\",x=\"same\"} 4999\n");
+  bu_assert_contains(t, "many{id=\"0\",x=\"same\"} 0\nmany{id=\"1\",x=\"same\"} 1\n");
+  bu_assert_contains(t, "many{id=\"4999\",x=\"same\"} 4999\n");
 }
 
 static void const_labels_on_every_child(void **state) {
@@ -288,8 +267,8 @@ static void const_labels_on_every_child(void **state) {
                                                      PROMC_CONST_LABELS(cn, cv)}),
                    0);
   char *t = render();
-  assert_contains(t, "ops_total{env=\"prod\",zone=\"a\\\"1\",op=\"read\"} 1\n");
-  assert_contains(t, "up1{env=\"prod\",zone=\"a\\\"1\"} 0\n");
+  bu_assert_contains(t, "ops_total{env=\"prod\",zone=\"a\\\"1\",op=\"read\"} 1\n");
+  bu_assert_contains(t, "up1{env=\"prod\",zone=\"a\\\"1\"} 0\n");
 }
 
 static void registry_register_unregister_and_collisions(void **state) {
@@ -301,14 +280,14 @@ static void registry_register_unregister_and_collisions(void **state) {
   assert_non_null(strstr(promc_errmsg(), "foo_total"));
   assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "foo_created", .help = "g", .registry = reg}), PROMC_EDUP);
   assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "bar", .help = "g", .no_register = 1}), 0);
-  assert_not_contains(render(), "bar");
+  bu_assert_not_contains(render(), "bar");
   assert_int_equal(promc_register(reg, PROMC_METRIC(g)), 0);
   assert_int_equal(promc_register(reg, PROMC_METRIC(g)), PROMC_ESTATE);
   promc_gauge_set(g, 3);
-  assert_contains(render(), "bar 3\n");
+  bu_assert_contains(render(), "bar 3\n");
   assert_int_equal(promc_unregister(PROMC_METRIC(g)), 0);
   assert_int_equal(promc_unregister(PROMC_METRIC(g)), PROMC_ENOTFOUND);
-  assert_not_contains(render(), "bar 3");
+  bu_assert_not_contains(render(), "bar 3");
   assert_int_equal(promc_gauge_new(&g2, &(promc_opts){.name = "bar", .help = "g", .registry = reg}), 0);
   assert_int_equal(promc_register(reg, PROMC_METRIC(g)), PROMC_EDUP);
   assert_int_equal(promc_metric_destroy(PROMC_METRIC(g)), 0);
@@ -359,19 +338,19 @@ static void collectors_emit_at_scrape(void **state) {
   assert_int_equal(promc_registry_add_collector(reg, &c), PROMC_EDUP);
   char *t = render();
   assert_int_equal(calls, 1);
-  assert_contains(t, "# TYPE ext_temperature_celsius gauge\next_temperature_celsius{room=\"a\\\\b\"} 21.5\n");
-  assert_contains(t, "# TYPE ext_events_total counter\next_events_total 3\n");
-  assert_contains(t, "ext_lat_bucket{le=\"1\"} 1\next_lat_bucket{le=\"2\"} 3\next_lat_bucket{le=\"+Inf\"} 4\n"
+  bu_assert_contains(t, "# TYPE ext_temperature_celsius gauge\next_temperature_celsius{room=\"a\\\\b\"} 21.5\n");
+  bu_assert_contains(t, "# TYPE ext_events_total counter\next_events_total 3\n");
+  bu_assert_contains(t, "ext_lat_bucket{le=\"1\"} 1\next_lat_bucket{le=\"2\"} 3\next_lat_bucket{le=\"+Inf\"} 4\n"
                      "ext_lat_count 4\next_lat_sum 5.5\n");
-  assert_contains(t, "ext_sum{quantile=\"0.5\"} 0.7\next_sum_count 4\next_sum_sum 2.5\n");
-  assert_not_contains(t, "bad name");
+  bu_assert_contains(t, "ext_sum{quantile=\"0.5\"} 0.7\next_sum_count 4\next_sum_sum 2.5\n");
+  bu_assert_not_contains(t, "bad name");
   promc_buf b = {0};
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &b), PROMC_ECALLBACK);
   assert_non_null(strstr(b.data, "ext_events_total 3")); /* what it emitted is kept */
   promc_buf_free(&b);
   assert_int_equal(promc_registry_remove_collector(reg, "ext"), 0);
   assert_int_equal(promc_registry_remove_collector(reg, "ext"), PROMC_ENOTFOUND);
-  assert_not_contains(render(), "ext_");
+  bu_assert_not_contains(render(), "ext_");
 }
 
 static void name_filter_selects_families(void **state) {

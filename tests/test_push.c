@@ -81,35 +81,25 @@ enum stub_mode { STUB_OK, STUB_503, STUB_SILENT, STUB_RAW };
 struct stub {
   enum stub_mode mode;
   const char *raw; /* STUB_RAW: the bytes sent back before closing */
-  int lfd, port, stop[2];
-  pthread_t th;
+  struct bu_server srv;
   char req[65536];
   size_t len;
   int got;
 };
 
-static size_t content_length(const char *req) {
-  const char *p = strcasestr(req, "\r\nContent-Length:");
-  return p ? (size_t)strtoul(p + 17, NULL, 10) : 0;
-}
-
 static void *stub_main(void *arg) {
   struct stub *s = arg;
-  struct pollfd p = {.fd = s->lfd, .events = POLLIN};
+  struct pollfd p = {.fd = s->srv.lfd, .events = POLLIN};
   if (poll(&p, 1, 10000) != 1) return NULL;
-  int c = accept(s->lfd, NULL, NULL);
+  int c = accept(s->srv.lfd, NULL, NULL);
   if (c < 0) return NULL;
-  /* read the request: headers, then Content-Length bytes of body */
-  for (;;) {
-    struct pollfd q = {.fd = c, .events = POLLIN};
-    if (poll(&q, 1, 5000) != 1) break;
-    ssize_t n = read(c, s->req + s->len, sizeof s->req - 1 - s->len);
-    if (n <= 0) break;
-    s->len += (size_t)n;
-    s->req[s->len] = 0;
-    char *h = strstr(s->req, "\r\n\r\n");
-    if (h && s->len - (size_t)(h + 4 - s->req) >= content_length(s->req)) break;
-  }
+  /* the request: headers, then Content-Length bytes of body */
+  size_t n;
+  char *req = bu_read_request(c, 1, &n);
+  s->len = n < sizeof s->req ? n : sizeof s->req - 1;
+  if (req) memcpy(s->req, req, s->len);
+  s->req[s->len] = 0;
+  free(req);
   s->got = 1;
   const char *ans = NULL;
   if (s->mode == STUB_OK) ans = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -121,7 +111,7 @@ static void *stub_main(void *arg) {
     if (write(c, ans, strlen(ans)) < 0) {
     }
   } else { /* silent: hold the connection until told to stop (bounded) */
-    struct pollfd q = {.fd = s->stop[0], .events = POLLIN};
+    struct pollfd q = {.fd = s->srv.stop[0], .events = POLLIN};
     poll(&q, 1, 10000);
   }
   close(c);
@@ -132,29 +122,12 @@ static void stub_start_raw(struct stub *s, enum stub_mode mode, const char *raw)
   memset(s, 0, sizeof *s);
   s->mode = mode;
   s->raw = raw;
-  s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  assert_true(s->lfd >= 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  assert_int_equal(bind(s->lfd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(s->lfd, 4), 0);
-  assert_int_equal(getsockname(s->lfd, (struct sockaddr *)&a, &al), 0);
-  s->port = ntohs(a.sin_port);
-  assert_int_equal(pipe(s->stop), 0);
-  assert_int_equal(pthread_create(&s->th, NULL, stub_main, s), 0);
+  bu_server_start(&s->srv, 4, stub_main, s);
 }
 
 static void stub_start(struct stub *s, enum stub_mode mode) { stub_start_raw(s, mode, NULL); }
 
-static void stub_join(struct stub *s) {
-  if (write(s->stop[1], "x", 1) < 0) {
-  }
-  pthread_join(s->th, NULL);
-  close(s->lfd);
-  close(s->stop[0]);
-  close(s->stop[1]);
-}
+static void stub_join(struct stub *s) { bu_server_stop(&s->srv); }
 
 static promc_registry *job_registry(void) {
   promc_registry *r;
@@ -180,7 +153,7 @@ static void push_requests_have_method_path_headers_body(void **state) {
     struct stub s;
     stub_start(&s, STUB_OK);
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.srv.port);
     int rc = ops[i].fn(url, "nightly", &(promc_push_opts){.registry = r, .username = "user", .password = "pass",
                                                           .timeout_ms = 5000, PROMC_PUSH_GROUPING(names, values)});
     stub_join(&s);
@@ -194,7 +167,7 @@ static void push_requests_have_method_path_headers_body(void **state) {
     if (i < 2) {
       assert_non_null(strstr(s.req, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"));
       assert_string_equal(b, body);
-      assert_int_equal(content_length(s.req), strlen(body));
+      assert_int_equal(bu_content_length(s.req), strlen(body));
     } else {
       assert_string_equal(b, "");
       assert_null(strstr(s.req, "Content-Type"));
@@ -210,7 +183,7 @@ static void push_error_status_carries_message(void **state) {
   struct stub s;
   stub_start(&s, STUB_503);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.srv.port);
   double t0 = bu_now();
   int rc = promc_push(url, "j", &(promc_push_opts){.registry = r, .timeout_ms = 3000});
   double dt = bu_now() - t0;
@@ -229,7 +202,7 @@ static void push_silent_gateway_times_out(void **state) {
   struct stub s;
   stub_start(&s, STUB_SILENT);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", s.srv.port);
   double t0 = bu_now();
   int rc = promc_pushadd(url, "j", &(promc_push_opts){.registry = r, .timeout_ms = 300});
   double dt = bu_now() - t0;
@@ -281,7 +254,7 @@ static void push_answer_cut_in_headers_is_enet(void **state) {
       struct stub s;
       stub_start_raw(&s, STUB_RAW, cases[i].raw);
       char url[64];
-      snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+      snprintf(url, sizeof url, "http://127.0.0.1:%d", s.srv.port);
       const promc_push_opts o = {.registry = r, .timeout_ms = 3000};
       int rc = op ? promc_push_delete(url, "j", &o) : promc_push(url, "j", &o);
       stub_join(&s);
@@ -319,47 +292,22 @@ static void push_failing_collector_sends_nothing(void **state) {
 }
 
 /* ------------------------------------------------------ real Pushgateway */
-static pid_t g_gw = -1;
-static int g_port;
-static char g_url[64];
+static struct bu_gateway g_gw = {.pid = -1};
 
 static int gateway_start(void **state) {
   (void)state;
-  const char *bin = "/usr/bin/prometheus-pushgateway";
-  if (access(bin, X_OK) != 0) {
-    fprintf(stderr, "test_push --gateway: %s is missing (Debian package prometheus-pushgateway; "
-                    "scripts/deps.sh test installs it)\n", bin);
-    return -1;
-  }
-  for (int attempt = 0; attempt < 5; attempt++) {
-    g_port = bu_free_port();
-    char listen[64];
-    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g_port);
-    /* Debian's default persists to /var/lib/prometheus/pushgateway.data:
-     * keep this gateway's state in memory, fresh for every test */
-    char *argv[] = {(char *)bin, listen, (char *)"--persistence.file=", NULL};
-    g_gw = bu_spawn(argv);
-    if (g_gw > 0 && bu_wait_http(g_gw, g_port, "/-/ready", 15000) == 0) {
-      snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d", g_port);
-      return 0;
-    }
-    bu_stop(g_gw);
-    g_gw = -1;
-  }
-  fprintf(stderr, "test_push --gateway: the Pushgateway did not start\n");
-  return -1;
+  return bu_gateway_start(&g_gw, "test_push --gateway", NULL, 0, 5);
 }
 
 static int gateway_stop(void **state) {
   (void)state;
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   return 0;
 }
 
 static char *gw_metrics(void) {
   char *body = NULL;
-  int st = bu_http(g_port, "GET", "/metrics", &body, 5000);
+  int st = bu_http(g_gw.port, "GET", "/metrics", &body, 5000);
   if (st != 200) fail_msg("GET /metrics: %d", st);
   return body;
 }
@@ -385,7 +333,7 @@ static void gateway_push_pushadd_delete(void **state) {
   /* push: a and b */
   promc_registry *ab = reg_with((const char *[]){"pg_a", "pg_b"}, (double[]){1, 2}, 2);
   o.registry = ab;
-  if (promc_push(g_url, "batch/nightly", &o) != 0) fail_msg("push: %s", promc_errmsg());
+  if (promc_push(g_gw.url, "batch/nightly", &o) != 0) fail_msg("push: %s", promc_errmsg());
   assert_true(promc_push_last_status() >= 200 && promc_push_last_status() < 300);
   char *m = gw_metrics();
   snprintf(want, sizeof want, "pg_a%s", grp);
@@ -397,7 +345,7 @@ static void gateway_push_pushadd_delete(void **state) {
   /* push replaces the whole group: only a (=10) remains */
   promc_registry *a = reg_with((const char *[]){"pg_a"}, (double[]){10}, 1);
   o.registry = a;
-  assert_int_equal(promc_push(g_url, "batch/nightly", &o), 0);
+  assert_int_equal(promc_push(g_gw.url, "batch/nightly", &o), 0);
   m = gw_metrics();
   snprintf(want, sizeof want, "pg_a%s", grp);
   assert_true(bu_sample(m, want) == 10);
@@ -408,7 +356,7 @@ static void gateway_push_pushadd_delete(void **state) {
   /* pushadd replaces only the pushed families: b comes back, a stays */
   promc_registry *b = reg_with((const char *[]){"pg_b"}, (double[]){20}, 1);
   o.registry = b;
-  assert_int_equal(promc_pushadd(g_url, "batch/nightly", &o), 0);
+  assert_int_equal(promc_pushadd(g_gw.url, "batch/nightly", &o), 0);
   m = gw_metrics();
   snprintf(want, sizeof want, "pg_a%s", grp);
   if (bu_sample(m, want) != 10) fail_msg("pushadd (POST) lost pg_a:\n%s", m);
@@ -418,7 +366,7 @@ static void gateway_push_pushadd_delete(void **state) {
 
   /* the API shows the group's labels decoded: '/' and the empty value */
   char *api = NULL;
-  assert_int_equal(bu_http(g_port, "GET", "/api/v1/metrics", &api, 5000), 200);
+  assert_int_equal(bu_http(g_gw.port, "GET", "/api/v1/metrics", &api, 5000), 200);
   if (!strstr(api, "\"instance\":\"host/a:1\"") || !strstr(api, "\"env\":\"\"") ||
       !strstr(api, "\"job\":\"batch/nightly\""))
     fail_msg("api: %s", api);
@@ -427,11 +375,11 @@ static void gateway_push_pushadd_delete(void **state) {
   /* another group of the same job is separate */
   const char *gn2[] = {"instance"}, *gv2[] = {"other"};
   promc_push_opts o2 = {.registry = a, .timeout_ms = 5000, PROMC_PUSH_GROUPING(gn2, gv2)};
-  assert_int_equal(promc_push(g_url, "batch/nightly", &o2), 0);
+  assert_int_equal(promc_push(g_gw.url, "batch/nightly", &o2), 0);
 
   /* delete removes the first group only. The Pushgateway answers a DELETE
    * with 202 and applies it asynchronously (its README): poll, bounded. */
-  assert_int_equal(promc_push_delete(g_url, "batch/nightly", &o), 0);
+  assert_int_equal(promc_push_delete(g_gw.url, "batch/nightly", &o), 0);
   assert_int_equal(promc_push_last_status(), 202);
   snprintf(want, sizeof want, "pg_a%s", grp);
   m = NULL;
@@ -443,11 +391,11 @@ static void gateway_push_pushadd_delete(void **state) {
   if (!isnan(bu_sample(m, want))) fail_msg("5 s after the delete the group is still there:\n%s", m);
   assert_true(bu_sample(m, "pg_a{instance=\"other\",job=\"batch/nightly\"}") == 10);
   free(m);
-  assert_int_equal(bu_http(g_port, "GET", "/api/v1/metrics", &api, 5000), 200);
+  assert_int_equal(bu_http(g_gw.port, "GET", "/api/v1/metrics", &api, 5000), 200);
   assert_null(strstr(api, "host/a:1"));
   free(api);
   /* deleting a group that does not exist succeeds (202) */
-  assert_int_equal(promc_push_delete(g_url, "no_such_job", NULL), 0);
+  assert_int_equal(promc_push_delete(g_gw.url, "no_such_job", NULL), 0);
   assert_int_equal(promc_push_last_status(), 202);
   promc_registry_free(ab);
   promc_registry_free(a);
@@ -458,13 +406,13 @@ static void gateway_errors(void **state) {
   (void)state;
   /* a type clash with another group: the gateway answers 400 and says why */
   promc_registry *g = reg_with((const char *[]){"pg_clash_total"}, (double[]){1}, 1); /* a gauge */
-  if (promc_push(g_url, "clash1", &(promc_push_opts){.registry = g}) != 0) fail_msg("%s", promc_errmsg());
+  if (promc_push(g_gw.url, "clash1", &(promc_push_opts){.registry = g}) != 0) fail_msg("%s", promc_errmsg());
   promc_registry *c;
   assert_int_equal(promc_registry_new(&c), 0);
   promc_counter *ctr;
   assert_int_equal(promc_counter_new(&ctr, &(promc_opts){.name = "pg_clash", .help = "test gauge", .registry = c}), 0);
   double t0 = bu_now();
-  int rc = promc_push(g_url, "clash2", &(promc_push_opts){.registry = c, .timeout_ms = 3000});
+  int rc = promc_push(g_gw.url, "clash2", &(promc_push_opts){.registry = c, .timeout_ms = 3000});
   assert_true(bu_now() - t0 < 3.0);
   assert_int_equal(rc, PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 400);
@@ -473,15 +421,14 @@ static void gateway_errors(void **state) {
 
   /* a wrong path prefix: 404 */
   char bad[96];
-  snprintf(bad, sizeof bad, "%s/not-the-gateway", g_url);
+  snprintf(bad, sizeof bad, "%s/not-the-gateway", g_gw.url);
   assert_int_equal(promc_push(bad, "j", &(promc_push_opts){.registry = g, .timeout_ms = 3000}), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 404);
 
   /* the gateway stops: unreachable within the timeout */
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   t0 = bu_now();
-  rc = promc_push(g_url, "j", &(promc_push_opts){.registry = g, .timeout_ms = 2000});
+  rc = promc_push(g_gw.url, "j", &(promc_push_opts){.registry = g, .timeout_ms = 2000});
   double dt = bu_now() - t0;
   assert_int_equal(rc, PROMC_ENET);
   assert_true(dt < 2.0);
@@ -539,36 +486,12 @@ static int tls_gateway_start(void **state) {
   if (bu_write_file(path, yml) != 0) return -1;
   char cfg[450];
   snprintf(cfg, sizeof cfg, "--web.config.file=%s", path);
-  for (int attempt = 0; attempt < 5; attempt++) {
-    g_port = bu_free_port();
-    char listen[64];
-    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g_port);
-    char *argv[] = {(char *)"/usr/bin/prometheus-pushgateway", listen, (char *)"--persistence.file=", cfg, NULL};
-    g_gw = bu_spawn(argv);
-    /* HTTPS only: wait for the port to accept connections (bounded) */
-    for (double end = bu_now() + 15; g_gw > 0 && bu_now() < end; bu_sleep_ms(50)) {
-      int st;
-      if (waitpid(g_gw, &st, WNOHANG) == g_gw) {
-        g_gw = -1;
-        break;
-      }
-      int fd = bu_connect(g_port, 500);
-      if (fd >= 0) {
-        close(fd);
-        snprintf(g_url, sizeof g_url, "https://127.0.0.1:%d", g_port);
-        return 0;
-      }
-    }
-    bu_stop(g_gw);
-    g_gw = -1;
-  }
-  fprintf(stderr, "test_push --tls: the Pushgateway did not start with %s\n", path);
-  return -1;
+  /* HTTPS only, a client certificate required: ready once the port accepts */
+  return bu_gateway_start(&g_gw, "test_push --tls", cfg, 1, 5);
 }
 
 static int tls_gateway_stop(void **state) {
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tls);
   if (g_tls[0] && system(cmd) != 0) {
@@ -586,39 +509,39 @@ static void push_over_tls_with_client_cert_and_basic_auth(void **state) {
   snprintf(key, sizeof key, "%s/client.key", g_tls);
   promc_push_opts good = {.registry = r, .timeout_ms = 5000, .ca_file = ca, .cert_file = cert, .key_file = key,
                           .username = "pusher", .password = "s3cret"};
-  if (promc_push(g_url, "tls_job", &good) != 0) fail_msg("push over TLS: %s", promc_errmsg());
+  if (promc_push(g_gw.url, "tls_job", &good) != 0) fail_msg("push over TLS: %s", promc_errmsg());
   assert_int_equal(promc_push_last_status(), 200);
-  assert_int_equal(promc_pushadd(g_url, "tls_job", &good), 0);
-  assert_int_equal(promc_push_delete(g_url, "tls_job", &good), 0);
+  assert_int_equal(promc_pushadd(g_gw.url, "tls_job", &good), 0);
+  assert_int_equal(promc_push_delete(g_gw.url, "tls_job", &good), 0);
   assert_int_equal(promc_push_last_status(), 202);
 
   /* wrong password: the gateway's 401 */
   promc_push_opts o = good;
   o.password = "wrong";
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_EHTTP);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 401);
   /* no credentials at all */
   o = good;
   o.username = NULL;
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_EHTTP);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 401);
   /* the test CA is not among the system's: verification fails */
   o = good;
   o.ca_file = NULL;
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_ENET);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_ENET);
   assert_int_equal(promc_push_last_status(), 0);
   print_message("unknown CA: %s\n", promc_errmsg());
   /* ... unless verification is turned off */
   o.insecure = 1;
-  if (promc_push(g_url, "tls_job", &o) != 0) fail_msg("insecure push: %s", promc_errmsg());
+  if (promc_push(g_gw.url, "tls_job", &o) != 0) fail_msg("insecure push: %s", promc_errmsg());
   /* no client certificate: the handshake is refused */
   o = good;
   o.cert_file = o.key_file = NULL;
-  assert_int_equal(promc_push(g_url, "tls_job", &o), PROMC_ENET);
+  assert_int_equal(promc_push(g_gw.url, "tls_job", &o), PROMC_ENET);
   print_message("no client certificate: %s\n", promc_errmsg());
   /* plain http to the TLS port: the gateway answers 400 */
   char plain[64];
-  snprintf(plain, sizeof plain, "http://127.0.0.1:%d", g_port);
+  snprintf(plain, sizeof plain, "http://127.0.0.1:%d", g_gw.port);
   assert_int_equal(promc_push(plain, "tls_job", &good), PROMC_EHTTP);
   assert_int_equal(promc_push_last_status(), 400);
   promc_registry_free(r);
@@ -666,7 +589,7 @@ static void batch_job_example_pushes_and_keeps_last_success(void **state) {
   assert_non_null(mkdtemp(tf));
   snprintf(out_tf, sizeof out_tf, "%s/batch.prom", tf);
   char *out = NULL;
-  char *ok[] = {bin, "--gateway", g_url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
+  char *ok[] = {bin, "--gateway", g_gw.url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
                 "--items", "10", "--textfile", out_tf, NULL};
   int rc = run_example(ok, &out);
   if (rc != 0) fail_msg("batch_job exited %d:\n%s", rc, out);
@@ -686,7 +609,7 @@ static void batch_job_example_pushes_and_keeps_last_success(void **state) {
   free(text);
 
   /* a failing run: pushadd keeps the last success, adds the failure time */
-  char *bad[] = {bin, "--gateway", g_url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
+  char *bad[] = {bin, "--gateway", g_gw.url, "--job", "nightly", "--grouping", "instance=db/1", "--grouping", "env=",
                  "--items", "10", "--fail-at", "4", "--textfile", out_tf, NULL};
   rc = run_example(bad, &out);
   if (rc != 1) fail_msg("failing batch_job exited %d:\n%s", rc, out);

@@ -31,40 +31,17 @@ struct rec {
   size_t len;
 };
 struct recorder {
-  int lfd, port, stop[2], http, status;
-  pthread_t th;
+  struct bu_server srv;
+  int http, status;
   pthread_mutex_t mu;
   struct rec recs[MAX_REC];
   int n;
 };
 
-static size_t clen(const char *req) {
-  const char *p = strcasestr(req, "\r\nContent-Length:");
-  return p ? (size_t)strtoul(p + 17, NULL, 10) : 0;
-}
-
 static void read_one(struct recorder *r, int c) {
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap + 1);
-  for (; buf;) {
-    struct pollfd q = {.fd = c, .events = POLLIN};
-    if (poll(&q, 1, 5000) != 1) break;
-    if (len == cap) {
-      char *t = realloc(buf, (cap *= 2) + 1);
-      if (!t) break;
-      buf = t;
-    }
-    ssize_t n = read(c, buf + len, cap - len);
-    if (n <= 0) break;
-    len += (size_t)n;
-    buf[len] = 0;
-    if (r->http) {
-      char *h = memmem(buf, len, "\r\n\r\n", 4);
-      if (h && len - (size_t)(h + 4 - buf) >= clen(buf)) break;
-    }
-  }
+  size_t len;
+  char *buf = bu_read_request(c, r->http, &len);
   if (!buf) return;
-  buf[len] = 0;
   if (r->http) {
     char ans[160];
     int n = snprintf(ans, sizeof ans, "HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", r->status);
@@ -86,9 +63,9 @@ static void read_one(struct recorder *r, int c) {
 static void *rec_main(void *arg) {
   struct recorder *r = arg;
   for (;;) {
-    struct pollfd p[2] = {{.fd = r->lfd, .events = POLLIN}, {.fd = r->stop[0], .events = POLLIN}};
+    struct pollfd p[2] = {{.fd = r->srv.lfd, .events = POLLIN}, {.fd = r->srv.stop[0], .events = POLLIN}};
     if (poll(p, 2, 30000) <= 0 || p[1].revents) return NULL;
-    int c = accept(r->lfd, NULL, NULL);
+    int c = accept(r->srv.lfd, NULL, NULL);
     if (c < 0) continue;
     read_one(r, c);
     close(c);
@@ -100,17 +77,7 @@ static void rec_start(struct recorder *r, int http, int status) {
   r->http = http;
   r->status = status;
   pthread_mutex_init(&r->mu, NULL);
-  r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  assert_true(r->lfd >= 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  assert_int_equal(bind(r->lfd, (struct sockaddr *)&a, sizeof a), 0);
-  assert_int_equal(listen(r->lfd, 16), 0);
-  assert_int_equal(getsockname(r->lfd, (struct sockaddr *)&a, &al), 0);
-  r->port = ntohs(a.sin_port);
-  assert_int_equal(pipe(r->stop), 0);
-  assert_int_equal(pthread_create(&r->th, NULL, rec_main, r), 0);
+  bu_server_start(&r->srv, 16, rec_main, r);
 }
 
 static int rec_count(struct recorder *r) {
@@ -120,14 +87,7 @@ static int rec_count(struct recorder *r) {
   return n;
 }
 
-static void rec_stop(struct recorder *r) {
-  if (write(r->stop[1], "x", 1) < 0) {
-  }
-  pthread_join(r->th, NULL);
-  close(r->lfd);
-  close(r->stop[0]);
-  close(r->stop[1]);
-}
+static void rec_stop(struct recorder *r) { bu_server_stop(&r->srv); }
 
 /* After rec_stop, once the records have been looked at. */
 static void rec_free(struct recorder *r) {
@@ -185,18 +145,6 @@ static void reg_make(struct reg *x) {
   promc_summary_observe(x->s, 123456789);
 }
 
-static char *render(promc_registry *r, promc_format f, size_t *len) {
-  promc_buf b = {0};
-  assert_int_equal(promc_registry_render_buf(r, f, NULL, &b), 0);
-  char *s = malloc(b.len + 1);
-  assert_non_null(s);
-  memcpy(s, b.data, b.len);
-  s[b.len] = 0;
-  *len = b.len;
-  promc_buf_free(&b);
-  return s;
-}
-
 static char *gunzip(const char *in, size_t len, size_t *out_len) {
   z_stream z = {0};
   assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
@@ -235,7 +183,7 @@ static void bodies_are_gzip_protobuf_with_headers(void **state) {
     struct recorder r;
     rec_start(&r, 1, 200);
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", r.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", r.srv.port);
     promc_push_opts o = {.registry = x.r, .format = cases[i].f, .gzip = cases[i].gzip, .headers = hdrs,
                          .nheaders = 2, .timeout_ms = 5000};
     int rc = promc_pushadd(url, "j", &o);
@@ -249,8 +197,8 @@ static void bodies_are_gzip_protobuf_with_headers(void **state) {
     assert_int_equal(has_header(q, "Content-Encoding: gzip"), cases[i].gzip);
     size_t blen, want_len, got_len;
     const char *b = body_of(q, &blen);
-    assert_int_equal(blen, clen(q->data));
-    char *want = render(x.r, cases[i].f, &want_len);
+    assert_int_equal(blen, bu_content_length(q->data));
+    char *want = bu_render_fmt(x.r, cases[i].f, &want_len);
     char *got = cases[i].gzip ? gunzip(b, blen, &got_len) : NULL;
     if (got) {
       assert_true(blen < want_len); /* it did compress */
@@ -273,7 +221,7 @@ static void import_posts_to_the_url_as_given(void **state) {
   struct recorder r;
   rec_start(&r, 1, 204);
   char url[128];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/import/prometheus?extra_label=instance=batch-1", r.port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/import/prometheus?extra_label=instance=batch-1", r.srv.port);
   int rc = promc_push_import(url, &(promc_push_opts){.registry = x.r, .gzip = 1});
   rec_stop(&r);
   if (rc) fail_msg("%s", promc_errmsg());
@@ -336,7 +284,7 @@ static void pusher_pushes_every_interval_and_at_stop(void **state) {
   struct recorder r;
   rec_start(&r, 1, 200);
   char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", r.port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", r.srv.port);
   struct results res = {.mu = PTHREAD_MUTEX_INITIALIZER};
   const char *gn[] = {"instance"}, *gv[] = {"w/1"};
   char tok[] = "Authorization: Bearer abc";
@@ -373,7 +321,7 @@ static void pusher_pushes_every_interval_and_at_stop(void **state) {
   size_t blen, tlen, glen;
   const char *b = body_of(last, &blen);
   char *text = gunzip(b, blen, &glen);
-  char *want = render(x.r, PROMC_FORMAT_TEXT, &tlen);
+  char *want = bu_render_fmt(x.r, PROMC_FORMAT_TEXT, &tlen);
   assert_string_equal(text, want); /* the final push has the last increment */
   assert_non_null(strstr(text, "pt_requests_total{method=\"GET\",path=\"/a b/ü\"} 1041.5\n"));
   free(text);
@@ -528,7 +476,7 @@ static void graphite_push_sends_the_render(void **state) {
   struct recorder r;
   rec_start(&r, 0, 0);
   char port[16];
-  snprintf(port, sizeof port, "%d", r.port);
+  snprintf(port, sizeof port, "%d", r.srv.port);
   promc_graphite_opts o = {.registry = x.r, .prefix = "p", .timestamp = 1700000001};
   assert_int_equal(promc_graphite_push("127.0.0.1", port, &o), 0);
   for (int i = 0; i < 100 && rec_count(&r) < 1; i++) bu_sleep_ms(20);
@@ -623,7 +571,7 @@ static void graphite_periodic_and_final(void **state) {
   struct recorder r;
   rec_start(&r, 0, 0);
   char port[16];
-  snprintf(port, sizeof port, "%d", r.port);
+  snprintf(port, sizeof port, "%d", r.srv.port);
   struct results res = {.mu = PTHREAD_MUTEX_INITIALIZER};
   promc_graphite *g;
   double t0 = bu_now();
@@ -651,45 +599,23 @@ static void graphite_periodic_and_final(void **state) {
 }
 
 /* ------------------------------------------------------ real Pushgateway */
-static pid_t g_gw = -1;
-static int g_port;
-static char g_url[64];
+static struct bu_gateway g_gw = {.pid = -1};
 
 static int gateway_start(void **state) {
   (void)state;
-  const char *bin = "/usr/bin/prometheus-pushgateway";
-  if (access(bin, X_OK) != 0) {
-    fprintf(stderr, "test_pushers --gateway: %s is missing (Debian package prometheus-pushgateway; "
-                    "scripts/deps.sh test installs it)\n", bin);
-    return -1;
-  }
-  for (int attempt = 0; attempt < 3; attempt++) { /* bounded within ctest's 60 s */
-    g_port = bu_free_port();
-    char listen[64];
-    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", g_port);
-    char *argv[] = {(char *)bin, listen, (char *)"--persistence.file=", NULL};
-    g_gw = bu_spawn(argv);
-    if (g_gw > 0 && bu_wait_http(g_gw, g_port, "/-/ready", 15000) == 0) {
-      snprintf(g_url, sizeof g_url, "http://127.0.0.1:%d", g_port);
-      return 0;
-    }
-    bu_stop(g_gw);
-    g_gw = -1;
-  }
-  fprintf(stderr, "test_pushers --gateway: the Pushgateway did not start\n");
-  return -1;
+  /* 3 attempts: bounded within ctest's 60 s */
+  return bu_gateway_start(&g_gw, "test_pushers --gateway", NULL, 0, 3);
 }
 
 static int gateway_stop(void **state) {
   (void)state;
-  bu_stop(g_gw);
-  g_gw = -1;
+  bu_gateway_stop(&g_gw);
   return 0;
 }
 
 static char *gw_get(const char *path) {
   char *body = NULL;
-  int st = bu_http(g_port, "GET", path, &body, 5000);
+  int st = bu_http(g_gw.port, "GET", path, &body, 5000);
   if (st != 200) fail_msg("GET %s: %d", path, st);
   return body;
 }
@@ -780,14 +706,14 @@ static void gateway_gzip_and_protobuf_read_back_exactly(void **state) {
   struct reg x;
   reg_make(&x);
   size_t len;
-  char *ours = render(x.r, PROMC_FORMAT_TEXT, &len);
+  char *ours = bu_render_fmt(x.r, PROMC_FORMAT_TEXT, &len);
   struct {
     const char *job;
     promc_format f;
     int gzip;
   } cases[] = {{"gz_text", PROMC_FORMAT_TEXT, 1}, {"pb", PROMC_FORMAT_PROTOBUF, 0}, {"gz_pb", PROMC_FORMAT_PROTOBUF, 1}};
   for (size_t i = 0; i < 3; i++) {
-    int rc = promc_push(g_url, cases[i].job,
+    int rc = promc_push(g_gw.url, cases[i].job,
                         &(promc_push_opts){.registry = x.r, .format = cases[i].f, .gzip = cases[i].gzip});
     if (rc) fail_msg("%s: %s", cases[i].job, promc_errmsg());
     assert_int_equal(promc_push_last_status(), 200);
@@ -824,7 +750,7 @@ static void gateway_pusher_interval_and_final_push(void **state) {
   struct reg x;
   reg_make(&x);
   promc_pusher *p;
-  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_url, .job = "periodic", .interval_ms = 500,
+  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_gw.url, .job = "periodic", .interval_ms = 500,
                                                               .push = {.registry = x.r, .gzip = 1,
                                                                        .format = PROMC_FORMAT_PROTOBUF}}),
                    0);
@@ -854,7 +780,7 @@ static void gateway_pusher_interval_and_final_push(void **state) {
 
   /* a pusher stopped before its first tick still leaves its figures */
   promc_counter_add(x.c_get, 1);
-  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_url, .job = "short", .interval_ms = 60000,
+  assert_int_equal(promc_pusher_start(&p, &(promc_pusher_opts){.url = g_gw.url, .job = "short", .interval_ms = 60000,
                                                               .push = {.registry = x.r}}),
                    0);
   assert_true(isnan(push_time("short")));

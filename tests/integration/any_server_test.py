@@ -21,8 +21,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import split_delimited, wait_port_file  # noqa: E402
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_families
 from prometheus_client.parser import text_string_to_metric_families as text_families
 
@@ -90,14 +91,11 @@ def main():
     p = subprocess.Popen([args.server, "--listen", "127.0.0.1:0", "--port-file", port_file],
                          stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 10
-        while not (os.path.exists(port_file) and open(port_file).read().endswith("\n")):
-            if p.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                print("FAIL: any_server did not start:", log.read())
-                return 1
-            time.sleep(0.02)
-        port = int(open(port_file).read())
+        port = wait_port_file(port_file, p)
+        if port is None:
+            log.seek(0)
+            print("FAIL: any_server did not start:", log.read())
+            return 1
         n200 = 0  # 200 answers so far (the counter is read before the answer it counts)
 
         # text by default: Content-Type, parseable, our counter and the process metrics
@@ -156,19 +154,11 @@ def main():
         # protobuf: Content-Type and a delimited stream that adds up
         code, h, body = request(port, headers=[("Accept", PB_ACCEPT)])
         check(code == 200 and h.get("content-type") == PB_CT, "protobuf type: %r" % h)
-        off, msgs = 0, 0
-        while off < len(body):
-            n, shift = 0, 0
-            while True:
-                b = body[off]
-                off += 1
-                n |= (b & 0x7F) << shift
-                shift += 7
-                if not b & 0x80:
-                    break
-            off += n
-            msgs += 1
-        check(off == len(body) and msgs >= 5, "protobuf stream: %d messages, %d of %d bytes" % (msgs, off, len(body)))
+        try:
+            msgs, cut = len(split_delimited(body)), ""
+        except ValueError as e:
+            msgs, cut = 0, ", %s" % e
+        check(not cut and msgs >= 5, "protobuf stream: %d messages in %d bytes%s" % (msgs, len(body), cut))
         n200 += 1
 
         # HEAD: same headers, no body

@@ -18,30 +18,17 @@ import argparse
 import ctypes
 import http.client
 import os
-import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import app_ports, children_of  # noqa: E402
+
 DEATH_BOUND = 5.0
-
-
-def children_of(ppid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        rest = st[st.rindex(")") + 2:].split()
-        if int(rest[1]) == ppid and rest[0] not in ("Z", "X"):
-            out.append(int(d))
-    return out
 
 
 def alive(pid):
@@ -105,17 +92,8 @@ def start(app, listen, metrics, tmp, tag):
     p = subprocess.Popen([app, "--workers", "3", "--sleep-ms", "0-0", "--listen", listen,
                           "--metrics-listen", metrics], stdout=log, stderr=subprocess.STDOUT, env=env)
     log.close()
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        with open(log_path) as f:
-            text = f.read()
-        m = re.search(r"app on 127\.0\.0\.1:(\d+), metrics on 127\.0\.0\.1:(\d+)", text)
-        if m and len(children_of(p.pid)) == 3:
-            return p, int(m.group(1)), int(m.group(2)), log_path
-        if p.poll() is not None:
-            return p, None, None, log_path
-        time.sleep(0.05)
-    return p, None, None, log_path
+    ports = app_ports(log_path, p, ready=lambda: len(children_of(p.pid)) == 3)
+    return (p,) + (ports or (None, None)) + (log_path,)
 
 
 def main():

@@ -10,63 +10,38 @@ Stdlib only; kills only what it started, by PID.
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import promharness  # noqa: E402
+from promharness import free_port, samples, terminate, wait_for  # noqa: E402
 
 
 def http(method, url, body=None):
-    req = urllib.request.Request(url, data=body, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-def samples(text):
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            out[k] = float(v)
-    return out
+    return promharness.http(method, url, body, timeout=10)
 
 
 def start(app, sleep, log):
     ap, mp = free_port(), free_port()
     p = subprocess.Popen([app, "--listen", f"127.0.0.1:{ap}", "--metrics-listen", f"127.0.0.1:{mp}",
                           "--sleep-ms", sleep], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if http("GET", f"http://127.0.0.1:{mp}/metrics")[0] == 200:
-                return p, f"http://127.0.0.1:{ap}", f"http://127.0.0.1:{mp}/metrics"
-        except OSError:
-            time.sleep(0.05)
-    p.kill()
-    p.wait()
-    raise AssertionError("app did not come up within 10 s")
+    metrics = f"http://127.0.0.1:{mp}/metrics"
+    try:
+        wait_for("the app's metrics port", lambda: (http("GET", metrics)[0] == 200, None), 10, interval=0.05)
+    except AssertionError:
+        p.kill()
+        p.wait()
+        raise AssertionError("app did not come up within 10 s")
+    return p, f"http://127.0.0.1:{ap}", metrics
 
 
 def stop(p, sig):
-    p.send_signal(sig)
-    try:
-        return p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
+    if not terminate(p, 10, sig):
         raise AssertionError(f"app did not exit within 10 s of signal {sig}")
+    return p.returncode
 
 
 def main():

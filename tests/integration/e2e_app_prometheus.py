@@ -21,45 +21,21 @@ logs and the target's lastError.  Stdlib only; kills only what it started,
 by PID.  Exit status 0 = pass.
 """
 import argparse
-import json
-import threading
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
+import shutil
+import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PROMETHEUS = "/usr/bin/prometheus"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import (CONTENT_TYPES, FORMAT_FLAGS, PROMETHEUS, PromAPI, Proc, free_port, http, missing,  # noqa: E402
+                         scrape_config, start_prometheus, wait_for)
+
 WAIT_S = 30
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(method, url, body=None, timeout=5):
-    req = urllib.request.Request(url, data=body, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
-
-
-CONTENT_TYPES = {
-    "text": "text/plain; version=0.0.4; charset=utf-8",
-    "openmetrics": "application/openmetrics-text; version=1.0.0; charset=utf-8",
-    "protobuf": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
-}
 
 
 class ScrapeProxy:
@@ -105,57 +81,14 @@ class ScrapeProxy:
         self.server.server_close()
 
 
-def wait_for(what, fn, timeout):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            ok, last = fn()
-            if ok:
-                return last
-        except (OSError, ValueError, KeyError) as e:
-            last = repr(e)
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last seen: {last}")
-
-
-class Proc:
-    def __init__(self, name, argv, logdir):
-        self.name = name
-        self.log_path = os.path.join(logdir, name + ".log")
-        self.log = open(self.log_path, "wb")
-        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def stop(self, timeout=10):
-        """SIGTERM by PID, bounded wait, SIGKILL if needed; returns the exit code."""
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait(5)
-        self.log.close()
-        return self.p.returncode
-
-    def dump(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                data = f.read()[-20000:]
-        except OSError as e:
-            data = repr(e).encode()
-        sys.stdout.write(f"----- {self.name} log ({self.log_path}) -----\n")
-        sys.stdout.write(data.decode("utf-8", "replace") + "\n")
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", required=True)
     ap.add_argument("--prometheus", default=PROMETHEUS)
     ap.add_argument("--mode", choices=sorted(CONTENT_TYPES), default="text")
     a = ap.parse_args()
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus; scripts/deps.sh test)")
+    if m := missing([a.prometheus], "Debian package prometheus; scripts/deps.sh test"):
+        print(m)
         return 1
     if not os.access(a.app, os.X_OK):
         print(f"FAIL: app binary {a.app} missing")
@@ -166,7 +99,7 @@ def main():
     app = prom = proxy = None
     t_start = time.time()
     base = f"http://127.0.0.1:{app_port}"
-    api = f"http://127.0.0.1:{prom_port}/api/v1"
+    api = PromAPI(prom_port)
     ok = False
     try:
         app = Proc("app", [a.app, "--listen", f"127.0.0.1:{app_port}",
@@ -175,24 +108,9 @@ def main():
 
         proxy = ScrapeProxy(proxy_port, f"http://127.0.0.1:{metrics_port}",
                             "text/plain;version=0.0.4" if a.mode == "text" else None)
-        cfg = os.path.join(tmp, "prometheus.yml")
-        with open(cfg, "w") as f:
-            f.write(f"""global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: prometheus
-    static_configs:
-    - targets: ['127.0.0.1:{prom_port}']
-  - job_name: app
-    static_configs:
-    - targets: ['127.0.0.1:{proxy_port}']
-""")
-        features = {"text": [], "openmetrics": ["--enable-feature=exemplar-storage"],
-                    "protobuf": ["--enable-feature=native-histograms", "--enable-feature=exemplar-storage"]}
-        prom = Proc("prometheus", [a.prometheus, f"--config.file={cfg}",
-                                   f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
-                                   f"--web.listen-address=127.0.0.1:{prom_port}"] + features[a.mode], tmp)
+        cfg = scrape_config({"prometheus": [f"127.0.0.1:{prom_port}"], "app": [f"127.0.0.1:{proxy_port}"]},
+                            evaluation_interval="1s")
+        prom = start_prometheus(tmp, cfg, prom_port, FORMAT_FLAGS[a.mode], a.prometheus)
 
         # The known mix of requests, and what the app answers to each.
         gets = ["/a", "/a", "/a", "/b?x=1", "/b?y=2"]
@@ -211,18 +129,7 @@ scrape_configs:
             st, _ = http(m, base + p, body=b"x" if m == "POST" else None)
             assert st == 500, (m, p, st)
 
-        def query(q):
-            st, body = http("GET", f"{api}/query?" + urllib.parse.urlencode({"query": q}))
-            if st != 200:
-                return None
-            res = json.loads(body)["data"]["result"]
-            return res
-
-        def scalar(q):
-            res = query(q)
-            if not res or len(res) != 1:
-                return None
-            return float(res[0]["value"][1])
+        query, scalar = api.query, api.scalar
 
         wait_for('up{job="app"} == 1', lambda: ((v := scalar('up{job="app"}')) == 1, v), WAIT_S)
 
@@ -267,13 +174,11 @@ scrape_configs:
 
         if a.mode != "text":
             def exemplars():
-                st, body = http("GET", f"{api}/query_exemplars?" + urllib.parse.urlencode(
-                    {"query": 'http_get_requests_total{job="app"}', "start": f"{t_start - 60:.3f}",
-                     "end": f"{time.time() + 60:.3f}"}))
-                if st != 200:
-                    return False, body
+                answered, data = api.exemplars('http_get_requests_total{job="app"}', t_start - 60, time.time() + 60)
+                if not answered:
+                    return False, data
                 got = [(e["labels"], float(e["value"]), float(e["timestamp"]))
-                       for series in json.loads(body)["data"] for e in series["exemplars"]]
+                       for series in data for e in series["exemplars"]]
                 return any(lab == {"trace_id": get_ids[-1]} for lab, _, _ in got), got
 
             got = wait_for(f"the exemplar trace_id={get_ids[-1]} in /api/v1/query_exemplars", exemplars, WAIT_S)
@@ -295,13 +200,7 @@ scrape_configs:
         return 1
     finally:
         if not ok:
-            try:
-                st, body = http("GET", f"{api}/targets")
-                for t in json.loads(body)["data"]["activeTargets"]:
-                    print(f"target {t['labels'].get('job')} {t['scrapeUrl']}: health={t['health']} "
-                          f"lastError={t['lastError']!r}")
-            except Exception as e:  # the report must not hide the failure
-                print(f"(could not read /api/v1/targets: {e!r})")
+            api.print_targets()
         if proxy:
             proxy.stop()
         for p in (prom, app):

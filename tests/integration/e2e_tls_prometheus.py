@@ -12,36 +12,23 @@ Bounded waits; on failure both logs and every target's lastError are
 printed.  Kills only what it started, by PID.
 """
 import argparse
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import PromAPI, Proc, free_port, missing, start_prometheus, wait_port_file  # noqa: E402
 
 WAIT_S = 30
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sh(script, cwd):
     r = subprocess.run(["sh", "-ec", script], cwd=cwd, capture_output=True, timeout=60)
     if r.returncode != 0:
         raise AssertionError(f"step failed: {script}\n{r.stderr.decode()}")
-
-
-def api(base, path):
-    with urllib.request.urlopen(base + path, timeout=5) as r:
-        return json.loads(r.read())["data"]
 
 
 def main():
@@ -53,13 +40,13 @@ def main():
         if not shutil.which(tool):
             print(f"FAIL: {tool} is not installed (scripts/deps.sh test)")
             return 1
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+    if m := missing([a.prometheus]):
+        print(m)
         return 1
     tmp = tempfile.mkdtemp(prefix="promc-tls-e2e-")
     procs = []
     ok = False
-    base = None
+    api = None
     try:
         sh("""ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'
 openssl req -x509 $ec -keyout ca.key -out ca.pem -days 2 -subj /CN=promc-e2e-ca 2>/dev/null
@@ -71,23 +58,17 @@ openssl req $ec -keyout cli.key -out cli.csr -subj /CN=prometheus 2>/dev/null
 openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem -days 2 -extfile cli.ext 2>/dev/null
 """, tmp)
         port_file = os.path.join(tmp, "port")
-        slog = open(os.path.join(tmp, "serve.log"), "wb")
-        serve = subprocess.Popen([a.serve, port_file, os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"),
-                                  os.path.join(tmp, "ca.pem"), "prometheus", "s3cret"], stdout=slog, stderr=slog)
-        procs.append(("http_serve", serve, slog))
-        deadline = time.monotonic() + 10
-        while not (os.path.exists(port_file) and open(port_file).read().strip()):
-            if time.monotonic() > deadline or serve.poll() is not None:
-                raise AssertionError("http_serve did not start")
-            time.sleep(0.05)
-        port = int(open(port_file).read())
+        serve = Proc("http_serve", [a.serve, port_file, os.path.join(tmp, "srv.pem"), os.path.join(tmp, "srv.key"),
+                                    os.path.join(tmp, "ca.pem"), "prometheus", "s3cret"], tmp)
+        procs.append(serve)
+        port = wait_port_file(port_file, serve)
+        if port is None:
+            raise AssertionError("http_serve did not start")
 
         prom_port = free_port()
-        base = f"http://127.0.0.1:{prom_port}/api/v1"
+        api = PromAPI(prom_port)
         t = f"['127.0.0.1:{port}']"
-        cfg = os.path.join(tmp, "prometheus.yml")
-        with open(cfg, "w") as f:
-            f.write(f"""global:
+        procs.append(start_prometheus(tmp, f"""global:
   scrape_interval: 1s
 scrape_configs:
   - job_name: tls
@@ -105,21 +86,12 @@ scrape_configs:
     basic_auth: {{username: prometheus, password: wrong}}
     tls_config: {{ca_file: {tmp}/ca.pem, cert_file: {tmp}/cli.pem, key_file: {tmp}/cli.key}}
     static_configs: [{{targets: {t}}}]
-""")
-        plog = open(os.path.join(tmp, "prometheus.log"), "wb")
-        prom = subprocess.Popen([a.prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={tmp}/data",
-                                 f"--web.listen-address=127.0.0.1:{prom_port}"], stdout=plog, stderr=plog)
-        procs.append(("prometheus", prom, plog))
+""", prom_port, binary=a.prometheus))
 
         def targets():
-            out = {}
-            for tg in api(base, "/targets")["activeTargets"]:
-                out[tg["labels"]["job"]] = (tg["health"], tg["lastError"])
-            return out
+            return {tg["labels"]["job"]: (tg["health"], tg["lastError"]) for tg in api.targets()}
 
-        def query(q):
-            res = api(base, "/query?" + urllib.parse.urlencode({"query": q}))["result"]
-            return float(res[0]["value"][1]) if len(res) == 1 else None
+        query = api.scalar
 
         want = {"tls": ("up", None), "tls_nocert": ("down", "403"), "tls_badpass": ("down", "401")}
         deadline = time.monotonic() + WAIT_S
@@ -132,7 +104,7 @@ scrape_configs:
                 if good and query('tls_e2e_marker{job="tls"}') == 1 and query('up{job="tls"}') == 1:
                     ok = True
                     break
-            except OSError:
+            except (OSError, ValueError):
                 pass
             time.sleep(0.25)
         if not ok:
@@ -143,24 +115,12 @@ scrape_configs:
         print(f"FAIL: {e}")
         return 1
     finally:
-        if not ok and base:
-            try:
-                for tg in api(base, "/targets")["activeTargets"]:
-                    print(f"target {tg['labels']['job']}: health={tg['health']} lastError={tg['lastError']!r}")
-            except Exception as e:  # keep the original failure visible
-                print(f"(could not read targets: {e!r})")
-        for name, p, log in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(5)
-            log.close()
+        if not ok and api:
+            api.print_targets()
+        for p in reversed(procs):
+            p.stop()
             if not ok:
-                with open(log.name, "rb") as f:
-                    print(f"----- {name} log -----\n" + f.read()[-10000:].decode("utf-8", "replace"))
+                p.dump(10000)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -27,27 +27,19 @@ skip. Exit status 0 = pass.
 """
 import argparse
 import json
-import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import promharness  # noqa: E402
+from promharness import (CONTENT_TYPES as CTYPE, PromAPI, Proc, free_port, missing, request, same,  # noqa: E402
+                         scrape_config, serve_static as serve, start_prometheus)
 
 WAIT_S = 40
-CTYPE = {
-    "text": "text/plain; version=0.0.4; charset=utf-8",
-    "openmetrics": "application/openmetrics-text; version=1.0.0; charset=utf-8",
-    "protobuf": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
-}
 FILES = {"text": "metrics.txt", "openmetrics": "metrics.om", "protobuf": "metrics.pb"}
 
 # PromQL -> exact value (None: no result), the same from every format; I
@@ -89,32 +81,12 @@ def fail(msg):
     raise AssertionError(msg)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url, headers=None, timeout=5):
-    req = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    return request("GET", url, headers=headers, timeout=timeout)
 
 
 def wait_for(what, fn, timeout=WAIT_S):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            ok, last = fn()
-            if ok:
-                return last
-        except (OSError, ValueError, KeyError) as e:
-            last = repr(e)
-        time.sleep(0.3)
-    fail(f"timed out after {timeout} s waiting for {what}; last seen: {last}")
+    return promharness.wait_for(what, fn, timeout, interval=0.3)
 
 
 def judge_promtool(promtool, text):
@@ -141,62 +113,19 @@ def judge_client_python(text, om):
         print(f"PASS client_python OpenMetrics parser: {m} families")
 
 
-def serve(body, ctype):
-    class H(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", free_port()), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 def with_prometheus(prometheus, targets, tmp, check):
     """Starts Prometheus scraping targets (job "hostile"), runs check(query)."""
     port = free_port()
-    api = f"http://127.0.0.1:{port}/api/v1"
-    cfg = os.path.join(tmp, "prometheus.yml")
-    tl = ", ".join(f"'{t}'" for t in targets)
-    with open(cfg, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-                f"  - job_name: hostile\n    static_configs:\n    - targets: [{tl}]\n")
-    logpath = os.path.join(tmp, "prometheus.log")
-    log = open(logpath, "wb")
-    p = subprocess.Popen([prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, 'tsdb')}",
-                          f"--web.listen-address=127.0.0.1:{port}", "--enable-feature=native-histograms"],
-                         stdout=log, stderr=subprocess.STDOUT)
+    prom = start_prometheus(tmp, scrape_config({"hostile": targets}, scrape_timeout="1s"), port,
+                            ["--enable-feature=native-histograms"], prometheus)
     ok = False
     try:
-        def query(q):
-            st, b = get(f"{api}/query?" + urllib.parse.urlencode({"query": q}))
-            if st != 200:
-                return None
-            return json.loads(b)["data"]["result"]
-
-        check(query)
+        check(PromAPI(port).query)
         ok = True
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
-        log.close()
+        prom.stop()
         if not ok:
-            with open(logpath, "rb") as f:
-                sys.stdout.write(f.read()[-4000:].decode("utf-8", "replace"))
-
-
-def same(a, b):
-    return (math.isnan(a) and math.isnan(b)) or a == b
+            prom.dump(4000)
 
 
 def run_gen(a, tmp):
@@ -225,7 +154,7 @@ def run_gen(a, tmp):
                         want = PB_EXPECT.get(q, want) if m == "protobuf" else want
                         r = query(q.replace("{I", '{instance="%s"' % i))
                         got = float(r[0]["value"][1]) if r else None
-                        if (want is None) != (got is None) or (want is not None and not same(got, want)):
+                        if (want is None) != (got is None) or (want is not None and not same(got, want, signed_zero=False)):
                             bad[(m, q)] = (got, want, r)
                 return not bad, bad
 
@@ -247,9 +176,8 @@ def run_gen(a, tmp):
 
 def run_app(a, tmp):
     ap, mp = free_port(), free_port()
-    log = open(os.path.join(tmp, "app.log"), "wb")
-    p = subprocess.Popen([a.app, "--listen", f"127.0.0.1:{ap}", "--metrics-listen", f"127.0.0.1:{mp}",
-                          "--sleep-ms", "0-0"], stdout=log, stderr=subprocess.STDOUT)
+    p = Proc("app", [a.app, "--listen", f"127.0.0.1:{ap}", "--metrics-listen", f"127.0.0.1:{mp}",
+                     "--sleep-ms", "0-0"], tmp)
     ok = False
     try:
         wait_for("the app to serve metrics", lambda: (get(f"http://127.0.0.1:{mp}/metrics")[0] == 200, None), 15)
@@ -291,16 +219,9 @@ def run_app(a, tmp):
         with_prometheus(a.prometheus, [f"127.0.0.1:{mp}"], tmp, check)
         ok = True
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
-        log.close()
+        p.stop()
         if not ok:
-            with open(os.path.join(tmp, "app.log"), "rb") as f:
-                sys.stdout.write(f.read()[-3000:].decode("utf-8", "replace"))
+            p.dump(3000)
 
 
 def main():
@@ -313,10 +234,9 @@ def main():
     ap.add_argument("--prometheus-only", action="store_true",
                     help="skip promtool and client_python (to see Prometheus' own verdict on old output)")
     a = ap.parse_args()
-    for tool in (a.prometheus, a.promtool):
-        if not os.access(tool, os.X_OK):
-            print(f"FAIL: {tool} is not installed (Debian package prometheus)")
-            return 1
+    if m := missing([a.prometheus, a.promtool]):
+        print(m)
+        return 1
     try:
         import prometheus_client  # noqa: F401
     except ImportError:

@@ -28,6 +28,9 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import app_ports, children_of, samples  # noqa: E402
+
 KILLS = 200
 SCRAPE_TIMEOUT = 5.0
 
@@ -35,23 +38,6 @@ SCRAPE_TIMEOUT = 5.0
 def fail(msg):
     print("FAIL: " + msg, flush=True)
     raise SystemExit(1)
-
-
-def children_of(ppid):
-    """PIDs whose parent is ppid (from /proc), i.e. the app's workers."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        rest = st[st.rindex(")") + 2:].split()
-        if int(rest[1]) == ppid and rest[0] not in ("Z", "X"):
-            out.append(int(d))
-    return out
 
 
 def request(port, method, path):
@@ -70,15 +56,6 @@ def request(port, method, path):
 def scrape(port):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=SCRAPE_TIMEOUT) as r:
         return r.read().decode()
-
-
-def samples(text):
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            k, v = line.rsplit(" ", 1)
-            out[k] = float(v)
-    return out
 
 
 # (method, path, expected status, the counters it moves)
@@ -123,19 +100,9 @@ def main():
 
 
 def run(app, log_path):
-    deadline = time.time() + 15
-    ports = None
-    while time.time() < deadline and not ports:
-        with open(log_path) as f:
-            m = re.search(r"app on 127\.0\.0\.1:(\d+), metrics on 127\.0\.0\.1:(\d+)", f.read())
-        if m:
-            ports = int(m.group(1)), int(m.group(2))
-        elif app.poll() is not None:
-            fail("app exited early:\n" + open(log_path).read())
-        else:
-            time.sleep(0.05)
+    ports = app_ports(log_path, app)
     if not ports:
-        fail("app did not start")
+        fail("app exited early:\n" + open(log_path).read() if app.poll() is not None else "app did not start")
     app_port, metrics_port = ports
 
     # ---- 1. a known mix, no kills: exact -------------------------------

@@ -14,33 +14,14 @@ negotiates freely.  Prometheus scrapes both every second; then:
 Kills only what it started, by PID. A missing Prometheus is a failure.
 """
 import argparse
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import PromAPI, Proc, free_port, missing, scrape_config, start_prometheus, wait_port_file  # noqa: E402
 
 
 def main():
@@ -48,8 +29,8 @@ def main():
     ap.add_argument("--serve", required=True)
     ap.add_argument("--prometheus", default="/usr/bin/prometheus")
     a = ap.parse_args()
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+    if m := missing([a.prometheus]):
+        print(m)
         return 1
     tmp = tempfile.mkdtemp()
     procs, ok = [], False
@@ -57,31 +38,19 @@ def main():
         ports = {}
         for mode in ("text", "all"):
             pf = os.path.join(tmp, mode + ".port")
-            procs.append(subprocess.Popen([a.serve, mode, pf]))
-            deadline = time.monotonic() + 10
-            while not (os.path.exists(pf) and open(pf).read().endswith("\n")):
-                if time.monotonic() > deadline or procs[-1].poll() is not None:
-                    print(f"FAIL: name_as_given_serve {mode} did not start")
-                    return 1
-                time.sleep(0.05)
-            ports[mode] = int(open(pf).read())
+            procs.append(Proc("serve-" + mode, [a.serve, mode, pf], tmp))
+            ports[mode] = wait_port_file(pf, procs[-1])
+            if ports[mode] is None:
+                print(f"FAIL: name_as_given_serve {mode} did not start")
+                return 1
         port = free_port()
-        cfg = os.path.join(tmp, "prometheus.yml")
-        with open(cfg, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n")
-            for mode, p in ports.items():
-                f.write(f"  - job_name: {mode}\n    static_configs:\n    - targets: ['127.0.0.1:{p}']\n")
-        log = open(os.path.join(tmp, "prometheus.log"), "wb")
-        procs.append(subprocess.Popen([a.prometheus, f"--config.file={cfg}",
-                                       f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
-                                       f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT))
+        procs.append(start_prometheus(tmp, scrape_config({m: [f"127.0.0.1:{p}"] for m, p in ports.items()}), port,
+                                      binary=a.prometheus))
+        api = PromAPI(port)
 
         def query(q):
-            url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
-            with urllib.request.urlopen(url, timeout=5) as r:
-                res = json.loads(r.read())["data"]["result"]
             return sorted((s["metric"].get("__name__"), s["metric"].get("method", ""), float(s["value"][1]))
-                          for s in res)
+                          for s in api.query(q, strict=True))
 
         want = {
             '{job="text",__name__=~"http_requests.*|app_.*"}':
@@ -95,7 +64,7 @@ def main():
                 got = {q: [s for s in query(q) if not s[0].endswith("_created")] for q in want}
                 if got == want:
                     break
-            except OSError:
+            except (OSError, ValueError):
                 pass
             time.sleep(0.5)
         for q in want:
@@ -108,9 +77,9 @@ def main():
         return 0
     finally:
         for p in reversed(procs):
-            stop(p)
-        if not ok and os.path.exists(os.path.join(tmp, "prometheus.log")):
-            sys.stdout.write(open(os.path.join(tmp, "prometheus.log"), "rb").read()[-4000:].decode("utf-8", "replace"))
+            p.stop()
+            if not ok:
+                p.dump(4000)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

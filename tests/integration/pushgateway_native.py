@@ -16,14 +16,12 @@ by PID.  Exit status 0 = pass.
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from promharness import free_port, request, split_delimited, terminate, wait_for  # noqa: E402
 
 GATEWAY = "/usr/bin/prometheus-pushgateway"
 METRICS_PROTO = "/usr/share/gocode/src/github.com/prometheus/client_model/io/prometheus/client/metrics.proto"
@@ -53,12 +51,6 @@ NATIVE_FIELDS = ["schema: 3", "zero_threshold: 1e-128", "zero_count: 1", "negati
                  "positive_delta: 0", "sample_count: 5", "sample_sum: 12.5"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def varint(n):
     out = b""
     while True:
@@ -66,31 +58,6 @@ def varint(n):
         out += bytes([b | 0x80 if n else b])
         if not n:
             return out
-
-
-def split_delimited(data):
-    i, msgs = 0, []
-    while i < len(data):
-        n = shift = 0
-        while True:
-            b = data[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        msgs.append(data[i:i + n])
-        i += n
-    return msgs
-
-
-def request(method, url, body=None, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
 
 
 def main():
@@ -115,13 +82,12 @@ def main():
     base = f"http://127.0.0.1:{port}"
     errors = []
     try:
-        for _ in range(100):
-            try:
-                if request("GET", base + "/-/ready")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
+        try:
+            wait_for("the Pushgateway's /-/ready", lambda: (request("GET", base + "/-/ready")[0] == 200, None), 10,
+                     interval=0.1)
+        except AssertionError as e:
+            print(f"FAIL: {e}")
+            return 1
         msg = protoc("encode", NATIVE.encode())
         st, body = request("PUT", base + "/metrics/job/nh", varint(len(msg)) + msg, {"Content-Type": PB})
         if st != 200:
@@ -145,12 +111,7 @@ def main():
         if (m.get("count"), m.get("sum"), m.get("buckets")) != ("5", "12.5", {}):
             errors.append(f"/api/v1/metrics: {m}")
     finally:
-        gw.send_signal(signal.SIGTERM)
-        try:
-            gw.wait(5)
-        except subprocess.TimeoutExpired:
-            gw.kill()
-            gw.wait(5)
+        terminate(gw, 5)
         shutil.rmtree(inc, ignore_errors=True)
     for e in errors:
         print("MISMATCH:", e)

@@ -23,62 +23,17 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import promharness  # noqa: E402
+from promharness import PromAPI, Proc, free_port, http  # noqa: E402
 
 # requests driven to each app instance: GETs and POSTs
 LOAD = [(7, 2), (11, 3), (13, 5)]
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(method, url, body=None, timeout=5, headers=None):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
-
-
-class Proc:
-    def __init__(self, name, argv, logdir):
-        self.name = name
-        self.argv = argv
-        self.log_path = os.path.join(logdir, name + ".log")
-        self.log = open(self.log_path, "wb")
-        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def stop(self, timeout=10):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait(5)
-        self.log.close()
-        return self.p.returncode
-
-    def dump(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                data = f.read()[-6000:]
-        except OSError as e:
-            data = repr(e).encode()
-        sys.stdout.write(f"----- {self.name}: {' '.join(self.argv)}\n")
-        sys.stdout.write(data.decode("utf-8", "replace") + "\n")
 
 
 class Budget:
@@ -90,27 +45,13 @@ class Budget:
 
 
 def wait_for(what, fn, budget, limit):
-    deadline = min(time.monotonic() + limit, budget.end)
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            ok, last = fn()
-            if ok:
-                return last
-        except (OSError, ValueError, KeyError, IndexError) as e:
-            last = repr(e)
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last}")
+    """A wait bounded by limit and by what is left of the whole test's budget."""
+    return promharness.wait_for(what, fn, limit, until=budget.end,
+                                errors=promharness.WAIT_ERRORS + (IndexError,))
 
 
-def query(base, q):
-    st, body = http("GET", f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": q}))
-    if st != 200:
-        raise ValueError(f"query {q}: HTTP {st}: {body[:300]}")
-    d = json.loads(body)
-    if d.get("status") != "success":
-        raise ValueError(f"query {q}: {body[:300]}")
-    return {json.dumps(r["metric"], sort_keys=True): float(r["value"][1]) for r in d["data"]["result"]}
+def query(api, q):
+    return {json.dumps(r["metric"], sort_keys=True): float(r["value"][1]) for r in api.query(q, strict=True)}
 
 
 def config(src, ports):
@@ -221,7 +162,7 @@ def main():
             pushes = int(r.stdout.split(" progress pushes")[0].rsplit("; ", 1)[1])
             assert pushes >= 2, f"only {pushes} progress pushes in a 34 ms run at 10 ms"
 
-        base = f"http://127.0.0.1:{central}"
+        base = PromAPI(central)
         want = {}
         for (g, p), (_, m_port) in zip(served, apps):
             inst = f"127.0.0.1:{m_port}"
@@ -259,7 +200,7 @@ def main():
             p.stop()
         if not ok:
             for p in procs:
-                p.dump()
+                p.dump(6000)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0 if ok else 1
 

@@ -20,6 +20,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from promharness import same, split_delimited  # noqa: E402
+
 INF = float("inf")
 NAN = float("nan")
 JP = "\u65e5" * 120  # 120 characters + "trace_id" = 128, the OpenMetrics limit
@@ -66,14 +69,6 @@ FAMILIES = [
 ]
 
 errors = []
-
-
-def same(a, b):
-    if isinstance(a, float) and math.isnan(a) or isinstance(b, float) and math.isnan(b):
-        return isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b and math.copysign(1, a) == math.copysign(1, b)
-    return a == b
 
 
 def check(what, got, want):
@@ -157,24 +152,6 @@ def check_om(path, t0, t1):
 
 
 # --------------------------------------------------------------------- protobuf
-def split_delimited(data):
-    msgs, i = [], 0
-    while i < len(data):
-        n = shift = 0
-        while True:
-            b = data[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
-        if i + n > len(data):
-            raise SystemExit("truncated delimited message")
-        msgs.append(data[i:i + n])
-        i += n
-    return msgs
-
-
 def unquote(s):
     """A protoc text-format string literal (C escapes, octal bytes) to str."""
     assert s[0] == '"' and s[-1] == '"', s
@@ -360,7 +337,10 @@ def check_pb(path, metrics_proto, timestamp_proto):
         shutil.copy(timestamp_proto, os.path.join(inc, "google", "protobuf", "timestamp.proto"))
         shutil.copy(metrics_proto, os.path.join(inc, "metrics.proto"))
         with open(path, "rb") as f:
-            msgs = split_delimited(f.read())
+            try:
+                msgs = split_delimited(f.read())
+            except ValueError as e:
+                raise SystemExit(str(e))
         check("message count", len(msgs), len(FAMILIES))
         for fam, msg in zip(FAMILIES, msgs):
             r = subprocess.run([protoc, "--decode=io.prometheus.client.MetricFamily", "-I" + inc, "metrics.proto"],

@@ -15,31 +15,21 @@ return the same exact values, and for OpenMetrics and protobuf
 and timestamp. Kills only what it started, by PID; exit status 0 = pass.
 """
 import argparse
-import json
 import math
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import promharness  # noqa: E402
+from promharness import (CONTENT_TYPES as CTYPE, FORMAT_FLAGS as FLAGS, PromAPI, free_port, missing, same,  # noqa: E402
+                         scrape_config, serve_static as serve, start_prometheus)
 
 WAIT_S = 40
-CTYPE = {
-    "text": "text/plain; version=0.0.4; charset=utf-8",
-    "openmetrics": "application/openmetrics-text; version=1.0.0; charset=utf-8",
-    "protobuf": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
-}
 FILES = {"text": "metrics.txt", "openmetrics": "metrics.om", "protobuf": "metrics.pb"}
-FLAGS = {"text": [], "openmetrics": ["--enable-feature=exemplar-storage"],
-         "protobuf": ["--enable-feature=native-histograms", "--enable-feature=exemplar-storage"]}
 # What each run's Accept header must rank first.
 ACCEPT_FIRST = {"text": "application/openmetrics-text", "openmetrics": "application/openmetrics-text",
                 "protobuf": "application/vnd.google.protobuf"}
@@ -78,75 +68,20 @@ def exemplars_expected(base):
     }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, timeout=5):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
-
-
 def wait_for(what, fn, timeout=WAIT_S):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            ok, last = fn()
-            if ok:
-                return last
-        except (OSError, ValueError, KeyError) as e:
-            last = repr(e)
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}; last seen: {last}")
-
-
-def same(a, b):
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b and math.copysign(1, a) == math.copysign(1, b)
-
-
-def serve(body, ctype, seen):
-    class H(BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append(self.headers.get("Accept", ""))
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    srv = ThreadingHTTPServer(("127.0.0.1", free_port()), H)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
+    return promharness.wait_for(what, fn, timeout, interval=0.3)
 
 
 def run(mode, prometheus, body, base, tmp):
     seen = []
     srv = serve(body, CTYPE[mode], seen)
     port = free_port()
-    api = f"http://127.0.0.1:{port}/api/v1"
-    cfg = os.path.join(tmp, f"{mode}.yml")
-    with open(cfg, "w") as f:
-        f.write(f"global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: e2e\n    static_configs:\n"
-                f"    - targets: ['127.0.0.1:{srv.server_address[1]}']\n")
-    log = open(os.path.join(tmp, f"{mode}.log"), "wb")
-    p = subprocess.Popen([prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(tmp, mode)}",
-                          f"--web.listen-address=127.0.0.1:{port}"] + FLAGS[mode], stdout=log, stderr=subprocess.STDOUT)
+    api = PromAPI(port)
+    p = start_prometheus(tmp, scrape_config({"e2e": [f"127.0.0.1:{srv.server_address[1]}"]}), port, FLAGS[mode],
+                         prometheus, name=mode)
     ok = False
     try:
-        def scalar(q):
-            st, b = get(f"{api}/query?" + urllib.parse.urlencode({"query": q}))
-            res = json.loads(b)["data"]["result"] if st == 200 else None
-            return float(res[0]["value"][1]) if res and len(res) == 1 else None
+        scalar = api.scalar
 
         wait_for("up == 1", lambda: (scalar('up{job="e2e"}') == 1, scalar('up{job="e2e"}')))
         first = seen[-1].split(",")[0].split(";")[0]
@@ -161,12 +96,11 @@ def run(mode, prometheus, body, base, tmp):
         if mode != "text":
             for metric, want in exemplars_expected(base).items():
                 def exemplars():
-                    st, b = get(f"{api}/query_exemplars?" + urllib.parse.urlencode(
-                        {"query": metric + '{job="e2e"}', "start": f"{base - 60:.3f}", "end": f"{time.time() + 60:.3f}"}))
-                    if st != 200:
-                        return False, b
+                    answered, data = api.exemplars(metric + '{job="e2e"}', base - 60, time.time() + 60)
+                    if not answered:
+                        return False, data
                     got = []
-                    for series in json.loads(b)["data"]:
+                    for series in data:
                         sl = {k: v for k, v in series["seriesLabels"].items()
                               if k not in ("__name__", "job", "instance")}
                         for e in series["exemplars"]:
@@ -180,18 +114,11 @@ def run(mode, prometheus, body, base, tmp):
               + f" (Accept: {seen[-1]})")
         ok = True
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(5)
-        log.close()
+        p.stop()
         srv.shutdown()
         srv.server_close()
         if not ok:
-            with open(os.path.join(tmp, f"{mode}.log"), "rb") as f:
-                sys.stdout.write(f.read()[-6000:].decode("utf-8", "replace"))
+            p.dump(6000)
 
 
 def main():
@@ -199,8 +126,8 @@ def main():
     ap.add_argument("--gen", required=True)
     ap.add_argument("--prometheus", default="/usr/bin/prometheus")
     a = ap.parse_args()
-    if not os.access(a.prometheus, os.X_OK):
-        print(f"FAIL: {a.prometheus} is not installed (Debian package prometheus)")
+    if m := missing([a.prometheus]):
+        print(m)
         return 1
     tmp = tempfile.mkdtemp(prefix="promc-om-e2e-")
     try:

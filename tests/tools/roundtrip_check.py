@@ -3,7 +3,11 @@
 expected samples roundtrip_gen wrote: same names, labels and values, exactly.
 Usage: roundtrip_check.py text|openmetrics EXPOSITION EXPECTED"""
 import math
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from promharness import same  # noqa: E402
 
 
 def load_expected(path):
@@ -18,12 +22,6 @@ def load_expected(path):
         val = math.nan if value == "nan" else float.fromhex(value)
         out[(name, tuple(sorted(pairs.items())))] = val
     return out
-
-
-def same(a, b):
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b and math.copysign(1, a) == math.copysign(1, b)
 
 
 def main():
