@@ -44,3 +44,6 @@ if(TARGET app)
     COMMAND ${PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/integration/hostile_input.py --app $<TARGET_FILE:app>)
   set_tests_properties(app_bad_utf8_prometheus PROPERTIES LABELS integration TIMEOUT 120)
 endif()
+# A scraper rendering continuously while threads create children: each scrape a
+# prefix of creation order, exact final values; creation during a scrape (stress).
+promc_test(test_render_stress SOURCES test_render_stress.c LABELS stress ARGS 20000 3)
