@@ -310,19 +310,31 @@ PROMC_HIDDEN bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc
 PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r);
 
 /* ---- exposition (src/expose) --------------------------------------------- */
-/* Buffered output to a promc_write_fn. */
+/* Output of a render. Writers fill the window buf[len..cap). Into a
+ * promc_buf (the sink is promc_buf_write) the window is the buffer's own
+ * free space, grown as needed, so bytes are written once; into any other
+ * sink it is the 16 KiB `own` array, handed to fn when full. */
 struct promc_out {
   promc_write_fn fn;
   void *user;
-  int err; /* sticky: PROMC_EIO once the sink refused */
-  size_t len;
-  char buf[16384];
+  int err;        /* sticky: PROMC_EIO once the sink refused (or a promc_buf could not grow) */
+  promc_buf *direct; /* the promc_buf written in place, or NULL */
+  char *buf;
+  size_t len, cap;
+  char own[16384];
 };
+/* Sets o up to write to fn(user, ...). */
+PROMC_HIDDEN void promc__out_init(struct promc_out *o, promc_write_fn fn, void *user);
 PROMC_HIDDEN void promc__out_write(struct promc_out *o, const char *p, size_t n);
+/* Hands what is buffered to the sink (a promc_buf: its len and NUL are
+ * brought up to date). */
 PROMC_HIDDEN void promc__out_flush(struct promc_out *o);
+/* Makes room for n <= sizeof own bytes in the window (after an error the
+ * window is `own`, and what is written there is dropped). */
+PROMC_HIDDEN void promc__out_room(struct promc_out *o, size_t n);
 static inline void promc__out_str(struct promc_out *o, const char *s) { promc__out_write(o, s, strlen(s)); }
 static inline void promc__out_ch(struct promc_out *o, char c) {
-  if (PROMC_UNLIKELY(o->len == sizeof o->buf)) promc__out_flush(o);
+  if (PROMC_UNLIKELY(o->len == o->cap)) promc__out_room(o, 1);
   o->buf[o->len++] = c;
 }
 PROMC_HIDDEN void promc__out_double(struct promc_out *o, double v);

@@ -191,10 +191,7 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
   if (PROMC_MP_PRESENT(promc__mp_scrape_begin)) promc__mp_scrape_begin();
   struct promc_out *out = promc__malloc(sizeof *out);
   if (!out) return promc__err(PROMC_ENOMEM, "render: out of memory");
-  out->fn = write;
-  out->user = user;
-  out->err = 0;
-  out->len = 0;
+  promc__out_init(out, write, user);
   struct promc_render_ctx ctx = {.out = out, .ops = ops, .opts = opts};
   if (ops->state_size && !(ctx.st = promc__calloc(1, ops->state_size))) {
     promc__free(out);
