@@ -47,3 +47,6 @@ endif()
 # A scraper rendering continuously while threads create children: each scrape a
 # prefix of creation order, exact final values; creation during a scrape (stress).
 promc_test(test_render_stress SOURCES test_render_stress.c LABELS stress ARGS 20000 3)
+# render_buf writes in place: the streamed bytes, appended, NUL-ended; PROMC_EIO
+# and a kept prefix when the buffer cannot grow.
+promc_test(test_render_buf SOURCES test_render_buf.c)

@@ -652,6 +652,8 @@ static struct promc_series *chunk_at(const struct promc_chunk *c, struct promc_c
 
 struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it) {
   it->c = NULL;
+  it->last = NULL;
+  it->last_ready = 0;
   if (!f->nlabels) return (struct promc_series *)(uintptr_t)&f->root;
   it->last = atomic_load_explicit(&((struct promc_family *)(uintptr_t)f)->chunks_tail, memory_order_acquire);
   if (!it->last) return NULL;

@@ -107,7 +107,7 @@ struct mp_bound { /* a local series whose cells are in the mapping */
   uint64_t cell_off;
 };
 
-/* Process-local state. Lock order: fams_lock, registry locks, family locks,
+/* Process-local state. Lock order: fams_lock, registry locks, family vlocks and locks,
  * lock, then the shared mutex. */
 static struct {
   _Atomic int on;
