@@ -6,12 +6,14 @@
 #   bench_render create 100000 1000   creation latency while scrapes run back to back
 #   bench_render values zero|int      render of 100,000 counters, zero / small integers
 #   bench_core expo                   docs/benchmarks.md row f
+#   bench_render mixed text|openmetrics|protobuf   test f's families in each format
 #   bench_om                          text / OpenMetrics / protobuf render of 101,000 children
 #   bench_mp 200 1000                 multi-process scrape (4 live workers)
 # and prints the median of each figure per revision, then callgrind's
-# instruction count of promc_registry_render for the values runs (stable on a
-# noisy machine) and where the old one spent them.
+# instruction count of promc_registry_render for the values and mixed runs
+# (stable on a noisy machine) and where each spent them on zeros.
 # Usage: bench/render_compare.sh [OLD_REF] [REPS]     (needs valgrind)
+#        WALL=0 bench/render_compare.sh ...           callgrind only
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 old=${1:-main}
@@ -37,6 +39,7 @@ run() { # rev, command...
   shift
   "$W/$r/$@" 2>/dev/null | sed "s/^promc-mp //; s/^promc //; s/^/$r /" >>"$res" || true
 }
+[ "${WALL:-1}" = 0 ] && reps=0
 for rep in $(seq "$reps"); do
   order="old new"
   [ $((rep % 2)) = 0 ] && order="new old"
@@ -44,12 +47,14 @@ for rep in $(seq "$reps"); do
   for r in $order; do run $r bench_render create 100000 1000; done
   for r in $order; do run $r bench_render values zero 100000 15; done
   for r in $order; do run $r bench_render values int 100000 15; done
+  for f in text openmetrics protobuf; do
+    for r in $order; do run $r bench_render mixed $f 15; done
+  done
   for r in $order; do run $r bench_core expo; done
   for r in $order; do run $r bench_om; done
   for r in $order; do run $r bench_mp 200 1000; done
 done
-echo "raw results: $res" >&2
-/usr/bin/python3 - "$res" <<'PY'
+[ "$reps" = 0 ] || { echo "raw results: $res" >&2; /usr/bin/python3 - "$res" <<'PY'
 import sys, statistics, collections, re
 vals = collections.defaultdict(list); units = {}
 for line in open(sys.argv[1]):
@@ -71,16 +76,27 @@ for n in names:
     ratio = f"{mw / mo:.2f}" if mo else ""
     print(f"| {n} | {units[n]} | {mo:.3f} | {mw:.3f} | {ratio} |")
 PY
+}
 echo
-echo "callgrind: instructions in promc_registry_render (one render of 100,000 counters)"
-for v in old new; do
-  for k in zero int; do
-    out=$W/callgrind.$v.$k
-    valgrind --tool=callgrind --toggle-collect=promc_registry_render --callgrind-out-file="$out" \
-      "$W/$v/bench_render" values $k 100000 1 >/dev/null 2>&1
-    ir=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
-    echo "$v $k $ir"
-  done
+echo "callgrind: instructions in promc_registry_render (one render)"
+echo "| run | old | new | new/old |"
+echo "|---|---|---|---|"
+cg() { # rev, name, args...
+  v=$1
+  n=$2
+  shift 2
+  out=$W/callgrind.$v.$n
+  valgrind --tool=callgrind --toggle-collect=promc_registry_render --callgrind-out-file="$out" \
+    "$W/$v/bench_render" "$@" >/dev/null 2>&1
+  callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}'
+}
+for run in "zero:values zero 100000 1" "int:values int 100000 1" "text:mixed text 1" \
+  "openmetrics:mixed openmetrics 1" "protobuf:mixed protobuf 1"; do
+  n=${run%%:*}
+  a=${run#*:}
+  o=$(cg old "$n" $a)
+  w=$(cg new "$n" $a)
+  echo "| $a | $o | $w | $(awk "BEGIN {printf \"%.2f\", $w / $o}") |"
 done
 for v in old new; do
   echo "--- $v, zero values: top functions (inclusive of nothing; self cost)"
