@@ -13,7 +13,9 @@
  *    fewer children than the scrape before; and never show a value above the
  *    child's final one. The last scrape shows every child with its exact
  *    value. An info family has its labels replaced meanwhile (the text a
- *    scrape copies must stay alive), and a gauge callback runs each scrape.
+ *    scrape copies must stay alive), a gauge callback runs each scrape, and
+ *    a thread removes and revives children of a third family (each shows
+ *    at most once, with 0 or 1: revival resets it, then it gets 1).
  * Usage: test_render_stress [children-per-thread] [threads] */
 #include <inttypes.h>
 #include <pthread.h>
@@ -93,6 +95,7 @@ static long K = 20000;
 static int C = 3;
 static promc_counter *fam;
 static promc_info *info;
+static promc_counter *rfam;
 static atomic_int go, creators_done;
 
 /* Child j of thread t gets value want(t, j). */
@@ -134,6 +137,17 @@ static void *info_churn(void *arg) {
   return NULL;
 }
 
+static void *revive_churn(void *arg) {
+  (void)arg;
+  static const char *const keys[] = {"a", "b", "c", "d"};
+  for (long i = 0; atomic_load(&creators_done) < C; i++) {
+    const char *k = keys[i & 3];
+    promc_metric_remove(rfam, k);
+    promc_counter_inc(promc_counter_labels(rfam, k)); /* revived from zero */
+  }
+  return NULL;
+}
+
 static double cb_value(void *user) { return (double)++*(long *)user; }
 
 /* Checks one scrape; *last_total is the number of children the previous one showed. */
@@ -141,6 +155,7 @@ static void check_scrape(const char *text, size_t len, long *last_total, int fin
   long *seen_n = calloc((size_t)C, sizeof *seen_n);
   unsigned char *seen = calloc((size_t)(C * K), 1);
   long total = 0;
+  unsigned rseen = 0;
   const char *end = text + len;
   for (const char *p = text; p < end;) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -164,6 +179,14 @@ static void check_scrape(const char *text, size_t len, long *last_total, int fin
     } else if (strncmp(p, "i_info{", 7) == 0) {
       CHECK(strncmp(p, "i_info{version=\"build-", 22) == 0 && strncmp(nl - 4, "\"} 1", 4) == 0,
             "info line torn: %.*s", (int)(nl - p), p);
+    } else if (strncmp(p, "r_total{", 8) == 0) {
+      char k = 0;
+      unsigned long v = 9;
+      int n = 0;
+      CHECK(sscanf(p, "r_total{k=\"%c\"} %lu%n", &k, &v, &n) == 2 && p + n == nl && k >= 'a' && k <= 'd' &&
+                v <= 1 && !(rseen & (1u << (k - 'a'))),
+            "revived child line: %.*s", (int)(nl - p), p);
+      if (k >= 'a' && k <= 'd') rseen |= 1u << (k - 'a');
     } else if (strncmp(p, "g ", 2) == 0) {
       CHECK(atof(p + 2) >= 1, "callback gauge: %.*s", (int)(nl - p), p);
     } else {
@@ -190,13 +213,15 @@ static void stress(void) {
   promc_counter_new(&fam, &(promc_opts){.name = "c", .help = "h", PROMC_LABEL_NAMES("t", "j"), .registry = reg});
   promc_info_new(&info, &(promc_opts){.name = "i", .help = "h", .registry = reg});
   promc_info_set(info, 1, (const char *const[]){"version"}, (const char *const[]){"build-start"});
+  promc_counter_new(&rfam, &(promc_opts){.name = "r", .help = "h", PROMC_LABEL_NAMES("k"), .registry = reg});
   promc_gauge *g;
   promc_gauge_new(&g, &(promc_opts){.name = "g", .help = "h", .registry = reg});
   long calls = 0;
   promc_metric_set_function(PROMC_METRIC(g), cb_value, &calls);
-  pthread_t th[64], ic;
+  pthread_t th[64], ic, rc_thread;
   for (long t = 0; t < C; t++) pthread_create(&th[t], NULL, creator, (void *)t);
   pthread_create(&ic, NULL, info_churn, NULL);
+  pthread_create(&rc_thread, NULL, revive_churn, NULL);
   atomic_store(&go, 1);
   long scrapes = 0, last_total = 0;
   promc_buf buf = {0};
@@ -210,6 +235,7 @@ static void stress(void) {
   }
   for (long t = 0; t < C; t++) pthread_join(th[t], NULL);
   pthread_join(ic, NULL);
+  pthread_join(rc_thread, NULL);
   printf("stress: %ld scrapes, %ld children, %ld callback calls\n", scrapes, last_total, calls);
   CHECK(scrapes >= 3, "only %ld scrapes: nothing overlapped", scrapes);
   promc_buf_free(&buf);
