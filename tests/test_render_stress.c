@@ -19,6 +19,7 @@
  * Usage: test_render_stress [children-per-thread] [threads] */
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,7 @@ static promc_counter *fam;
 static promc_info *info;
 static promc_counter *rfam;
 static atomic_int go, creators_done;
+static atomic_long scrapes_so_far;
 
 /* Child j of thread t gets value want(t, j). */
 static uint64_t want(long t, long j) { return (uint64_t)(1 + (t * 7 + j) % 13); }
@@ -108,6 +110,8 @@ static void *creator(void *arg) {
   while (!atomic_load(&go)) {
   }
   for (long j = 0; j < K; j++) {
+    if (j == K / 2) /* halfway: make sure scrapes overlap creation, however the threads are scheduled */
+      while (atomic_load(&scrapes_so_far) < 2) sched_yield();
     snprintf(js, sizeof js, "%ld", j);
     promc_counter *c = promc_counter_labels(fam, ts, js);
     if (!c) {
@@ -231,7 +235,7 @@ static void stress(void) {
     int rc = promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &buf);
     CHECK(rc == 0, "render: %d %s", rc, promc_errmsg());
     check_scrape(buf.data, buf.len, &last_total, done);
-    scrapes++;
+    atomic_store(&scrapes_so_far, ++scrapes);
   }
   for (long t = 0; t < C; t++) pthread_join(th[t], NULL);
   pthread_join(ic, NULL);
