@@ -10,12 +10,12 @@
 #   stall          300 stalled TLS handshakes, max_connections = 256
 #   badpass        300 wrong-password clients, plain then TLS (SECS each)
 # Usage: bench/http_attack.sh [BUILD_DIR] [BEFORE] [SECS]
-#   BUILD_DIR default build/, BEFORE default main (empty = skip "before"),
+#   BUILD_DIR default build/, BEFORE default cf2eb2e, the last revision before the defences (empty = skip "before"),
 #   SECS default 25.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
-before=${2-main}
+before=${2-cf2eb2e}
 secs=${3:-25}
 out=$(mktemp -d "${TMPDIR:-/tmp}/promc-attack-XXXXXX")
 trap 'rm -rf "$out"' EXIT

@@ -36,3 +36,9 @@ promc_py_test(hostile_input_prometheus integration/hostile_input.py TIMEOUT 120 
 if(TARGET app)
   promc_py_test(app_bad_utf8_prometheus integration/hostile_input.py TIMEOUT 120 ARGS --app $<TARGET_FILE:app>)
 endif()
+# A scraper rendering continuously while threads create children: each scrape a
+# prefix of creation order, exact final values; creation during a scrape (stress).
+promc_test(test_render_stress SOURCES test_render_stress.c LABELS stress ARGS 20000 3)
+# render_buf writes in place: the streamed bytes, appended, NUL-ended; PROMC_EIO
+# and a kept prefix when the buffer cannot grow.
+promc_test(test_render_buf SOURCES test_render_buf.c)

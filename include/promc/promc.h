@@ -299,9 +299,10 @@ PROMC_API void promc_registry_set_created(promc_registry *r, int on);
  * families, rendering it, adding or removing its collectors, set_created,
  * registry_free — returns PROMC_ESTATE with a message instead of
  * deadlocking, and the scrape goes on. Other registries may be used
- * freely, and so may the hot path and label lookups of existing children;
- * creating a new child in the family being rendered from its own value
- * callback is not detected (it waits on that family's lock). */
+ * freely, and so may the hot path and label lookups and creation of
+ * children (a render never holds the lock that creating a child takes);
+ * set_function or info_set on the family whose value callback is running
+ * is not detected (it waits on the lock that family's scrape holds). */
 typedef struct promc_collect promc_collect;
 typedef struct promc_collector {
   const char *name; /* for errors and promc_registry_remove_collector */
@@ -594,13 +595,16 @@ typedef struct promc_render_opts {
 
 /* Streams every family of r (NULL = the default registry) in registration
  * order, then its collectors, in format f into write(user, ...). opts may be
- * NULL. Output goes through a 16 KiB buffer; no allocation per child.
+ * NULL. Output goes through a 16 KiB buffer (write = promc_buf_write
+ * writes into the promc_buf directly); no allocation per child.
  * Errors: PROMC_EINVAL (write NULL, unknown format), PROMC_EUNSUPP
  * (format not built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
  * collector failed; the rest was still rendered), PROMC_ESTATE (called from
  * a callback of r's own render, see "Re-entry"). Thread-safe: concurrent
  * renders and hot-path writes are fine; each child is read consistently
- * (a histogram's _count equals its +Inf bucket). */
+ * (a histogram's _count equals its +Inf bucket). Creating children is not
+ * held up by a render: a family shows the children complete when the
+ * render reached it, in creation order, each once. */
 PROMC_API int promc_registry_render(promc_registry *r, promc_format f, const promc_render_opts *opts,
                                     promc_write_fn write, void *user);
 /* Renders r (NULL = the default registry) into b, appending. Errors as

@@ -277,7 +277,7 @@ static void init_root(struct promc_family *f) {
   s->flags = f->nlabels ? S_LABELLED_ROOT : 0;
   s->labels = (char *)"";
   s->labels_len = 0;
-  s->created = promc_wall_seconds();
+  atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);
 }
 
 static int family_new(promc_type t, const promc_opts *o, void **out) {
@@ -308,6 +308,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   f->ncells = ncells;
   f->nbounds = nbounds;
   pthread_mutex_init(&f->lock, NULL);
+  pthread_mutex_init(&f->vlock, NULL);
   f->name = promc__strdup(base);
   f->help = promc__strdup(o->help);
   f->unit = o->unit && *o->unit ? promc__strdup(o->unit) : NULL;
@@ -439,6 +440,7 @@ void promc__family_free(struct promc_family *f) {
   free_strv(f->states, f->nstates);
   for (size_t i = 0; i < f->nexposed; i++) promc__free(f->exposed[i]);
   pthread_mutex_destroy(&f->lock);
+  pthread_mutex_destroy(&f->vlock);
   promc__free(f);
   promc__stripes_release();
 }
@@ -575,22 +577,34 @@ static void grow(struct promc_family *f) {
   f->retired = old;
 }
 
-/* Zeroed memory for a child from the family's chunks (family lock held). */
+/* Zeroed memory for a child from the family's chunks (family lock held).
+ * The child becomes visible to scrapes only at publish_child(). */
 static void *arena_alloc(struct promc_family *f, size_t n) {
   n = (n + 7) & ~(size_t)7; /* every cell 8-byte aligned: no atomic straddles a cache line */
-  struct promc_chunk *c = f->chunks_tail;
+  struct promc_chunk *c = atomic_load_explicit(&f->chunks_tail, memory_order_relaxed);
   if (!c || c->cap - c->used < n) {
     size_t cap = n > 65536 ? n : 65536;
-    c = promc__calloc(1, sizeof *c + cap);
-    if (!c) return NULL;
-    c->cap = cap;
-    if (f->chunks_tail) f->chunks_tail->next = c;
-    else f->chunks = c;
-    f->chunks_tail = c;
+    struct promc_chunk *nc = promc__calloc(1, sizeof *nc + cap);
+    if (!nc) return NULL;
+    nc->cap = cap;
+    if (c) c->next = nc;
+    else f->chunks = nc;
+    /* c is full for good (children go to the tail only) and its ready was
+     * stored when its last child was published: the release makes both its
+     * next and its final ready visible to a scrape that sees nc as the tail */
+    atomic_store_explicit(&f->chunks_tail, nc, memory_order_release);
+    c = nc;
   }
   void *p = c->data + c->used;
   c->used += n;
   return p;
+}
+
+/* Makes the newest child, now complete (cells bound, labels written),
+ * visible to scrapes (family lock held). */
+static void publish_child(struct promc_family *f) {
+  struct promc_chunk *c = atomic_load_explicit(&f->chunks_tail, memory_order_relaxed);
+  atomic_store_explicit(&c->ready, c->used, memory_order_release);
 }
 
 static size_t child_size(const struct promc_family *f, const struct promc_series *s) {
@@ -598,27 +612,62 @@ static size_t child_size(const struct promc_family *f, const struct promc_series
           s->labels_len + 1 + 7) & ~(size_t)7;
 }
 
+/* Iterating children without the family lock (a scrape must not hold up
+ * creation, which is on the instrumented program's request path).
+ *
+ * Children are only ever appended: carved at a chunk's bump pointer, never
+ * moved or freed before the family (removal and revival flip `removed`,
+ * an atomic), and a chunk gets no child once a newer chunk exists. The
+ * creator, under the family lock, writes a child whole (header, cells
+ * bound, labels), then stores its chunk's `ready` with release; a new chunk
+ * is linked (`next`, or f->chunks for the first) before f->chunks_tail is
+ * stored with release. So:
+ *   - promc__child_first loads chunks_tail with acquire, then that chunk's
+ *     ready with acquire. The first acquire synchronises with the store
+ *     that made it the tail, which every earlier chunk's final ready store
+ *     and next link precede (same thread, or ordered by the family lock);
+ *     the second with the publication of the tail's last child read.
+ *   - So every byte the walk reads (children of earlier chunks up to their
+ *     ready, of the tail up to last_ready, and the next links between) was
+ *     written before a release this thread acquired: each child is seen
+ *     whole, and the set is exactly the children published by that moment,
+ *     a prefix of creation order. The walk never reads the tail's `next`,
+ *     which a creator may be writing.
+ *   - Fields a child changes after publication are atomics: cells, removed
+ *     (revival stores 0 with release after the reset; the scrape loads it
+ *     with acquire, so a revived child shows its reset values or later),
+ *     created, signed_obs, exemplar slots (their own seqlock). */
 static struct promc_series *chunk_at(const struct promc_chunk *c, struct promc_child_it *it) {
-  for (; c; c = c->next)
-    if (c->used) {
+  for (; c; c = c == it->last ? NULL : c->next) {
+    size_t end = c == it->last ? it->last_ready : atomic_load_explicit(&c->ready, memory_order_acquire);
+    if (end) {
       it->c = c;
       it->p = c->data;
       return (struct promc_series *)(uintptr_t)c->data;
     }
+  }
   it->c = NULL;
   return NULL;
 }
 
 struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it) {
   it->c = NULL;
-  return f->nlabels ? chunk_at(f->chunks, it) : (struct promc_series *)(uintptr_t)&f->root;
+  it->last = NULL;
+  it->last_ready = 0;
+  if (!f->nlabels) return (struct promc_series *)(uintptr_t)&f->root;
+  it->last = atomic_load_explicit(&((struct promc_family *)(uintptr_t)f)->chunks_tail, memory_order_acquire);
+  if (!it->last) return NULL;
+  it->last_ready = atomic_load_explicit(&((struct promc_chunk *)(uintptr_t)it->last)->ready, memory_order_acquire);
+  return chunk_at(f->chunks, it);
 }
 
 struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it) {
   if (!it->c) return NULL;
   it->p += child_size(f, (const struct promc_series *)(const void *)it->p);
-  if (it->p < it->c->data + it->c->used) return (struct promc_series *)(uintptr_t)it->p;
-  return chunk_at(it->c->next, it);
+  const struct promc_chunk *c = it->c;
+  size_t end = c == it->last ? it->last_ready : atomic_load_explicit(&c->ready, memory_order_relaxed);
+  if (it->p < c->data + end) return (struct promc_series *)(uintptr_t)it->p;
+  return c == it->last ? (it->c = NULL, NULL) : chunk_at(c->next, it);
 }
 
 static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
@@ -645,7 +694,7 @@ static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t
   }
   *o = 0;
   s->labels_len = (uint32_t)(o - s->labels);
-  s->created = promc_wall_seconds();
+  atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);
   return s;
 }
 
@@ -701,7 +750,7 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
   if (s) {
     if (atomic_load(&s->removed)) { /* revive, from zero */
       promc__series_reset(s);
-      atomic_store(&s->removed, 0);
+      atomic_store_explicit(&s->removed, 0, memory_order_release); /* after the reset: see chunk_at */
     }
   } else if (!values_utf8(f, n, values, lens)) {
     s = NULL; /* never stored, so never found: checked only on first sight */
@@ -720,6 +769,7 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     atomic_store_explicit(&s->hnext, atomic_load(&t->b[j]), memory_order_relaxed);
     atomic_store_explicit(&t->b[j], s, memory_order_release);
     f->nchildren++;
+    publish_child(f);
   } else {
     promc__err(PROMC_ENOMEM, "out of memory adding a child to \"%s\"", f->name);
   }
@@ -792,10 +842,10 @@ int promc_info_set(promc_info *i, size_t n, const char *const *names, const char
   size_t len;
   char *text = render_pairs(n, names, values, &len);
   if (!text) return promc__err(PROMC_ENOMEM, "out of memory in info_set");
-  pthread_mutex_lock(&f->lock);
+  pthread_mutex_lock(&f->vlock); /* a scrape may be copying the old text */
   char *old = (char *)(uintptr_t)atomic_load(&s->cells[0]);
   atomic_store(&s->cells[0], (uint64_t)(uintptr_t)text);
-  pthread_mutex_unlock(&f->lock);
+  pthread_mutex_unlock(&f->vlock);
   promc__free(old);
   return 0;
 }
@@ -809,7 +859,7 @@ int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user) {
     return promc__err(PROMC_ETYPE, "set_function: \"%s\" is not a gauge or counter", f->name);
   if (s->flags & S_LABELLED_ROOT)
     return promc__err(PROMC_ECARD, "set_function: \"%s\" has labels; use a child", f->name);
-  pthread_mutex_lock(&f->lock);
+  pthread_mutex_lock(&f->vlock); /* a scrape walks the list and calls the callbacks under it */
   struct promc_fnreg **pp = &f->fns, *r;
   while ((r = *pp) && r->s != s) pp = &r->next;
   int rc = 0;
@@ -834,6 +884,6 @@ int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user) {
       rc = promc__err(PROMC_ENOMEM, "out of memory in set_function");
     }
   }
-  pthread_mutex_unlock(&f->lock);
+  pthread_mutex_unlock(&f->vlock);
   return rc;
 }

@@ -49,7 +49,7 @@ struct promc_stripe {
  *   gauge     [0] value bits
  *   histogram [0] sum bits      [1 .. nbounds+1] per-bucket (non-cumulative) counts
  *   summary   [0] count         [1] sum bits
- *   info      [0] pointer to rendered info labels (guarded by family lock)
+ *   info      [0] pointer to rendered info labels (replaced under the family vlock)
  *   stateset  [0] current state index
  */
 struct promc_series {
@@ -60,7 +60,7 @@ struct promc_series {
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
   uint32_t labels_len;                   /* rendered label text length */
   _Atomic uint32_t signed_obs;           /* histogram, summary: a negative or NaN observation */
-  double created;                        /* wall-clock seconds */
+  _Atomic double created;                /* wall-clock seconds; a reset rewrites it under a scrape */
   _Atomic uint64_t *cells;               /* storage seam: inline by default */
   char *labels;                          /* `a="x",b="y"`, escaped, NUL-ended */
   _Atomic uint64_t inline_cells[];
@@ -73,10 +73,14 @@ struct promc_htab {
 };
 
 /* Children are carved from per-family chunks: they are only freed with
- * their family, so a bump allocator saves malloc's per-object overhead. */
+ * their family, so a bump allocator saves malloc's per-object overhead.
+ * `used` is the creator's bump pointer (family lock); `ready` is how far
+ * children are complete, stored with release once a new child is whole,
+ * so a scrape reads the chunks without the lock (see promc__child_first). */
 struct promc_chunk {
-  struct promc_chunk *next;
+  struct promc_chunk *next; /* written before the chunk is published as the tail */
   size_t used, cap;
+  _Atomic size_t ready;
   _Alignas(16) char data[];
 };
 
@@ -110,12 +114,15 @@ struct promc_family {
   char *exposed[6];   /* names this family exposes (collision check / filter) */
   size_t nexposed;
 
-  pthread_mutex_t lock; /* child creation/removal, scrape iteration */
+  pthread_mutex_t lock;  /* child creation, removal and revival; never held by a scrape */
+  pthread_mutex_t vlock; /* what a scrape reads through pointers that are freed:
+                            fns and info label text; held for one family's scrape */
   _Atomic(struct promc_htab *) tab;
   struct promc_htab *retired;
-  struct promc_chunk *chunks, *chunks_tail; /* children, in creation order */
+  struct promc_chunk *chunks; /* children, in creation order; set before the first tail */
+  _Atomic(struct promc_chunk *) chunks_tail; /* release: every chunk before it is final */
   size_t nchildren;     /* in the table (removed ones included) */
-  struct promc_fnreg *fns;
+  struct promc_fnreg *fns; /* vlock */
   size_t nexemplars;    /* exemplar slots per child (0 = off); see exemplar.c */
 
   /* NULL when unregistered. Set by compare-and-swap under the new
@@ -174,13 +181,20 @@ PROMC_HIDDEN void promc__exemplar_read(const struct promc_series *s, size_t i, s
 PROMC_HIDDEN void promc__exemplars_clear(struct promc_series *s);
 
 /* family.c */
-/* Children in creation order, removed ones included (check s->removed):
+/* Children in creation order, removed ones included (check s->removed with
+ * acquire):
  *   struct promc_child_it it;
  *   for (s = promc__child_first(f, &it); s; s = promc__child_next(f, &it))
- * The family lock must be held. An unlabelled family's only child is f->root. */
+ * No lock needed: promc__child_first takes a snapshot of the children
+ * complete at that moment (a prefix of creation order) and the walk visits
+ * exactly those; children created meanwhile wait for the next walk. Copying
+ * `it` right after promc__child_first gives a second walk over the same
+ * snapshot. An unlabelled family's only child is f->root. */
 struct promc_child_it {
-  const struct promc_chunk *c;
-  const char *p;
+  const struct promc_chunk *c;    /* current chunk; NULL when done */
+  const char *p;                  /* current child */
+  const struct promc_chunk *last; /* the snapshot: tail chunk, and its ready bytes */
+  size_t last_ready;
 };
 PROMC_HIDDEN struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it);
 PROMC_HIDDEN struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it);
@@ -296,19 +310,31 @@ PROMC_HIDDEN bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc
 PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r);
 
 /* ---- exposition (src/expose) --------------------------------------------- */
-/* Buffered output to a promc_write_fn. */
+/* Output of a render. Writers fill the window buf[len..cap). Into a
+ * promc_buf (the sink is promc_buf_write) the window is the buffer's own
+ * free space, grown as needed, so bytes are written once; into any other
+ * sink it is the 16 KiB `own` array, handed to fn when full. */
 struct promc_out {
   promc_write_fn fn;
   void *user;
-  int err; /* sticky: PROMC_EIO once the sink refused */
-  size_t len;
-  char buf[16384];
+  int err;        /* sticky: PROMC_EIO once the sink refused (or a promc_buf could not grow) */
+  promc_buf *direct; /* the promc_buf written in place, or NULL */
+  char *buf;
+  size_t len, cap;
+  char own[16384];
 };
+/* Sets o up to write to fn(user, ...). */
+PROMC_HIDDEN void promc__out_init(struct promc_out *o, promc_write_fn fn, void *user);
 PROMC_HIDDEN void promc__out_write(struct promc_out *o, const char *p, size_t n);
+/* Hands what is buffered to the sink (a promc_buf: its len and NUL are
+ * brought up to date). */
 PROMC_HIDDEN void promc__out_flush(struct promc_out *o);
+/* Makes room for n <= sizeof own bytes in the window (after an error the
+ * window is `own`, and what is written there is dropped). */
+PROMC_HIDDEN void promc__out_room(struct promc_out *o, size_t n);
 static inline void promc__out_str(struct promc_out *o, const char *s) { promc__out_write(o, s, strlen(s)); }
 static inline void promc__out_ch(struct promc_out *o, char c) {
-  if (PROMC_UNLIKELY(o->len == sizeof o->buf)) promc__out_flush(o);
+  if (PROMC_UNLIKELY(o->len == o->cap)) promc__out_room(o, 1);
   o->buf[o->len++] = c;
 }
 PROMC_HIDDEN void promc__out_double(struct promc_out *o, double v);

@@ -213,13 +213,13 @@ void promc__series_reset(struct promc_series *s) {
   }
   if (f->nexemplars) promc__exemplars_clear(s);
   atomic_store(&s->signed_obs, 0);
-  s->created = promc_wall_seconds();
+  atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);
 }
 
 int promc_counter_reset(promc_counter *c) {
   struct promc_series *s = promc__series(c);
   CHECK_HANDLE(s);
-  pthread_mutex_lock(&s->fam->lock); /* created is read by scrapes under the lock */
+  pthread_mutex_lock(&s->fam->lock); /* not racing a revival of the same child */
   promc__series_reset(s);
   pthread_mutex_unlock(&s->fam->lock);
   return 0;

@@ -8,14 +8,32 @@
 
 #include "core/internal.h"
 
+static const char k_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* v in decimal, NUL-ended; two digits per division. */
 static size_t u64_to(char *out, uint64_t v) {
-  char tmp[24];
-  size_t n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  for (size_t i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+  if (v < 10) {
+    out[0] = (char)('0' + v);
+    out[1] = 0;
+    return 1;
+  }
+  char tmp[24], *e = tmp + sizeof tmp, *p = e;
+  while (v >= 100) {
+    p -= 2;
+    memcpy(p, k_pairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    p -= 2;
+    memcpy(p, k_pairs + 2 * v, 2);
+  } else {
+    *--p = (char)('0' + v);
+  }
+  size_t n = (size_t)(e - p);
+  memcpy(out, p, n);
   out[n] = 0;
   return n;
 }
@@ -78,17 +96,24 @@ static int sixteen_digits(double v, char *out) {
 }
 
 size_t promc_format_double(double v, char out[32]) {
-  if (isnan(v)) return (size_t)snprintf(out, 32, "NaN");
-  if (isinf(v)) return (size_t)snprintf(out, 32, v > 0 ? "+Inf" : "-Inf");
-  /* integral values below 1e15 print as integers (they are exact) */
+  /* First, the common case of a scrape: integral values below 1e15 print as
+   * integers (they are exact), 0 and -0 included. NaN and the infinities
+   * fail the range test. */
   if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v) {
-    if (v == 0) return (size_t)snprintf(out, 32, signbit(v) ? "-0" : "0");
+    if (v > 0) return u64_to(out, (uint64_t)v);
     if (v < 0) {
       out[0] = '-';
       return 1 + u64_to(out + 1, (uint64_t)(-(int64_t)v));
     }
-    return u64_to(out, (uint64_t)v);
+    if (signbit(v)) { /* -0 reads back as -0: keep its sign */
+      memcpy(out, "-0", 3);
+      return 2;
+    }
+    memcpy(out, "0", 2);
+    return 1;
   }
+  if (isnan(v)) return (size_t)snprintf(out, 32, "NaN");
+  if (isinf(v)) return (size_t)snprintf(out, 32, v > 0 ? "+Inf" : "-Inf");
   /* %.15g keeps the shortest form of every normal double that has one of up
    * to 15 digits: the double is within half a unit of the 15th digit of
    * that form, so rounding to 15 digits gives it back, padded with zeros
@@ -106,15 +131,78 @@ size_t promc_format_double(double v, char out[32]) {
   }
 }
 
+/* Grows b so that n more bytes and a NUL fit; nonzero on failure. */
+static int buf_reserve(promc_buf *b, size_t n) {
+  if (b->len + n + 1 <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + n + 1) cap *= 2;
+  char *d = promc__realloc(b->data, cap);
+  if (!d) return PROMC_ENOMEM;
+  b->data = d;
+  b->cap = cap;
+  return 0;
+}
+
+void promc__out_init(struct promc_out *o, promc_write_fn fn, void *user) {
+  o->fn = fn;
+  o->user = user;
+  o->err = 0;
+  o->len = 0;
+  /* The library's own promc_buf sink: write in place (the same bytes,
+   * growth and NUL as promc_buf_write, without the copy). */
+  o->direct = fn == promc_buf_write ? user : NULL;
+  if (o->direct) {
+    promc_buf *b = o->direct;
+    bool room = b->data && b->len < b->cap; /* else the first write grows it */
+    o->buf = room ? b->data + b->len : NULL;
+    o->cap = room ? b->cap - b->len - 1 : 0; /* one byte past the window stays for the NUL */
+  } else {
+    o->buf = o->own;
+    o->cap = sizeof o->own;
+  }
+}
+
 void promc__out_flush(struct promc_out *o) {
-  if (o->len && !o->err && o->fn(o->user, o->buf, o->len) != 0) o->err = PROMC_EIO;
+  if (o->direct) {
+    promc_buf *b = o->direct;
+    if (o->len) { /* cap - len >= 0 kept one byte past the window for this NUL */
+      b->len += o->len;
+      b->data[b->len] = 0;
+      o->buf += o->len;
+      o->cap -= o->len;
+    }
+  } else if (o->len && !o->err && o->fn(o->user, o->buf, o->len) != 0) {
+    o->err = PROMC_EIO;
+  }
   o->len = 0;
 }
 
+void promc__out_room(struct promc_out *o, size_t n) {
+  if (o->cap - o->len >= n) return;
+  promc__out_flush(o);
+  if (!o->direct) return; /* own is empty now: n <= sizeof own fits */
+  promc_buf *b = o->direct;
+  size_t want = n > b->cap ? n : b->cap; /* at least double, as promc_buf_write */
+  if (buf_reserve(b, want) != 0) {
+    o->err = PROMC_EIO; /* as when promc_buf_write refuses */
+    o->direct = NULL;   /* what follows is dropped */
+    o->buf = o->own;
+    o->cap = sizeof o->own;
+    return;
+  }
+  o->buf = b->data + b->len;
+  o->cap = b->cap - b->len - 1;
+}
+
 void promc__out_write(struct promc_out *o, const char *p, size_t n) {
-  if (o->len + n > sizeof o->buf) {
-    promc__out_flush(o);
-    if (n > sizeof o->buf) {
+  if (PROMC_UNLIKELY(o->cap - o->len < n)) {
+    if (o->direct || n <= sizeof o->own) {
+      promc__out_room(o, n);
+      if (o->cap - o->len < n) { /* dropped after an error: n was larger than own */
+        return;
+      }
+    } else {
+      promc__out_flush(o);
       if (!o->err && o->fn(o->user, p, n) != 0) o->err = PROMC_EIO;
       return;
     }
@@ -124,12 +212,12 @@ void promc__out_write(struct promc_out *o, const char *p, size_t n) {
 }
 
 void promc__out_u64(struct promc_out *o, uint64_t v) {
-  if (o->len + 24 > sizeof o->buf) promc__out_flush(o);
+  if (PROMC_UNLIKELY(o->cap - o->len < 24)) promc__out_room(o, 24);
   o->len += u64_to(o->buf + o->len, v);
 }
 
 void promc__out_double(struct promc_out *o, double v) {
-  if (o->len + 32 > sizeof o->buf) promc__out_flush(o);
+  if (PROMC_UNLIKELY(o->cap - o->len < 32)) promc__out_room(o, 32);
   o->len += promc_format_double(v, o->buf + o->len);
 }
 
@@ -179,14 +267,7 @@ void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const s
 
 int promc_buf_write(void *buf, const char *data, size_t len) {
   promc_buf *b = buf;
-  if (b->len + len + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + len + 1) cap *= 2;
-    char *d = promc__realloc(b->data, cap);
-    if (!d) return PROMC_ENOMEM;
-    b->data = d;
-    b->cap = cap;
-  }
+  if (buf_reserve(b, len) != 0) return PROMC_ENOMEM;
   memcpy(b->data + b->len, data, len);
   b->len += len;
   b->data[b->len] = 0;

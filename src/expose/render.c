@@ -64,7 +64,7 @@ static void read_child(const struct promc_family *f, const struct promc_series *
   }
   v->labels = s->labels;
   v->labels_len = s->labels_len;
-  v->created = s->created;
+  v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   v->info_labels = NULL;
   v->info_len = 0;
   bool has = false;
@@ -128,13 +128,17 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_sview sv = {.nbounds = f->nbounds, .bounds = f->bounds,
                            .bound_text = (const char *const *)f->bound_text, .cumulative = cum,
                            .nstates = f->nstates, .states = (const char *const *)f->states};
-  pthread_mutex_lock(&f->lock);
+  /* Not the family lock: creating a child must not wait for a scrape. The
+   * children are walked lock-free (promc__child_first says why that is
+   * safe); vlock only keeps callbacks and info text alive while we use them. */
+  pthread_mutex_lock(&f->vlock);
   const struct promc_writer_ops *ops = rc->ops;
   ops->family_begin(rc->out, &fv, rc->st);
   struct promc_child_it it;
   struct promc_series *first = promc__child_first(f, &it);
+  const struct promc_child_it start = it; /* the _created pass walks the same snapshot */
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
-    if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
+    if (atomic_load_explicit(&s->removed, memory_order_acquire)) continue;
     sv.signed_obs = false; /* the aggregate of other processes: the writers check its sum */
     if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
     read_child(f, s, &sv, cum, ex);
@@ -145,15 +149,16 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
                      f->type == PROMC_TYPE_SUMMARY;
   if (rc->created && ops->created_begin && has_created && first) {
     ops->created_begin(rc->out, &fv, rc->st);
-    for (struct promc_series *s = promc__child_first(f, &it); s; s = promc__child_next(f, &it)) {
-      if (atomic_load_explicit(&s->removed, memory_order_relaxed)) continue;
+    it = start;
+    for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
+      if (atomic_load_explicit(&s->removed, memory_order_acquire)) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
-      sv.created = s->created;
+      sv.created = atomic_load_explicit(&s->created, memory_order_relaxed);
       ops->created_series(rc->out, &fv, &sv, rc->st);
     }
   }
-  pthread_mutex_unlock(&f->lock);
+  pthread_mutex_unlock(&f->vlock);
   if (cum != stack_cum) promc__free(cum);
   promc__free(ex);
 }
@@ -186,10 +191,7 @@ int promc_registry_render(promc_registry *r, promc_format fmt, const promc_rende
   if (PROMC_MP_PRESENT(promc__mp_scrape_begin)) promc__mp_scrape_begin();
   struct promc_out *out = promc__malloc(sizeof *out);
   if (!out) return promc__err(PROMC_ENOMEM, "render: out of memory");
-  out->fn = write;
-  out->user = user;
-  out->err = 0;
-  out->len = 0;
+  promc__out_init(out, write, user);
   struct promc_render_ctx ctx = {.out = out, .ops = ops, .opts = opts};
   if (ops->state_size && !(ctx.st = promc__calloc(1, ops->state_size))) {
     promc__free(out);

@@ -103,8 +103,7 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
               o->err = o->err ? o->err : PROMC_ENOMEM;
               return;
             }
-            ts->side[k]->fn = promc_buf_write;
-            ts->side[k]->user = &ts->text[k];
+            promc__out_init(ts->side[k], promc_buf_write, &ts->text[k]);
           }
         line(ts->side[G_COUNT], f, s, "_gcount", NULL, NULL, (double)s->count);
         line(ts->side[G_SUM], f, s, "_gsum", NULL, NULL, s->sum);
@@ -147,6 +146,7 @@ static void text_family_end(struct promc_out *o, const struct promc_fview *f, vo
       promc__out_write(o, ts->text[k].data, ts->text[k].len);
     }
     ts->text[k].len = 0;
+    promc__out_init(side, promc_buf_write, &ts->text[k]); /* the window moved back to the start */
   }
 }
 

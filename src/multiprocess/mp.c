@@ -107,7 +107,7 @@ struct mp_bound { /* a local series whose cells are in the mapping */
   uint64_t cell_off;
 };
 
-/* Process-local state. Lock order: fams_lock, registry locks, family locks,
+/* Process-local state. Lock order: fams_lock, registry locks, family vlocks and locks,
  * lock, then the shared mutex. */
 static struct {
   _Atomic int on;
@@ -475,13 +475,19 @@ static void atfork_prepare(void) {
     g.regs[g.nregs_locked++] = r;
     pthread_mutex_lock(&r->lock);
   }
-  for (size_t i = 0; i < g.nfams; i++) pthread_mutex_lock(&g.fams[i]->lock);
+  for (size_t i = 0; i < g.nfams; i++) { /* vlock first: a value callback may create children */
+    pthread_mutex_lock(&g.fams[i]->vlock);
+    pthread_mutex_lock(&g.fams[i]->lock);
+  }
   pthread_mutex_lock(&g.lock);
 }
 
 static void fork_unlock_all(void) {
   pthread_mutex_unlock(&g.lock);
-  for (size_t i = g.nfams; i-- > 0;) pthread_mutex_unlock(&g.fams[i]->lock);
+  for (size_t i = g.nfams; i-- > 0;) {
+    pthread_mutex_unlock(&g.fams[i]->lock);
+    pthread_mutex_unlock(&g.fams[i]->vlock);
+  }
   for (size_t i = g.nregs_locked; i-- > 0;) pthread_mutex_unlock(&g.regs[i]->lock);
   pthread_mutex_unlock(&g.fams_lock);
 }
@@ -1014,7 +1020,7 @@ bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv, c
 
   sv->labels = s->labels;
   sv->labels_len = s->labels_len;
-  sv->created = s->created;
+  sv->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   sv->info_labels = NULL;
   sv->info_len = 0;
   sv->exemplars = NULL; /* exemplars stay in each process's memory: not exposed in this mode */
