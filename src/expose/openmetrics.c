@@ -31,8 +31,13 @@ static size_t om_canonical(double v, char out[40]) {
   if (isnan(v)) return (size_t)snprintf(out, 40, "NaN");
   if (isinf(v)) return (size_t)snprintf(out, 40, v > 0 ? "+Inf" : "-Inf");
   char e[40];
-  int prec = 15;
-  for (; prec < 17; prec++) { /* shortest of 15..17 significant digits that reads back */
+  /* The shortest of 15..17 significant digits that reads back: a normal
+   * double's 15-digit rounding is its shortest form padded with zeros
+   * (DBL_DIG), which are stripped below. A subnormal has fewer digits of
+   * precision, so its search starts at one digit (5e-324, not
+   * 4.94065645841247e-324). */
+  int prec = v != 0 && fabs(v) < DBL_MIN ? 1 : 15;
+  for (; prec < 17; prec++) {
     snprintf(e, sizeof e, "%.*e", prec - 1, v);
     if (strtod(e, NULL) == v) break;
   }
