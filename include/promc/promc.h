@@ -643,8 +643,12 @@ PROMC_API int promc_negotiate_format(const char *accept, unsigned allowed, promc
  * "*" with q > 0; an explicit "gzip;q=0" refuses it), else 0. NULL gives 0. */
 PROMC_API int promc_accepts_gzip(const char *accept_encoding);
 /* Extracts the name[] filter from a URL query string ("name[]=a&name[]=b"),
- * the way client_python and client_golang read it: keys "name[]" or
- * "name%5B%5D", values %-decoded ('+' is a space), blank values dropped.  A
+ * as client_python's exposition handler reads it (parse_qs; client_golang's
+ * promhttp has no name[] filter, Prometheus' own /federate has match[]):
+ * keys "name[]" or "name%5B%5D", values %-decoded ('+' is a space), blank
+ * values dropped.  A value that decodes to a NUL byte anywhere ("e%00")
+ * names no metric and is returned as "", which selects nothing (as in
+ * client_python), instead of being cut to the text before the NUL.  A
  * leading "path?" is skipped and a "#fragment" ignored, so a whole request
  * target may be passed.  Decoded names are stored NUL-terminated in buf
  * (bufsize bytes; strlen(query) + 1 always suffices) and names[0..*n-1]
