@@ -516,14 +516,27 @@ static int collect_dups(promc_collect *ctx, void *user) {
   rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"v"}, (const char *[]){"1"}, 1);
   promc_collect_family(ctx, "dup_other", "G.", PROMC_TYPE_GAUGE, NULL); /* the same set in another family */
   rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"a"}, (const char *[]){"2"}, 7);
+  /* enough children to grow the set several times, then one of them again */
+  promc_collect_family(ctx, "dup_many", "G.", PROMC_TYPE_GAUGE, NULL);
+  int bad = 0;
+  for (int i = 0; i < 1000; i++) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", i);
+    bad += promc_collect_sample(ctx, 2, (const char *[]){"i", "j"}, (const char *[]){v, "x"}, i) != 0;
+  }
+  rc[k++] = bad;
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"j", "i"}, (const char *[]){"x", "500"}, 1);
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"i", "j"}, (const char *[]){"1000", "x"}, 1000);
+  promc_collect_family(ctx, "dup_after", "G.", PROMC_TYPE_GAUGE, NULL); /* a fresh set after a big one */
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"i", "j"}, (const char *[]){"500", "x"}, 1);
   return 0;
 }
 
 static void collector_cannot_give_a_child_twice(void **state) {
   (void)state;
-  int rc[9];
+  int rc[13];
   assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "dups", .collect = collect_dups, .user = rc}), 0);
-  static const int want[] = {0, 0, PROMC_EDUP, 0, 0, PROMC_EDUP, 0, PROMC_EDUP, 0};
+  static const int want[] = {0, 0, PROMC_EDUP, 0, 0, PROMC_EDUP, 0, PROMC_EDUP, 0, 0, PROMC_EDUP, 0, 0};
   for (int scrape = 0; scrape < 2; scrape++) { /* the sets are per scrape: the second sees the same */
     memset(rc, 0x7f, sizeof rc);
     promc_buf b = {0};
@@ -534,19 +547,23 @@ static void collector_cannot_give_a_child_twice(void **state) {
     assert_non_null(strstr(b.data, "dup_g{a=\"2\"} 2\n"));
     assert_non_null(strstr(b.data, "dup_g{a=\"1\"} 4\n"));
     assert_non_null(strstr(b.data, "dup_g 5\n"));
-    assert_null(strstr(b.data, "} 3\n"));
+    assert_null(strstr(b.data, "dup_g{a=\"1\",b=\"2\"} 3\n"));
+    assert_null(strstr(b.data, "dup_g{b="));
     assert_null(strstr(b.data, "dup_g 6\n"));
     const char *i1 = strstr(b.data, "dup_i_info{v=\"1\"} 1\n");
     assert_non_null(i1);
     assert_null(strstr(i1 + 1, "dup_i_info{v=\"1\"} 1\n"));
     assert_non_null(strstr(b.data, "dup_other{a=\"2\"} 7\n"));
+    assert_non_null(strstr(b.data, "dup_many{i=\"500\",j=\"x\"} 500\n"));
+    assert_non_null(strstr(b.data, "dup_many{i=\"1000\",j=\"x\"} 1000\n"));
+    assert_non_null(strstr(b.data, "dup_after{i=\"500\",j=\"x\"} 1\n"));
     promc_buf_free(&b);
   }
   /* OpenMetrics and protobuf are built from the same refused calls */
   promc_buf om = {0};
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_OPENMETRICS, NULL, &om), 0);
   assert_non_null(strstr(om.data, "dup_g{a=\"1\",b=\"2\"} 1\n"));
-  assert_null(strstr(om.data, "} 3\n"));
+  assert_null(strstr(om.data, "dup_g{a=\"1\",b=\"2\"} 3\n"));
   assert_null(strstr(om.data, "dup_g 6\n"));
   promc_buf_free(&om);
   assert_int_equal(promc_registry_remove_collector(reg, "dups"), 0);

@@ -77,7 +77,14 @@ static int check_clash(promc_collect *c, size_t n, promc_type type) {
   return 0;
 }
 
+/* Clearing costs the table's size, not the family's: a big table is let go
+ * so that the small families after a big one do not each pay for it. */
 static void seen_reset(struct seen *t) {
+  if (t->cap > 256) {
+    promc__free(t->slot);
+    t->slot = NULL;
+    t->cap = 0;
+  }
   for (size_t i = 0; i < t->cap; i++) t->slot[i].len = SIZE_MAX;
   t->count = 0;
   t->keys.len = 0;
