@@ -1,7 +1,8 @@
 /* fuzz_query.c — promc_query_names on arbitrary query strings, against a
  * reference decoder written here from the contract in promc.h: keys
  * "name[]" (after %-decoding), values %-decoded with '+' as space, blank
- * values dropped, a leading "path?" skipped, a "#fragment" ignored. Every
+ * values dropped, a value holding a NUL byte returned as "", a leading
+ * "path?" skipped, a "#fragment" ignored. Every
  * returned name must be exactly what was encoded, inside buf, and in order;
  * a short max or buf keeps a prefix and says PROMC_EFULL. The names then
  * filter a render, which must keep exactly the families they name.
@@ -58,6 +59,7 @@ static void reference(const char *query, struct ref *r) {
     size_t vn = len - kn - 1;
     if (!vn) continue;
     size_t d = decode(eq + 1, vn, r->buf + used);
+    if (memchr(r->buf + used, 0, d)) d = 0; /* a NUL names no metric: "" */
     r->off[r->n] = used;
     r->len[r->n++] = d;
     used += d;

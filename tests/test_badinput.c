@@ -419,12 +419,15 @@ static int collect_bad(promc_collect *ctx, void *user) {
   }
   if (b->k == 25) b->rc = promc_collect_histogram(ctx, 1, nm, vv, 0, NULL, cum, 3); /* memcmp(NULL) once */
   if (b->k == 5) b->rc = promc_collect_histogram(ctx, 1, nm, vv, 2, (const double[]){1, INFINITY}, cum, 3);
+  if (b->k == 26) b->rc = promc_collect_histogram(ctx, 1, nm, vv, 2, bounds, cum, 3); /* the child again */
   rc |= promc_collect_family(ctx, "cb_q", "Q.", PROMC_TYPE_GAUGE_HISTOGRAM, NULL);
   rc |= promc_collect_histogram(ctx, 0, NULL, NULL, 2, bounds, cum, 3);
   if (b->k == 6) b->rc = promc_collect_histogram(ctx, 1, (const char *[]){"le"}, vv, 2, bounds, cum, 3);
+  if (b->k == 27) b->rc = promc_collect_histogram(ctx, 0, NULL, NULL, 2, bounds, cum, 3);
   rc |= promc_collect_family(ctx, "cb_s", "S.", PROMC_TYPE_SUMMARY, NULL);
   rc |= promc_collect_summary(ctx, 0, NULL, NULL, 3, 4, 1, (const double[]){0.5}, (const double[]){1});
   if (b->k == 7) b->rc = promc_collect_summary(ctx, 1, (const char *[]){"quantile"}, vv, 3, 4, 0, NULL, NULL);
+  if (b->k == 28) b->rc = promc_collect_summary(ctx, 0, NULL, NULL, 3, 4, 0, NULL, NULL);
   if (b->k == 8)
     b->rc = promc_collect_summary(ctx, 1, nm, vv, 3, 4, 1, (const double[]){0.5}, (const double[]){-1});
   if (b->k == 9)
@@ -434,6 +437,7 @@ static int collect_bad(promc_collect *ctx, void *user) {
   if (b->k == 10) b->rc = promc_collect_sample(ctx, 1, nm, vv, -1);
   if (b->k == 11) b->rc = promc_collect_sample(ctx, 1, nm, vv, NAN);
   if (b->k == 12) b->rc = promc_collect_sample(ctx, 2, (const char *[]){"a", "a"}, vv, 1);
+  if (b->k == 29) b->rc = promc_collect_sample(ctx, 0, NULL, NULL, 6);
   /* families that clash: with one emitted above, or with a registered one */
   static const struct {
     const char *name;
@@ -479,7 +483,7 @@ static void collectors_cannot_emit_what_no_parser_reads(void **state) {
                              PROMC_ELABEL, PROMC_ELABEL, PROMC_EVALUE, PROMC_EVALUE, PROMC_EVALUE, PROMC_EVALUE,
                              PROMC_ELABEL, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP,
                              PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP,
-                             PROMC_EINVAL};
+                             PROMC_EINVAL, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP, PROMC_EDUP};
   int failures = 0; /* every case is tried, and each failing one named */
   for (int k = 1; k < (int)(sizeof want / sizeof want[0]); k++) {
     b = (struct bad_col){.k = k, .rc = 1};
@@ -496,6 +500,75 @@ static void collectors_cannot_emit_what_no_parser_reads(void **state) {
   assert_int_equal(failures, 0);
 }
 
+/* One family given the same child again, apart and with its labels in
+ * another order; an info family given its label set twice. */
+static int collect_dups(promc_collect *ctx, void *user) {
+  int *rc = user, k = 0;
+  promc_collect_family(ctx, "dup_g", "G.", PROMC_TYPE_GAUGE, NULL);
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"a", "b"}, (const char *[]){"1", "2"}, 1);
+  rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"a"}, (const char *[]){"2"}, 2);
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"b", "a"}, (const char *[]){"2", "1"}, 3);
+  rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"a"}, (const char *[]){"1"}, 4); /* a subset: another child */
+  rc[k++] = promc_collect_sample(ctx, 0, NULL, NULL, 5);
+  rc[k++] = promc_collect_sample(ctx, 0, NULL, NULL, 6);
+  promc_collect_family(ctx, "dup_i", "I.", PROMC_TYPE_INFO, NULL);
+  rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"v"}, (const char *[]){"1"}, 1);
+  rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"v"}, (const char *[]){"1"}, 1);
+  promc_collect_family(ctx, "dup_other", "G.", PROMC_TYPE_GAUGE, NULL); /* the same set in another family */
+  rc[k++] = promc_collect_sample(ctx, 1, (const char *[]){"a"}, (const char *[]){"2"}, 7);
+  /* enough children to grow the set several times, then one of them again */
+  promc_collect_family(ctx, "dup_many", "G.", PROMC_TYPE_GAUGE, NULL);
+  int bad = 0;
+  for (int i = 0; i < 1000; i++) {
+    char v[16];
+    snprintf(v, sizeof v, "%d", i);
+    bad += promc_collect_sample(ctx, 2, (const char *[]){"i", "j"}, (const char *[]){v, "x"}, i) != 0;
+  }
+  rc[k++] = bad;
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"j", "i"}, (const char *[]){"x", "500"}, 1);
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"i", "j"}, (const char *[]){"1000", "x"}, 1000);
+  promc_collect_family(ctx, "dup_after", "G.", PROMC_TYPE_GAUGE, NULL); /* a fresh set after a big one */
+  rc[k++] = promc_collect_sample(ctx, 2, (const char *[]){"i", "j"}, (const char *[]){"500", "x"}, 1);
+  return 0;
+}
+
+static void collector_cannot_give_a_child_twice(void **state) {
+  (void)state;
+  int rc[13];
+  assert_int_equal(promc_registry_add_collector(reg, &(promc_collector){.name = "dups", .collect = collect_dups, .user = rc}), 0);
+  static const int want[] = {0, 0, PROMC_EDUP, 0, 0, PROMC_EDUP, 0, PROMC_EDUP, 0, 0, PROMC_EDUP, 0, 0};
+  for (int scrape = 0; scrape < 2; scrape++) { /* the sets are per scrape: the second sees the same */
+    memset(rc, 0x7f, sizeof rc);
+    promc_buf b = {0};
+    assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_TEXT, NULL, &b), 0);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+      if (rc[i] != want[i]) fail_msg("scrape %d sample %zu: got %s, want %s", scrape, i, promc_errname(rc[i]), promc_errname(want[i]));
+    assert_non_null(strstr(b.data, "dup_g{a=\"1\",b=\"2\"} 1\n"));
+    assert_non_null(strstr(b.data, "dup_g{a=\"2\"} 2\n"));
+    assert_non_null(strstr(b.data, "dup_g{a=\"1\"} 4\n"));
+    assert_non_null(strstr(b.data, "dup_g 5\n"));
+    assert_null(strstr(b.data, "dup_g{a=\"1\",b=\"2\"} 3\n"));
+    assert_null(strstr(b.data, "dup_g{b="));
+    assert_null(strstr(b.data, "dup_g 6\n"));
+    const char *i1 = strstr(b.data, "dup_i_info{v=\"1\"} 1\n");
+    assert_non_null(i1);
+    assert_null(strstr(i1 + 1, "dup_i_info{v=\"1\"} 1\n"));
+    assert_non_null(strstr(b.data, "dup_other{a=\"2\"} 7\n"));
+    assert_non_null(strstr(b.data, "dup_many{i=\"500\",j=\"x\"} 500\n"));
+    assert_non_null(strstr(b.data, "dup_many{i=\"1000\",j=\"x\"} 1000\n"));
+    assert_non_null(strstr(b.data, "dup_after{i=\"500\",j=\"x\"} 1\n"));
+    promc_buf_free(&b);
+  }
+  /* OpenMetrics and protobuf are built from the same refused calls */
+  promc_buf om = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_OPENMETRICS, NULL, &om), 0);
+  assert_non_null(strstr(om.data, "dup_g{a=\"1\",b=\"2\"} 1\n"));
+  assert_null(strstr(om.data, "dup_g{a=\"1\",b=\"2\"} 3\n"));
+  assert_null(strstr(om.data, "dup_g 6\n"));
+  promc_buf_free(&om);
+  assert_int_equal(promc_registry_remove_collector(reg, "dups"), 0);
+}
+
 static void exemplar_timestamp_must_fit_protobuf(void **state) {
   (void)state;
   promc_counter *ex;
@@ -506,7 +579,8 @@ static void exemplar_timestamp_must_fit_protobuf(void **state) {
   struct snapshot before = snap();
   promc_buf pb0 = {0};
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb0), 0);
-  static const double bad[] = {9223372036854775808.0 /* 2^63 */, 1e19, 9.3e18, 1.7e308, INFINITY, -INFINITY, NAN, -1};
+  static const double bad[] = {253402300800.0 /* year 10000 */, 253402300800.5, 1e12, 9223372036854775807.0,
+                               9223372036854775808.0 /* 2^63 */, 1e19, 9.3e18, 1.7e308, INFINITY, -INFINITY, NAN, -1};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     if (promc_counter_add_exemplar(ex, 1, 0, NULL, NULL, bad[i]) != PROMC_EINVAL) fail_msg("counter ts %g taken", bad[i]);
     if (promc_histogram_observe_exemplar(hx, 1, 0, NULL, NULL, bad[i]) != PROMC_EINVAL)
@@ -517,12 +591,33 @@ static void exemplar_timestamp_must_fit_protobuf(void **state) {
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb), 0);
   assert_int_equal(pb.len, pb0.len);
   assert_memory_equal(pb.data, pb0.data, pb.len);
-  /* the largest double below 2^63 still fits, and renders (UBSan watches) */
-  assert_int_equal(promc_counter_add_exemplar(ex, 1, 0, NULL, NULL, 9223372036854774784.0), 0);
+  /* the largest double below 253402300800 (9999-12-31T23:59:59.99997Z) still fits, and renders */
+  assert_int_equal(promc_counter_add_exemplar(ex, 1, 0, NULL, NULL, nextafter(253402300800.0, 0)), 0);
+  assert_int_equal(promc_histogram_observe_exemplar(hx, 1, 0, NULL, NULL, 253402300799.0), 0);
   assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb), 0);
   promc_buf_free(&pb);
   promc_buf_free(&pb0);
   snap_free(before);
+}
+
+static void exemplar_label_names_are_not_reserved(void **state) {
+  (void)state;
+  promc_counter *ex;
+  promc_histogram *hx;
+  assert_int_equal(promc_counter_new(&ex, &(promc_opts){.name = "exr", .help = "h", .registry = reg, .exemplars = 1}), 0);
+  assert_int_equal(promc_histogram_new(&hx, &(promc_opts){.name = "hxr", .help = "h", .registry = reg, .exemplars = 1}), 0);
+  struct snapshot before = snap();
+  static const char *const bad[] = {"__name__", "__", "__x", "__trace_id"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    const char *nm[] = {"trace_id", bad[i]}, *v[] = {"1", "2"};
+    if (promc_counter_add_exemplar(ex, 1, 2, nm, v, 0) != PROMC_ELABEL) fail_msg("counter took \"%s\"", bad[i]);
+    if (promc_counter_inc_exemplar(ex, 1, nm + 1, v) != PROMC_ELABEL) fail_msg("counter inc took \"%s\"", bad[i]);
+    if (promc_histogram_observe_exemplar(hx, 1, 1, nm + 1, v, 0) != PROMC_ELABEL) fail_msg("histogram took \"%s\"", bad[i]);
+  }
+  snap_same(before, "reserved exemplar label names");
+  snap_free(before);
+  /* one underscore is an ordinary name */
+  assert_int_equal(promc_counter_inc_exemplar(ex, 1, (const char *[]){"_trace"}, (const char *[]){"1"}), 0);
 }
 
 int main(void) {
@@ -536,7 +631,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(enum_name_must_serve_as_its_state_label, setup, teardown),
       cmocka_unit_test_setup_teardown(labels_treat_null_as_empty, setup, teardown),
       cmocka_unit_test_setup_teardown(collectors_cannot_emit_what_no_parser_reads, setup, teardown),
+      cmocka_unit_test_setup_teardown(collector_cannot_give_a_child_twice, setup, teardown),
       cmocka_unit_test_setup_teardown(exemplar_timestamp_must_fit_protobuf, setup, teardown),
+      cmocka_unit_test_setup_teardown(exemplar_label_names_are_not_reserved, setup, teardown),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   promc_shutdown();

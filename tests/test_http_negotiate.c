@@ -115,6 +115,9 @@ static void query_names_decodes_like_parse_qs(void **state) {
       {"name[]", 0, {NULL}},
       {"&&name[]=%41&&", 1, {"A"}},
       {"xname[]=a&name[]x=b", 0, {NULL}},
+      /* a NUL cannot be in a name: "" (selects nothing), never the text before it */
+      {"name[]=e%00", 1, {""}},
+      {"name[]=%00&name[]=a%00b&name[]=c", 3, {"", "", "c"}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char buf[256];
@@ -151,12 +154,40 @@ static void query_names_reports_full(void **state) {
   assert_int_equal(promc_query_names("name[]=a", NULL, 10, names, 2, &n), PROMC_EINVAL);
 }
 
+/* "e%00" must not select family e: the name it encodes is no metric's. */
+static void query_name_with_nul_selects_nothing(void **state) {
+  (void)state;
+  promc_registry *r;
+  promc_gauge *g;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "e", .help = "E.", .registry = r}), 0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "f", .help = "F.", .registry = r}), 0);
+  static const struct {
+    const char *q, *want;
+  } cases[] = {{"name[]=e%00", ""}, {"name[]=e%00x", ""}, {"name[]=e%00&name[]=f", "# TYPE f gauge\n"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char buf[64];
+    const char *names[4];
+    size_t n = 0;
+    assert_int_equal(promc_query_names(cases[i].q, buf, sizeof buf, names, 4, &n), 0);
+    promc_buf b = {0};
+    promc_render_opts o = {.names = names, .nnames = n};
+    assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_TEXT, &o, &b), 0);
+    const char *out = b.len ? b.data : "";
+    if (strstr(out, "# TYPE e ") || (cases[i].want[0] && !strstr(out, cases[i].want)) || (!cases[i].want[0] && b.len))
+      fail_msg("query \"%s\" rendered:\n%s", cases[i].q, out);
+    promc_buf_free(&b);
+  }
+  promc_registry_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(negotiate_picks_format_by_q_and_mask),
       cmocka_unit_test(accepts_gzip_honours_q),
       cmocka_unit_test(query_names_decodes_like_parse_qs),
       cmocka_unit_test(query_names_reports_full),
+      cmocka_unit_test(query_name_with_nul_selects_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -330,8 +330,11 @@ PROMC_API int promc_collect_family(promc_collect *ctx, const char *name, const c
  * label names and values (n of each) and the value. Errors: PROMC_ESTATE (no
  * family), PROMC_ELABEL (invalid or reserved name, a name given twice, "le"
  * on a histogram, "quantile" on a summary), PROMC_EVALUE (a label value not
- * UTF-8, a counter value negative or NaN), PROMC_EINVAL. A refused call
- * writes nothing; the family and the rest of the scrape stay valid. */
+ * UTF-8, a counter value negative or NaN), PROMC_EDUP (this family was given
+ * the same label set before in this scrape, in any order: one child, one
+ * series; the first stays), PROMC_EINVAL, PROMC_ENOMEM. A refused call
+ * writes nothing; the family and the rest of the scrape stay valid.
+ * Allocates: the label sets of the current family, once per scrape. */
 PROMC_API int promc_collect_sample(promc_collect *ctx, size_t n, const char *const *names,
                                    const char *const *values, double value);
 /* One histogram child: upper bounds (at least one, finite and strictly
@@ -514,21 +517,25 @@ PROMC_API long promc_enum_get(const promc_enum *e);
  *
  * Arguments common to the functions below:
  *   n, names, values  the exemplar's labels; names must be valid label
- *                     names, given once each; values UTF-8. Names and values
+ *                     names, not starting with "__" (reserved, as
+ *                     everywhere), given once each; values UTF-8. Names and values
  *                     together may hold at most PROMC_EXEMPLAR_MAX_CHARS
  *                     characters (the OpenMetrics limit; code points, not
  *                     bytes). n may be 0 (an exemplar with no labels).
  *   ts                seconds since the epoch (e.g. promc_wall_seconds());
  *                     0 = no timestamp (Prometheus then uses the scrape's);
- *                     below 2^63 (protobuf carries whole seconds as int64).
+ *                     below 253402300800 (year 10000: protobuf carries it as
+ *                     a google.protobuf.Timestamp, valid up to
+ *                     9999-12-31T23:59:59.999999999Z).
  *
  * Errors (the value is then left unchanged, and nothing is recorded):
  *   PROMC_EINVAL  NULL handle, or names/values NULL with n > 0, or a NULL
- *                 value, or ts negative, infinite, NaN or >= 2^63.
+ *                 value, or ts negative, infinite, NaN or >= 253402300800.
  *   PROMC_ECARD   a labelled family handle was given instead of a child.
  *   PROMC_ETYPE   handle of another metric type.
  *   PROMC_ESTATE  the family was not created with .exemplars = 1.
- *   PROMC_ELABEL  a name is not a valid label name, or is given twice.
+ *   PROMC_ELABEL  a name is not a valid label name, starts with "__", or
+ *                 is given twice.
  *   PROMC_EVALUE  more than PROMC_EXEMPLAR_MAX_CHARS characters, a value
  *                 that is not valid UTF-8, or (counters) v negative or NaN.
  * Like the other hot-path functions they do not set promc_errmsg.
@@ -640,8 +647,12 @@ PROMC_API int promc_negotiate_format(const char *accept, unsigned allowed, promc
  * "*" with q > 0; an explicit "gzip;q=0" refuses it), else 0. NULL gives 0. */
 PROMC_API int promc_accepts_gzip(const char *accept_encoding);
 /* Extracts the name[] filter from a URL query string ("name[]=a&name[]=b"),
- * the way client_python and client_golang read it: keys "name[]" or
- * "name%5B%5D", values %-decoded ('+' is a space), blank values dropped.  A
+ * as client_python's exposition handler reads it (parse_qs; client_golang's
+ * promhttp has no name[] filter, Prometheus' own /federate has match[]):
+ * keys "name[]" or "name%5B%5D", values %-decoded ('+' is a space), blank
+ * values dropped.  A value that decodes to a NUL byte anywhere ("e%00")
+ * names no metric and is returned as "", which selects nothing (as in
+ * client_python), instead of being cut to the text before the NUL.  A
  * leading "path?" is skipped and a "#fragment" ignored, so a whole request
  * target may be passed.  Decoded names are stored NUL-terminated in buf
  * (bufsize bytes; strlen(query) + 1 always suffices) and names[0..*n-1]

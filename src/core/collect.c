@@ -15,6 +15,21 @@ struct emitted {
   char name[];
 };
 
+/* The label sets one family has exposed so far in this scrape, so that a
+ * collector giving the same child twice cannot put a duplicate series in
+ * the output. Keys are "name\0value\0..." sorted by name (label order does
+ * not make another series) in one buffer; the table is open addressing on
+ * their hash, grown at half full. Scrape-time only, reset per family. */
+struct seen_slot {
+  uint64_t hash;
+  size_t off, len; /* into keys; len == SIZE_MAX marks a free slot */
+};
+struct seen {
+  struct seen_slot *slot;
+  size_t cap, count;
+  promc_buf keys;
+};
+
 struct promc_collect {
   struct promc_render_ctx *rc;
   struct promc_registry *reg; /* locked for the whole run */
@@ -26,6 +41,7 @@ struct promc_collect {
   char *help;
   char unit[64];
   promc_buf labels; /* rendered labels of the current sample, reused */
+  struct seen seen;   /* label sets the current family has exposed */
 };
 
 /* Do base names a (type at) and b (type bt) expose a sample name in common? */
@@ -61,9 +77,95 @@ static int check_clash(promc_collect *c, size_t n, promc_type type) {
   return 0;
 }
 
+/* Clearing costs the table's size, not the family's: a big table is let go
+ * so that the small families after a big one do not each pay for it. */
+static void seen_reset(struct seen *t) {
+  if (t->cap > 256) {
+    promc__free(t->slot);
+    t->slot = NULL;
+    t->cap = 0;
+  }
+  for (size_t i = 0; i < t->cap; i++) t->slot[i].len = SIZE_MAX;
+  t->count = 0;
+  t->keys.len = 0;
+}
+
+static void seen_free(struct seen *t) {
+  promc__free(t->slot);
+  promc_buf_free(&t->keys);
+  *t = (struct seen){0};
+}
+
+static uint64_t fnv1a(const char *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* The slot of key [k, k+len) with hash h: its own, or the free one it would take. */
+static struct seen_slot *seen_find(const struct seen *t, const char *k, size_t len, uint64_t h) {
+  for (size_t i = (size_t)h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+    struct seen_slot *s = &t->slot[i];
+    if (s->len == SIZE_MAX || (s->hash == h && s->len == len && memcmp(t->keys.data + s->off, k, len) == 0))
+      return s;
+  }
+}
+
+/* Records the label set names/values (already validated) for the current
+ * family: PROMC_EDUP when the family exposed it before in this scrape. */
+static int note_child(promc_collect *c, size_t n, const char *const *names, const char *const *values) {
+  struct seen *t = &c->seen;
+  size_t stack_ord[16], *ord = n <= 16 ? stack_ord : promc__malloc(n * sizeof *ord);
+  if (!ord) return promc__err(PROMC_ENOMEM, "collect: out of memory");
+  for (size_t i = 0; i < n; i++) { /* insertion sort by name: label sets are small */
+    size_t j = i;
+    for (; j > 0 && strcmp(names[ord[j - 1]], names[i]) > 0; j--) ord[j] = ord[j - 1];
+    ord[j] = i;
+  }
+  size_t off = t->keys.len;
+  int w = promc_buf_write(&t->keys, "", 0);
+  for (size_t i = 0; i < n && !w; i++)
+    w = promc_buf_write(&t->keys, names[ord[i]], strlen(names[ord[i]]) + 1) |
+        promc_buf_write(&t->keys, values[ord[i]], strlen(values[ord[i]]) + 1);
+  if (ord != stack_ord) promc__free(ord);
+  if (w) {
+    t->keys.len = off;
+    return promc__err(PROMC_ENOMEM, "collect: out of memory");
+  }
+  size_t len = t->keys.len - off;
+  if (2 * (t->count + 1) > t->cap) {
+    size_t cap = t->cap ? 2 * t->cap : 64;
+    struct seen_slot *old = t->slot, *nw = promc__malloc(cap * sizeof *nw);
+    if (!nw) {
+      t->keys.len = off;
+      return promc__err(PROMC_ENOMEM, "collect: out of memory");
+    }
+    for (size_t i = 0; i < cap; i++) nw[i].len = SIZE_MAX;
+    struct seen grown = {nw, cap, t->count, t->keys};
+    for (size_t i = 0; i < t->cap; i++)
+      if (old[i].len != SIZE_MAX)
+        *seen_find(&grown, t->keys.data + old[i].off, old[i].len, old[i].hash) = old[i];
+    promc__free(old);
+    t->slot = nw;
+    t->cap = cap;
+  }
+  uint64_t h = fnv1a(t->keys.data + off, len);
+  struct seen_slot *s = seen_find(t, t->keys.data + off, len, h);
+  if (s->len != SIZE_MAX) {
+    t->keys.len = off;
+    return promc__err(PROMC_EDUP, "collector \"%s\": \"%s\" was given the label set {%.*s} twice", c->collector,
+                      c->name, (int)(c->labels.len < 300 ? c->labels.len : 300),
+                      c->labels.len ? c->labels.data : "");
+  }
+  *s = (struct seen_slot){h, off, len};
+  t->count++;
+  return 0;
+}
+
 static void end_family(promc_collect *c) {
   if (c->open && c->selected && c->rc->ops->family_end) c->rc->ops->family_end(c->rc->out, &c->fv, c->rc->st);
   c->open = false;
+  seen_reset(&c->seen);
   promc__free(c->help);
   c->help = NULL;
 }
@@ -164,6 +266,7 @@ int promc_collect_sample(promc_collect *c, size_t n, const char *const *names, c
     v.labels = "";
     v.labels_len = 0;
   }
+  if ((rc = note_child(c, n, names, values))) return rc;
   v.value = value;
   if (c->selected) c->rc->ops->series(c->rc->out, &c->fv, &v, c->rc->st);
   return 0;
@@ -191,6 +294,7 @@ int promc_collect_histogram(promc_collect *c, size_t n, const char *const *names
     promc_format_double(i < nbounds ? bounds[i] : INFINITY, text[i]);
     tp[i] = text[i];
   }
+  if ((rc = note_child(c, n, names, values))) return rc;
   v.nbounds = nbounds;
   v.bounds = bounds;
   v.bound_text = tp;
@@ -219,6 +323,7 @@ int promc_collect_summary(promc_collect *c, size_t n, const char *const *names, 
       if (quantiles[j] == quantiles[i])
         return promc__err(PROMC_EVALUE, "collect_summary: \"%s\" quantile %g given twice", c->name, quantiles[i]);
   }
+  if ((rc = note_child(c, n, names, values))) return rc;
   v.count = count;
   v.sum = sum;
   v.nq = nq;
@@ -238,6 +343,7 @@ int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc)
     int cr = n->c.collect(&c, n->c.user);
     end_family(&c);
     promc_buf_free(&c.labels);
+    seen_free(&c.seen);
     if (cr < 0 && !result) { /* keep what the collector said about its failure */
       char why[400];
       snprintf(why, sizeof why, "%s", promc_errmsg());

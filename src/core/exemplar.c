@@ -34,7 +34,8 @@ static long pack(size_t n, const char *const *names, const char *const *values, 
   for (size_t i = 0; i < n; i++) {
     const char *nm = names[i], *v = values[i];
     if (!nm || !v) return PROMC_EINVAL;
-    if (!promc__valid_label_name(nm)) return PROMC_ELABEL;
+    /* "__" names are reserved, for exemplars as for every other label */
+    if (!promc__valid_label_name(nm) || (nm[0] == '_' && nm[1] == '_')) return PROMC_ELABEL;
     for (size_t j = 0; j < i; j++)
       if (strcmp(nm, names[j]) == 0) return PROMC_ELABEL;
     size_t nl = strlen(nm);
@@ -75,9 +76,11 @@ static void slot_store(struct promc_exemplar_slot *x, const uint64_t *words, siz
   atomic_store_explicit(&x->seq, s + 2, memory_order_release);
 }
 
-/* A timestamp in seconds: finite, not negative, and (protobuf writes whole
- * seconds as an int64) below 2^63. */
-static inline bool ts_ok(double ts) { return ts >= 0 && ts < 9223372036854775808.0; }
+/* A timestamp in seconds: finite, not negative, and before the year 10000:
+ * protobuf carries it as a google.protobuf.Timestamp, whose valid range
+ * ends at 9999-12-31T23:59:59.999999999Z (253402300799 s and a fraction;
+ * the largest double below 253402300800 has a fraction of .99997). */
+static inline bool ts_ok(double ts) { return ts >= 0 && ts < 253402300800.0; }
 
 /* Common checks; returns the child or NULL with *rc set. */
 static struct promc_series *check(void *h, promc_type t, int *rc) {

@@ -221,6 +221,12 @@ int promc_query_names(const char *query, char *buf, size_t bufsize, const char *
     }
     size_t d = form_decode(eq + 1, vn, buf + used);
     if (d == 0) continue;
+    /* A NUL (%00) cannot be in a C string: cut there, the name would select
+     * a family the client did not ask for. No metric name holds a NUL, so
+     * such a name selects nothing; it stays in the filter as "" (which
+     * selects nothing either) rather than being dropped, which would widen
+     * a filter of only such names to the whole registry. */
+    if (memchr(buf + used, '\0', d)) d = 0;
     buf[used + d] = '\0';
     names[count++] = buf + used;
     used += d + 1;
