@@ -100,7 +100,8 @@ static void write_child(struct run *u, struct fam *f, promc_metric *h) {
         else if (op % 5 == 2) rc = promc_counter_add_int(c, fz_uint(in, 8));
         else if (op % 5 == 3) rc = promc_counter_reset(c);
         else if (u->nfn < 16) {
-          /* a callback's value is the caller's: promc exposes it as is */
+          /* a callback's value is the caller's; negative or NaN, the child is
+           * left out and the render still succeeds */
           u->fn_values[u->nfn] = v;
           rc = promc_metric_set_function(h, value_fn, &u->fn_values[u->nfn++]);
         }

@@ -620,6 +620,64 @@ static void exemplar_label_names_are_not_reserved(void **state) {
   assert_int_equal(promc_counter_inc_exemplar(ex, 1, (const char *[]){"_trace"}, (const char *[]){"1"}), 0);
 }
 
+static double fn_value(void *user) { return *(const double *)user; }
+
+static bool has_bytes(const char *p, size_t n, const char *s) {
+  for (size_t k = strlen(s), i = 0; i + k <= n; i++)
+    if (memcmp(p + i, s, k) == 0) return true;
+  return false;
+}
+
+/* A counter's value callback returning what no counter may expose: that
+ * child is left out of every format (its _created too), the rest is
+ * written, and the render succeeds (one bad value must not fail a scrape). */
+static void counter_callback_cannot_expose_nan_or_negative(void **state) {
+  (void)state;
+  promc_counter *c, *cl;
+  promc_gauge *g;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "cfn", .help = "h", .registry = reg}), 0);
+  assert_int_equal(promc_counter_new(&cl, &(promc_opts){.name = "cfnl", .help = "h", .registry = reg, PROMC_LABEL_NAMES("k")}), 0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "gfn", .help = "h", .registry = reg}), 0);
+  promc_counter *good = promc_counter_labels(cl, "good"), *bad = promc_counter_labels(cl, "bad");
+  promc_counter_add(good, 2);
+  promc_registry_set_created(reg, 1);
+  static const double bad_values[] = {NAN, -7, -INFINITY, -0.5};
+  double cv = 0, lv = 0, gv = NAN;
+  assert_int_equal(promc_metric_set_function(PROMC_METRIC(c), fn_value, &cv), 0);
+  assert_int_equal(promc_metric_set_function(PROMC_METRIC(bad), fn_value, &lv), 0);
+  assert_int_equal(promc_metric_set_function(PROMC_METRIC(g), fn_value, &gv), 0); /* a gauge may be NaN */
+  static const promc_format fmts[] = {PROMC_FORMAT_TEXT, PROMC_FORMAT_OPENMETRICS, PROMC_FORMAT_PROTOBUF};
+  for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
+    cv = lv = bad_values[i];
+    for (size_t f = 0; f < 3; f++) {
+      promc_buf b = {0};
+      int rc = promc_registry_render_buf(reg, fmts[f], NULL, &b);
+      if (rc != 0)
+        fail_msg("value %g format %d: got %s (%s)", bad_values[i], (int)fmts[f], promc_errname(rc), promc_errmsg());
+      const char *out = b.data;
+      assert_non_null(out);
+      if (fmts[f] != PROMC_FORMAT_PROTOBUF) {
+        assert_null(strstr(out, "\ncfn_total"));
+        assert_null(strstr(out, "\ncfn_created"));
+        assert_null(strstr(out, "k=\"bad\""));
+        assert_non_null(strstr(out, "cfnl_total{k=\"good\"} 2"));
+        assert_non_null(strstr(out, "\ngfn NaN\n"));
+      } else {
+        assert_false(has_bytes(out, b.len, "bad"));
+        assert_true(has_bytes(out, b.len, "good"));
+      }
+      promc_buf_free(&b);
+    }
+  }
+  cv = lv = 5;
+  promc_buf b = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+  assert_non_null(strstr(b.data, "\ncfn_total 5\n"));
+  assert_non_null(strstr(b.data, "cfnl_total{k=\"bad\"} 5\n"));
+  promc_buf_free(&b);
+  promc_registry_set_created(reg, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(create_rejects_bad_options, setup, teardown),
@@ -634,6 +692,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(collector_cannot_give_a_child_twice, setup, teardown),
       cmocka_unit_test_setup_teardown(exemplar_timestamp_must_fit_protobuf, setup, teardown),
       cmocka_unit_test_setup_teardown(exemplar_label_names_are_not_reserved, setup, teardown),
+      cmocka_unit_test_setup_teardown(counter_callback_cannot_expose_nan_or_negative, setup, teardown),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   promc_shutdown();

@@ -445,8 +445,13 @@ PROMC_API double promc_gauge_get(const promc_gauge *g);
 /* A child whose value fn(user) supplies at each scrape (client_python's
  * set_function). Works on gauge and counter children; fn runs on the
  * scraping thread, must be thread-safe and must not call back into the
- * registry. fn NULL turns it off. Errors: PROMC_EINVAL, PROMC_ETYPE,
- * PROMC_ECARD, PROMC_ENOMEM. */
+ * registry. fn NULL turns it off. A counter's fn must give a value >= 0:
+ * when it returns a negative number or NaN, which no counter may expose
+ * (OpenMetrics), that child is left out of the scrape in every format (its
+ * _created too) and the rest is written; the render still succeeds, so that
+ * one bad callback value cannot fail a whole scrape (a 500 would mark the
+ * target down). (A gauge's fn may return anything.) Errors: PROMC_EINVAL, PROMC_ETYPE, PROMC_ECARD,
+ * PROMC_ENOMEM. */
 typedef double (*promc_value_fn)(void *user);
 PROMC_API int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user);
 
@@ -606,12 +611,13 @@ typedef struct promc_render_opts {
  * writes into the promc_buf directly); no allocation per child.
  * Errors: PROMC_EINVAL (write NULL, unknown format), PROMC_EUNSUPP
  * (format not built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
- * collector failed; the rest was still rendered), PROMC_ESTATE (called from
- * a callback of r's own render, see "Re-entry"). Thread-safe: concurrent
- * renders and hot-path writes are fine; each child is read consistently
- * (a histogram's _count equals its +Inf bucket). Creating children is not
- * held up by a render: a family shows the children complete when the
- * render reached it, in creation order, each once. */
+ * collector failed; the rest was still rendered),
+ * PROMC_ESTATE (called from a callback of r's own render, see "Re-entry").
+ * Thread-safe: concurrent renders and hot-path writes are fine; each child
+ * is read consistently (a histogram's _count equals its +Inf bucket).
+ * Creating children is not held up by a render: a family shows the
+ * children complete when the render reached it, in creation order, each
+ * once. */
 PROMC_API int promc_registry_render(promc_registry *r, promc_format f, const promc_render_opts *opts,
                                     promc_write_fn write, void *user);
 /* Renders r (NULL = the default registry) into b, appending. Errors as

@@ -55,8 +55,11 @@ static double fn_value(const struct promc_family *f, const struct promc_series *
 }
 
 /* Fills v from child s; cum is room for nbounds + 1 counts, ex for the
- * family's exemplar slots (NULL when it has none). */
-static void read_child(const struct promc_family *f, const struct promc_series *s, struct promc_sview *v,
+ * family's exemplar slots (NULL when it has none). False when the child is
+ * left out: its counter value callback gave a negative number or NaN, which
+ * no counter may expose (OpenMetrics; every other path to a counter refuses
+ * them, as promc_collect_sample does). */
+static bool read_child(const struct promc_family *f, const struct promc_series *s, struct promc_sview *v,
                        uint64_t *cum, struct promc_exemplar_view *ex) {
   if (ex) {
     for (size_t i = 0; i < f->nexemplars; i++) promc__exemplar_read(s, i, &ex[i]);
@@ -72,6 +75,7 @@ static void read_child(const struct promc_family *f, const struct promc_series *
     case PROMC_TYPE_COUNTER:
       v->value = f->fns ? fn_value(f, s, &has) : 0;
       if (!has) v->value = promc__counter_value(s);
+      else if (!(v->value >= 0)) return false;
       break;
     case PROMC_TYPE_GAUGE:
       v->value = f->fns ? fn_value(f, s, &has) : 0;
@@ -104,6 +108,7 @@ static void read_child(const struct promc_family *f, const struct promc_series *
       break;
     default: break;
   }
+  return true;
 }
 
 static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
@@ -137,11 +142,21 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_child_it it;
   struct promc_series *first = promc__child_first(f, &it);
   const struct promc_child_it start = it; /* the _created pass walks the same snapshot */
+  struct promc_series **left_out = NULL; /* children read_child refused: no _created either */
+  size_t nleft = 0, capleft = 0;
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_acquire)) continue;
     sv.signed_obs = false; /* the aggregate of other processes: the writers check its sum */
     if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
-    read_child(f, s, &sv, cum, ex);
+    if (!read_child(f, s, &sv, cum, ex)) {
+      if (nleft == capleft) { /* rare and at scrape time; without room the child only keeps its _created */
+        struct promc_series **g = promc__realloc(left_out, (capleft = capleft ? 2 * capleft : 8) * sizeof *g);
+        if (g) left_out = g;
+        else capleft = nleft;
+      }
+      if (nleft < capleft) left_out[nleft++] = s;
+      continue;
+    }
     ops->series(rc->out, &fv, &sv, rc->st);
   }
   if (ops->family_end) ops->family_end(rc->out, &fv, rc->st);
@@ -152,6 +167,9 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
     it = start;
     for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
       if (atomic_load_explicit(&s->removed, memory_order_acquire)) continue;
+      size_t k = 0;
+      while (k < nleft && left_out[k] != s) k++;
+      if (k < nleft) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
       sv.created = atomic_load_explicit(&s->created, memory_order_relaxed);
@@ -159,6 +177,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
     }
   }
   pthread_mutex_unlock(&f->vlock);
+  promc__free(left_out);
   if (cum != stack_cum) promc__free(cum);
   promc__free(ex);
 }
