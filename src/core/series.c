@@ -10,6 +10,7 @@
  * same loads at scrape, so _count always equals the +Inf bucket and buckets
  * never decrease. The only publication that needs ordering is a stripe block
  * (CAS with release, loaded with acquire): its cells were zeroed before. */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
@@ -140,6 +141,7 @@ static inline void counter_add_u64(struct promc_series *s, uint64_t n) {
   if (st) {
     unsigned i = t_stripe;
     if (PROMC_UNLIKELY(!i)) i = stripe_assign();
+    assert(i >= 1 && i <= PROMC_NSTRIPES);
     atomic_fetch_add_explicit(&((struct promc_stripe *)(uintptr_t)st)[i - 1].v, n, memory_order_relaxed);
     return;
   }
