@@ -237,6 +237,7 @@ static void inline_counter_moves_to_stripes_as_the_library_does(void **state) {
 
 struct work {
   struct fams *f;
+  promc_counter *striped;
   long n;
   int library; /* this thread uses the library calls, the others inline ones */
 };
@@ -247,11 +248,13 @@ static void *worker(void *arg) {
     double v = (double)(i & 3) * 0.5; /* 0 0.5 1 1.5: exact sums */
     if (w->library) {
       promc_counter_inc(w->f->plain);
+      promc_counter_inc(w->striped);
       promc_counter_add_int(w->f->get, 3);
       promc_gauge_inc(w->f->temp);
       promc_histogram_observe(w->f->lat_get, v);
     } else {
       promc_counter_inc_inline(w->f->plain);
+      promc_counter_inc_inline(w->striped);
       promc_counter_add_int_inline(w->f->get, 3);
       promc_gauge_inc_inline(w->f->temp);
       promc_histogram_observe_inline(w->f->lat_get, v);
@@ -267,16 +270,22 @@ static void inline_threads_give_exact_totals(void **state) {
   long n = g_stress ? 1000000 : 50000;
   struct fams f;
   fams_new(&f);
+  /* one counter on stripes from the start: its inline calls all go to the library */
+  promc_counter *striped;
+  assert_int_equal(promc_counter_new(&striped, &(promc_opts){.name = "striped", .help = "s", .registry = f.r}), 0);
+  assert_true(sightings_to_stripes(striped, 1) > 0);
+  double striped0 = promc_counter_get(striped);
   pthread_t th[8];
   struct work w[8];
   for (int i = 0; i < nthreads; i++) {
-    w[i] = (struct work){&f, n, i == 0};
+    w[i] = (struct work){&f, striped, n, i == 0};
     assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
   }
   for (int i = 0; i < nthreads; i++) pthread_join(th[i], NULL);
   double total = (double)nthreads * (double)n;
   assert_true(promc_counter_get(f.plain) == total);
   assert_true(promc_counter_get(f.get) == 3 * total);
+  assert_true(promc_counter_get(striped) == striped0 + total);
   assert_true(promc_gauge_get(f.temp) == total);
   uint64_t cum[4], count;
   double sum;
