@@ -14,6 +14,10 @@
 #include <time.h>
 
 #include "promc/promc.h"
+#ifdef PROMC_BENCH_INLINE /* bench_core only: inline.h needs the static library */
+#define PROMC_STATIC_LINKING_ONLY
+#include "promc/inline.h"
+#endif
 
 static double now_ns(void) {
   struct timespec ts;
@@ -64,10 +68,14 @@ static void micro(long N) {
 
   /* a. unlabelled counter, 1 thread, against its reference (a bare relaxed
    * atomic add) measured in alternation: 7 rounds of each, medians, so that
-   * drift in the machine's speed hits both alike. */
+   * drift in the machine's speed hits both alike. The inline.h variant
+   * (bench_core only) takes its turn in the same rounds. */
   promc_counter *c;
   promc_counter_new(&c, &(promc_opts){.name = "bench_ops_total", .help = "ops", .registry = reg});
   double ref_t[7], inc_t[7], ratio_t[7];
+#ifdef PROMC_BENCH_INLINE
+  double inl_t[7], inl_ratio_t[7];
+#endif
   long R = N / 7;
   for (int r = 0; r < 7; r++) {
     t0 = now_ns();
@@ -77,6 +85,13 @@ static void micro(long N) {
     for (long i = 0; i < R; i++) promc_counter_inc(c);
     inc_t[r] = (now_ns() - t0) / (double)R;
     ratio_t[r] = inc_t[r] / ref_t[r];
+#ifdef PROMC_BENCH_INLINE
+    t0 = now_ns();
+    promc_counter *ci = c; /* a handle in a register, as in a hot loop (c's address was taken) */
+    for (long i = 0; i < R; i++) promc_counter_inc_inline(ci);
+    inl_t[r] = (now_ns() - t0) / (double)R;
+    inl_ratio_t[r] = inl_t[r] / ref_t[r];
+#endif
   }
   qsort(ref_t, 7, sizeof(double), cmp_double);
   qsort(inc_t, 7, sizeof(double), cmp_double);
@@ -84,6 +99,12 @@ static void micro(long N) {
   printf("promc ref_atomic_add_1t %.3f ns/op\n", ref_t[3]);
   printf("promc a_counter_inc_1t %.3f ns/op\n", inc_t[3]);
   printf("promc a_ratio_to_atomic_add %.3f x\n", ratio_t[3]);
+#ifdef PROMC_BENCH_INLINE
+  qsort(inl_t, 7, sizeof(double), cmp_double);
+  qsort(inl_ratio_t, 7, sizeof(double), cmp_double);
+  printf("promc a_counter_inc_inline_1t %.3f ns/op\n", inl_t[3]);
+  printf("promc a_inline_ratio_to_atomic_add %.3f x\n", inl_ratio_t[3]);
+#endif
   t0 = now_ns();
   for (long i = 0; i < N; i++) ref_store = vals[i & 1023];
   printf("promc ref_plain_store %.3f ns/op\n", (now_ns() - t0) / (double)N);
@@ -132,6 +153,9 @@ static void micro(long N) {
   printf("promc e2_gauge_incdec %.3f ns/op\n", (now_ns() - t0) / (double)N);
 
   double want = (double)(7 * R) + 2.0 * (double)(N / 2);
+#ifdef PROMC_BENCH_INLINE
+  want += (double)(7 * R);
+#endif
   if (promc_counter_get(c) != want) fprintf(stderr, "count mismatch %f != %f\n", promc_counter_get(c), want);
   promc_registry_free(reg);
 }

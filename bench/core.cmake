@@ -3,6 +3,7 @@
 add_executable(bench_core bench_core.c)
 target_link_libraries(bench_core PRIVATE promc_static m)
 target_compile_options(bench_core PRIVATE -O2)
+target_compile_definitions(bench_core PRIVATE PROMC_BENCH_INLINE)
 promc_warnings(bench_core)
 add_executable(bench_core_shared bench_core.c)
 target_link_libraries(bench_core_shared PRIVATE promc m)

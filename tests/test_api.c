@@ -2,6 +2,7 @@
  * registry in the render functions, promc_buf's NUL termination, explicit
  * +Inf buckets, and counter_name_as_given (text and protobuf keep the name,
  * OpenMetrics appends _total, names stay owned for collisions and name[]). */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -242,11 +243,55 @@ static void counter_name_as_given_is_selected_by_every_name(void **state) {
   bu_assert_not_contains(render_fmt(PROMC_FORMAT_TEXT, &o), "legacy_requests");
 }
 
+/* The codes are ABI: each keeps its number, name and text (written out here,
+ * not taken from PROMC_ERROR_MAP, so an edit of the list is caught). */
+static void error_codes_keep_numbers_names_and_texts(void **state) {
+  (void)state;
+  static const struct {
+    int code, want;
+    const char *name, *text;
+  } k[] = {
+      {PROMC_OK, 0, "PROMC_OK", "success"},
+      {PROMC_EINVAL, -1, "PROMC_EINVAL", "invalid argument"},
+      {PROMC_ENAME, -2, "PROMC_ENAME", "invalid metric name"},
+      {PROMC_ELABEL, -3, "PROMC_ELABEL", "invalid or reserved label name"},
+      {PROMC_EDUP, -4, "PROMC_EDUP", "duplicate or colliding name"},
+      {PROMC_ECARD, -5, "PROMC_ECARD", "wrong number of label values"},
+      {PROMC_EVALUE, -6, "PROMC_EVALUE", "value not allowed"},
+      {PROMC_EBUCKETS, -7, "PROMC_EBUCKETS", "invalid histogram buckets"},
+      {PROMC_ENOMEM, -8, "PROMC_ENOMEM", "out of memory"},
+      {PROMC_ETYPE, -9, "PROMC_ETYPE", "wrong metric type"},
+      {PROMC_ENOTFOUND, -10, "PROMC_ENOTFOUND", "not found"},
+      {PROMC_EIO, -11, "PROMC_EIO", "output failed"},
+      {PROMC_ESTATE, -12, "PROMC_ESTATE", "wrong state for this call"},
+      {PROMC_EUNSUPP, -13, "PROMC_EUNSUPP", "not supported"},
+      {PROMC_ECALLBACK, -14, "PROMC_ECALLBACK", "a callback failed"},
+      {PROMC_ENET, -15, "PROMC_ENET", "network error"},
+      {PROMC_EHTTP, -16, "PROMC_EHTTP", "HTTP error status"},
+      {PROMC_EFULL, -17, "PROMC_EFULL", "storage full"},
+      {PROMC_ETIMEOUT, -18, "PROMC_ETIMEOUT", "timed out"},
+  };
+  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+    assert_int_equal(k[i].code, k[i].want);
+    assert_string_equal(promc_errname(k[i].code), k[i].name);
+    assert_string_equal(promc_strerror(k[i].code), k[i].text);
+  }
+  static const int unknown[] = {1, -19, -1000, INT_MIN, INT_MAX};
+  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+    assert_string_equal(promc_strerror(unknown[i]), "unknown error");
+    assert_string_equal(promc_errname(unknown[i]), "PROMC_E?");
+  }
+#define COUNT_ONE(name, value, text) +1
+  assert_int_equal(0 PROMC_ERROR_MAP(COUNT_ONE), sizeof k / sizeof k[0]);
+#undef COUNT_ONE
+}
+
 int main(void) {
   /* an exact comparison of two renders of the default registry needs it
    * without the process collector, whose values move between renders */
   promc_default_collectors_disable();
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(error_codes_keep_numbers_names_and_texts),
       cmocka_unit_test(render_null_renders_the_default_registry),
       cmocka_unit_test(buf_is_nul_terminated_after_every_write),
       cmocka_unit_test_setup_teardown(rendered_buf_is_a_c_string_and_empty_render_leaves_data_null, setup, teardown),

@@ -67,27 +67,34 @@ extern "C" {
 PROMC_API const char *promc_version(void);
 
 /* ----------------------------------------------------------------- errors */
-enum {
-  PROMC_OK = 0,
-  PROMC_EINVAL = -1,     /* an argument is NULL or out of range */
-  PROMC_ENAME = -2,      /* invalid metric name */
-  PROMC_ELABEL = -3,     /* invalid or reserved label name */
-  PROMC_EDUP = -4,       /* name already registered, or collides */
-  PROMC_ECARD = -5,      /* wrong number of label values */
-  PROMC_EVALUE = -6,     /* value not allowed (negative/NaN counter add, text not UTF-8...) */
-  PROMC_EBUCKETS = -7,   /* buckets not strictly increasing, or NaN */
-  PROMC_ENOMEM = -8,     /* allocation failed */
-  PROMC_ETYPE = -9,      /* handle of another metric type */
-  PROMC_ENOTFOUND = -10, /* no such child, family or collector */
-  PROMC_EIO = -11,       /* a write to a sink or file failed */
-  PROMC_ESTATE = -12,    /* object in the wrong state for the call */
-  PROMC_EUNSUPP = -13,   /* not supported on this platform or build */
-  PROMC_ECALLBACK = -14, /* a user callback returned an error */
-  PROMC_ENET = -15,      /* a network operation failed */
-  PROMC_EHTTP = -16,     /* a peer answered with an HTTP error status */
-  PROMC_EFULL = -17,     /* a fixed-size store is full */
-  PROMC_ETIMEOUT = -18   /* an operation did not finish in time */
-};
+/* Every result code, once: X(constant, value, promc_strerror text). The
+ * enum below, promc_strerror and promc_errname are all made from this list;
+ * a program may expand it too (as libuv's UV_ERRNO_MAP). Values never change
+ * and are never reused. */
+#define PROMC_ERROR_MAP(X)                                                                  \
+  X(PROMC_OK, 0, "success")                                                                 \
+  X(PROMC_EINVAL, -1, "invalid argument")            /* NULL or out of range */             \
+  X(PROMC_ENAME, -2, "invalid metric name")                                                 \
+  X(PROMC_ELABEL, -3, "invalid or reserved label name")                                     \
+  X(PROMC_EDUP, -4, "duplicate or colliding name")   /* already registered, or collides */  \
+  X(PROMC_ECARD, -5, "wrong number of label values")                                        \
+  X(PROMC_EVALUE, -6, "value not allowed")           /* negative/NaN counter add, not UTF-8 */ \
+  X(PROMC_EBUCKETS, -7, "invalid histogram buckets") /* not strictly increasing, or NaN */  \
+  X(PROMC_ENOMEM, -8, "out of memory")                                                      \
+  X(PROMC_ETYPE, -9, "wrong metric type")            /* handle of another metric type */    \
+  X(PROMC_ENOTFOUND, -10, "not found")               /* no such child, family or collector */ \
+  X(PROMC_EIO, -11, "output failed")                 /* a write to a sink or file failed */ \
+  X(PROMC_ESTATE, -12, "wrong state for this call")                                         \
+  X(PROMC_EUNSUPP, -13, "not supported")             /* on this platform or build */        \
+  X(PROMC_ECALLBACK, -14, "a callback failed")       /* a user callback returned an error */ \
+  X(PROMC_ENET, -15, "network error")                /* a network operation failed */       \
+  X(PROMC_EHTTP, -16, "HTTP error status")           /* a peer answered with one */         \
+  X(PROMC_EFULL, -17, "storage full")                /* a fixed-size store is full */       \
+  X(PROMC_ETIMEOUT, -18, "timed out")                /* an operation did not finish in time */
+
+#define PROMC__ERROR_ENUM(name, value, text) name = value,
+enum { PROMC_ERROR_MAP(PROMC__ERROR_ENUM) };
+#undef PROMC__ERROR_ENUM
 
 /* A fixed English string for a PROMC_E* code ("invalid metric name").
  * Never NULL; unknown codes give "unknown error". */

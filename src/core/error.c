@@ -3,41 +3,27 @@
 
 #include "core/internal.h"
 
-static const struct {
-  int code;
-  const char *name, *text;
-} k_errors[] = {
-    {PROMC_OK, "PROMC_OK", "success"},
-    {PROMC_EINVAL, "PROMC_EINVAL", "invalid argument"},
-    {PROMC_ENAME, "PROMC_ENAME", "invalid metric name"},
-    {PROMC_ELABEL, "PROMC_ELABEL", "invalid or reserved label name"},
-    {PROMC_EDUP, "PROMC_EDUP", "duplicate or colliding name"},
-    {PROMC_ECARD, "PROMC_ECARD", "wrong number of label values"},
-    {PROMC_EVALUE, "PROMC_EVALUE", "value not allowed"},
-    {PROMC_EBUCKETS, "PROMC_EBUCKETS", "invalid histogram buckets"},
-    {PROMC_ENOMEM, "PROMC_ENOMEM", "out of memory"},
-    {PROMC_ETYPE, "PROMC_ETYPE", "wrong metric type"},
-    {PROMC_ENOTFOUND, "PROMC_ENOTFOUND", "not found"},
-    {PROMC_EIO, "PROMC_EIO", "output failed"},
-    {PROMC_ESTATE, "PROMC_ESTATE", "wrong state for this call"},
-    {PROMC_EUNSUPP, "PROMC_EUNSUPP", "not supported"},
-    {PROMC_ECALLBACK, "PROMC_ECALLBACK", "a callback failed"},
-    {PROMC_ENET, "PROMC_ENET", "network error"},
-    {PROMC_EHTTP, "PROMC_EHTTP", "HTTP error status"},
-    {PROMC_EFULL, "PROMC_EFULL", "storage full"},
-    {PROMC_ETIMEOUT, "PROMC_ETIMEOUT", "timed out"},
-};
+/* The tables are indexed by -code, so PROMC_ERROR_MAP must list the codes
+ * densely from 0 down in order: each constant's position in the list is
+ * checked against its value when this file compiles. */
+#define ERR_POS(name, value, text) ERR_POS_##name,
+enum { PROMC_ERROR_MAP(ERR_POS) ERR_COUNT };
+#define ERR_DENSE(name, value, text) _Static_assert(ERR_POS_##name == -(value), #name " is not at position -value");
+PROMC_ERROR_MAP(ERR_DENSE)
+
+#define ERR_NAME(name, value, text) #name,
+#define ERR_TEXT(name, value, text) text,
+static const char *const k_names[ERR_COUNT] = {PROMC_ERROR_MAP(ERR_NAME)};
+static const char *const k_texts[ERR_COUNT] = {PROMC_ERROR_MAP(ERR_TEXT)};
 
 const char *promc_strerror(int code) {
-  for (size_t i = 0; i < sizeof k_errors / sizeof k_errors[0]; i++)
-    if (k_errors[i].code == code) return k_errors[i].text;
-  return "unknown error";
+  if (code > 0 || code <= -ERR_COUNT) return "unknown error";
+  return k_texts[-code];
 }
 
 const char *promc_errname(int code) {
-  for (size_t i = 0; i < sizeof k_errors / sizeof k_errors[0]; i++)
-    if (k_errors[i].code == code) return k_errors[i].name;
-  return "PROMC_E?";
+  if (code > 0 || code <= -ERR_COUNT) return "PROMC_E?";
+  return k_names[-code];
 }
 
 static _Thread_local char t_msg[512];

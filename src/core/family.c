@@ -1,5 +1,6 @@
 /* family.c — metric families: validation and creation, the label-value →
  * child hash table (lock-free reads), child removal, destruction. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,7 @@ static char *render_pairs(size_t n, const char *const *names, const char *const 
 }
 
 static struct promc_htab *htab_new(size_t nbuckets) {
+  assert(nbuckets && (nbuckets & (nbuckets - 1)) == 0); /* h & mask picks a bucket */
   struct promc_htab *t = promc__calloc(1, sizeof *t + nbuckets * sizeof(t->b[0]));
   if (t) t->mask = nbuckets - 1;
   return t;
@@ -572,6 +574,7 @@ static void grow(struct promc_family *f) {
       atomic_store_explicit(&nt->b[j], s, memory_order_relaxed);
     }
   }
+  assert(nt->mask == 2 * old->mask + 1);
   atomic_store_explicit(&f->tab, nt, memory_order_release);
   old->retired_next = f->retired;
   f->retired = old;
@@ -597,6 +600,7 @@ static void *arena_alloc(struct promc_family *f, size_t n) {
   }
   void *p = c->data + c->used;
   c->used += n;
+  assert(c->used <= c->cap && ((uintptr_t)p & 7) == 0);
   return p;
 }
 
@@ -604,6 +608,8 @@ static void *arena_alloc(struct promc_family *f, size_t n) {
  * visible to scrapes (family lock held). */
 static void publish_child(struct promc_family *f) {
   struct promc_chunk *c = atomic_load_explicit(&f->chunks_tail, memory_order_relaxed);
+  /* ready only grows, and only over whole children */
+  assert(atomic_load_explicit(&c->ready, memory_order_relaxed) < c->used && c->used <= c->cap);
   atomic_store_explicit(&c->ready, c->used, memory_order_release);
 }
 
@@ -666,6 +672,8 @@ struct promc_series *promc__child_next(const struct promc_family *f, struct prom
   it->p += child_size(f, (const struct promc_series *)(const void *)it->p);
   const struct promc_chunk *c = it->c;
   size_t end = c == it->last ? it->last_ready : atomic_load_explicit(&c->ready, memory_order_relaxed);
+  /* a child's size, read back from it, ends on a child boundary */
+  assert(it->p <= c->data + end);
   if (it->p < c->data + end) return (struct promc_series *)(uintptr_t)it->p;
   return c == it->last ? (it->c = NULL, NULL) : chunk_at(c->next, it);
 }
@@ -694,6 +702,8 @@ static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t
   }
   *o = 0;
   s->labels_len = (uint32_t)(o - s->labels);
+  /* the walk of promc__child_next steps by child_size(): it must be the size allocated */
+  assert(s->labels_len + 1 == text && child_size(f, s) == ((sizeof *s + cells + text + 7) & ~(size_t)7));
   atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);
   return s;
 }
@@ -766,6 +776,7 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
       t = atomic_load(&f->tab);
     }
     size_t j = h & t->mask;
+    assert(s->hash == (uint32_t)h && find(f, h, n, values, lens) == NULL);
     atomic_store_explicit(&s->hnext, atomic_load(&t->b[j]), memory_order_relaxed);
     atomic_store_explicit(&t->b[j], s, memory_order_release);
     f->nchildren++;

@@ -10,6 +10,7 @@
  * same loads at scrape, so _count always equals the +Inf bucket and buckets
  * never decrease. The only publication that needs ordering is a stripe block
  * (CAS with release, loaded with acquire): its cells were zeroed before. */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,6 +19,8 @@
 #endif
 
 #include "core/internal.h"
+#define PROMC_STATIC_LINKING_ONLY
+#include "promc/inline.h"
 
 /* ---------------------------------------------------------- stripe pool */
 /* Blocks of PROMC_NSTRIPES cache lines, allocated off the hot path (family
@@ -140,6 +143,7 @@ static inline void counter_add_u64(struct promc_series *s, uint64_t n) {
   if (st) {
     unsigned i = t_stripe;
     if (PROMC_UNLIKELY(!i)) i = stripe_assign();
+    assert(i >= 1 && i <= PROMC_NSTRIPES);
     atomic_fetch_add_explicit(&((struct promc_stripe *)(uintptr_t)st)[i - 1].v, n, memory_order_relaxed);
     return;
   }
@@ -224,6 +228,33 @@ int promc_counter_reset(promc_counter *c) {
   pthread_mutex_unlock(&s->fam->lock);
   return 0;
 }
+
+/* ------------------------------------------------------- promc/inline.h */
+/* The inline hot paths read and write these structures through a mirror;
+ * each field they touch must sit where the mirror says. A change here that
+ * trips an assertion bumps PROMC_INLINE_LAYOUT and renames the
+ * promc__inline<N>_ functions, so that programs built against the old
+ * mirror stop linking. The cell indices (counter [0] integer, [2] stripe
+ * block; gauge [0]; histogram [0] sum, [1 + i] bucket i) are part of it. */
+#define MIRRORED(m, real, field) \
+  _Static_assert(offsetof(struct promc__inline_##m, field) == offsetof(struct real, field) && \
+                     sizeof(((struct promc__inline_##m *)0)->field) == sizeof(((struct real *)0)->field), \
+                 #real "." #field " is not where promc/inline.h has it")
+MIRRORED(series, promc_series, fam);
+MIRRORED(series, promc_series, flags);
+MIRRORED(series, promc_series, signed_obs);
+MIRRORED(series, promc_series, cells);
+MIRRORED(family, promc_family, nbounds);
+MIRRORED(family, promc_family, bounds);
+_Static_assert(PROMC__INLINE_ROOT == S_LABELLED_ROOT && PROMC__INLINE_MP_GAUGE == S_MP_GAUGE,
+               "series flags differ from promc/inline.h");
+_Static_assert(PROMC_INLINE_LAYOUT == 1, "rename the promc__inline<N>_ functions with the layout");
+
+int promc__inline1_counter_add(promc_counter *c, uint64_t n) { return promc_counter_add_int(c, n); }
+void promc__inline1_counter_sampled(promc_counter *c, uint64_t v) { contention_check(promc__series(c), v); }
+int promc__inline1_gauge_set(promc_gauge *g, double v) { return promc_gauge_set(g, v); }
+int promc__inline1_gauge_add(promc_gauge *g, double v) { return promc_gauge_add(g, v); }
+int promc__inline1_histogram_observe(promc_histogram *h, double v) { return promc_histogram_observe(h, v); }
 
 /* ------------------------------------------------------------------ gauge */
 int promc_gauge_set(promc_gauge *g, double v) {
