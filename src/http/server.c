@@ -70,6 +70,7 @@ enum { AUTH_NONE, AUTH_PENDING, AUTH_DONE };
  * housekeeping thread); the rest belong to the connection's thread, except
  * while the request is suspended, when job, user and pass belong to the
  * verifier (the suspend/resume pair and `auth` order the hand-over). */
+struct pending;
 struct conn {
   struct conn *prev, *next; /* the server's list, oldest `since` first */
   struct MHD_Connection *mc;
@@ -82,6 +83,23 @@ struct conn {
   struct promc_http_verify_job job;
   _Atomic int auth;
   char *user, *pass; /* MHD_free them */
+  struct pending *pend; /* a scrape rendering on a worker (written under the lock) */
+};
+
+/* A scrape whose render runs on a worker thread while its connection is
+ * suspended.  Whoever moves state from RUNNING (the worker when the render
+ * is done; the housekeeping thread at the deadline; stop) resumes the
+ * connection, exactly once.  The connection and the worker each hold a
+ * reference; the last one gives back the render buffer, so a render that
+ * ends after its scrape was answered 503 still has its buffer. */
+enum { PEND_RUNNING, PEND_DONE, PEND_TIMED_OUT, PEND_STOPPED };
+struct pending {
+  struct promc_http_scrape q;
+  struct promc_http_server *s;
+  struct MHD_Connection *mc;
+  double deadline;
+  _Atomic int state;
+  _Atomic int refs;
 };
 
 struct promc_http_server {
@@ -102,6 +120,10 @@ struct promc_http_server {
   int keeper_running;
   pthread_t keeper;
   struct promc_http_verifier *verifier;
+  double render_timeout; /* seconds; 0 = renders on the connection thread */
+  unsigned render_timeout_ms;
+  unsigned renders;       /* worker threads running (under lock) */
+  pthread_cond_t renders_cv;
 };
 
 static double mono_now(void) {
@@ -166,13 +188,35 @@ static int make_room(struct promc_http_server *s, double now, const struct conn 
   return 0;
 }
 
+/* Resumes every rendering scrape whose deadline has passed (all of them
+ * when `all`, as `to`); returns the nearest deadline still ahead, or 0. */
+static double expire_renders(struct promc_http_server *s, double now, int all, int to) {
+  double next = 0;
+  for (struct conn *c = s->head; c; c = c->next) {
+    struct pending *p = c->pend;
+    if (!p || atomic_load(&p->state) != PEND_RUNNING) continue;
+    if (all || now >= p->deadline) {
+      int expect = PEND_RUNNING;
+      if (atomic_compare_exchange_strong(&p->state, &expect, to)) MHD_resume_connection(c->mc);
+    } else if (next == 0 || p->deadline < next) {
+      next = p->deadline;
+    }
+  }
+  return next;
+}
+
 static void *keeper_main(void *arg) {
   struct promc_http_server *s = arg;
   pthread_mutex_lock(&s->lock);
   while (!s->stopping) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += HOUSEKEEPING_MS * 1000000L;
+    long wait_ns = HOUSEKEEPING_MS * 1000000L;
+    if (s->render_timeout) {
+      double now0 = mono_now(), next = expire_renders(s, now0, 0, PEND_TIMED_OUT);
+      if (next && (next - now0) * 1e9 < (double)wait_ns) wait_ns = (long)((next - now0) * 1e9) + 1;
+    }
+    ts.tv_nsec += wait_ns;
     if (ts.tv_nsec >= 1000000000L) {
       ts.tv_sec++;
       ts.tv_nsec -= 1000000000L;
@@ -180,6 +224,7 @@ static void *keeper_main(void *arg) {
     pthread_cond_timedwait(&s->cv, &s->lock, &ts);
     if (s->stopping) break;
     double now = mono_now();
+    if (s->render_timeout) expire_renders(s, now, 0, PEND_TIMED_OUT);
     for (struct conn *c = s->head; c; c = c->next) {
       if (now - c->since < s->header_timeout) break; /* the rest are younger */
       int header_pending = c->phase == PH_HEAD || (c->phase == PH_WAIT && c->served == 0);
@@ -254,12 +299,118 @@ static void auth_reset(struct conn *c) {
   atomic_store(&c->auth, AUTH_NONE);
 }
 
+static void pending_unref(struct pending *p) {
+  if (atomic_fetch_sub(&p->refs, 1) == 1) {
+    promc_http__scrape_release(&p->q);
+    free(p);
+  }
+}
+
+/* The connection's part of a worker's scrape ends (answered, or gone). */
+static struct pending *pending_detach(struct promc_http_server *s, struct conn *c) {
+  pthread_mutex_lock(&s->lock);
+  struct pending *p = c->pend;
+  c->pend = NULL;
+  pthread_mutex_unlock(&s->lock);
+  return p;
+}
+
+/* The request ended before its resumed scrape was answered. */
+static void pending_drop(struct promc_http_server *s, struct conn *c) {
+  struct pending *p = pending_detach(s, c);
+  int expect = PEND_RUNNING; /* then the worker must not resume a dead connection */
+  atomic_compare_exchange_strong(&p->state, &expect, PEND_STOPPED);
+  promc_http__scrape_fail(NULL, &p->q, 0, NULL);
+  pending_unref(p);
+}
+
+static void *render_main(void *arg) {
+  struct pending *p = arg;
+  struct promc_http_server *s = p->s;
+  promc_http__scrape_render(&p->q);
+  int expect = PEND_RUNNING;
+  if (atomic_compare_exchange_strong(&p->state, &expect, PEND_DONE)) MHD_resume_connection(p->mc);
+  pending_unref(p);
+  pthread_mutex_lock(&s->lock);
+  if (--s->renders == 0) pthread_cond_broadcast(&s->renders_cv);
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+/* A routed scrape with a render timeout: render on a worker, the
+ * connection suspended until the worker or the deadline resumes it. */
+static int scrape_async(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc) {
+  struct pending *p = malloc(sizeof *p);
+  if (!p) return promc_http__queue_retry_later(mc, MHD_HTTP_SERVICE_UNAVAILABLE);
+  int qrc;
+  if (!promc_http__scrape_begin(s->h, mc, &p->q, &qrc)) {
+    free(p);
+    return qrc;
+  }
+  p->s = s;
+  p->mc = mc;
+  atomic_init(&p->state, PEND_RUNNING);
+  atomic_init(&p->refs, 2);
+  pthread_mutex_lock(&s->lock);
+  if (s->stopping) {
+    pthread_mutex_unlock(&s->lock);
+    atomic_store(&p->refs, 1);
+    qrc = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping\n");
+    pending_unref(p);
+    return qrc;
+  }
+  p->deadline = mono_now() + s->render_timeout;
+  c->pend = p;
+  s->renders++;
+  /* Suspend before the worker starts, so that its resume can never come
+   * first. */
+  MHD_suspend_connection(mc);
+  pthread_attr_t attr;
+  pthread_t t;
+  int started = pthread_attr_init(&attr) == 0;
+  if (started) {
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    started = pthread_create(&t, &attr, render_main, p) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  if (!started) {
+    s->renders--;
+    atomic_store(&p->state, PEND_STOPPED);
+    atomic_fetch_sub(&p->refs, 1); /* the worker's */
+    MHD_resume_connection(mc);
+  } else {
+    pthread_cond_signal(&s->cv); /* the housekeeper learns the new deadline */
+  }
+  pthread_mutex_unlock(&s->lock);
+  return MHD_YES;
+}
+
+/* The connection is back from a worker's scrape: answer it. */
+static int scrape_resumed(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc) {
+  struct pending *p = pending_detach(s, c);
+  int st = atomic_load(&p->state);
+  int r;
+  if (st == PEND_DONE) {
+    r = promc_http__scrape_finish(mc, &p->q);
+  } else {
+    char msg[96];
+    if (st == PEND_TIMED_OUT)
+      snprintf(msg, sizeof msg, "Exceeded configured timeout of %u ms.\n", s->render_timeout_ms);
+    else
+      snprintf(msg, sizeof msg, "the server is stopping or out of threads\n");
+    r = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+  }
+  pending_unref(p);
+  return r;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
   (void)toe;
   struct promc_http_server *s = cls;
   struct conn *c = *con_cls;
   if (!c || c != conn_of(mc)) return;
+  if (c->pend) pending_drop(s, c);
   auth_reset(c);
   c->header_in = 0;
   pthread_mutex_lock(&s->lock);
@@ -278,11 +429,18 @@ static void verify_done(struct promc_http_verify_job *j) {
 
 /* A complete request on a guarded connection: basic auth through the
  * verifier pool, then the handler. */
+static int answer(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc,
+                  const char *url, const char *method, int authorized) {
+  int qrc;
+  if (!promc_http__route(s->h, mc, url, method, authorized, &qrc)) return qrc;
+  return s->render_timeout ? scrape_async(s, c, mc) : promc_http__scrape_sync(s->h, mc);
+}
+
 static int serve(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc,
                  const char *url, const char *method) {
+  if (c->pend) return scrape_resumed(s, c, mc);
   struct promc_http_auth *a = promc_http__handler_auth(s->h);
-  if (!a->nusers || !promc_http__cert_ok(s->h, mc))
-    return promc_http__handle_authorized(s->h, mc, url, method, 1);
+  if (!a->nusers || !promc_http__cert_ok(s->h, mc)) return answer(s, c, mc, url, method, 1);
   int state = atomic_load(&c->auth);
   if (state == AUTH_PENDING) return MHD_YES; /* resumed early: wait on */
   if (state == AUTH_DONE) {
@@ -290,7 +448,7 @@ static int serve(struct promc_http_server *s, struct conn *c, struct MHD_Connect
     auth_reset(c);
     if (r == -2) return promc_http__queue_retry_later(mc, MHD_HTTP_TOO_MANY_REQUESTS);
     if (r < 0) return promc_http__queue_retry_later(mc, MHD_HTTP_SERVICE_UNAVAILABLE);
-    return promc_http__handle_authorized(s->h, mc, url, method, r == 1);
+    return answer(s, c, mc, url, method, r == 1);
   }
   char *pass = NULL;
   char *user = MHD_basic_auth_get_username_password(mc, &pass);
@@ -298,7 +456,7 @@ static int serve(struct promc_http_server *s, struct conn *c, struct MHD_Connect
     int ok = user && pass;
     if (user) MHD_free(user);
     if (pass) MHD_free(pass);
-    return promc_http__handle_authorized(s->h, mc, url, method, ok);
+    return answer(s, c, mc, url, method, ok);
   }
   c->user = user;
   c->pass = pass;
@@ -384,17 +542,22 @@ static int read_pem(const char *path, char **out) {
 }
 
 static void server_free(struct promc_http_server *s) {
-  if (s->keeper_running) {
-    pthread_mutex_lock(&s->lock);
-    s->stopping = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(s->keeper, NULL);
-  }
+  pthread_mutex_lock(&s->lock);
+  s->stopping = 1;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->lock);
+  if (s->keeper_running) pthread_join(s->keeper, NULL);
+  /* Scrapes still rendering are answered 503; their workers are waited
+   * for, since they use the registry, which the caller may free next. */
+  pthread_mutex_lock(&s->lock);
+  expire_renders(s, 0, 1, PEND_STOPPED);
+  while (s->renders) pthread_cond_wait(&s->renders_cv, &s->lock);
+  pthread_mutex_unlock(&s->lock);
   /* Before the daemon: resumes every request still waiting for a check. */
   promc_http__verifier_free(s->verifier);
   if (s->d) MHD_stop_daemon(s->d);
   pthread_cond_destroy(&s->cv);
+  pthread_cond_destroy(&s->renders_cv);
   pthread_mutex_destroy(&s->lock);
   promc_http_handler_free(s->h);
   free(s->cert);
@@ -439,6 +602,9 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   if (!s) return promc_http__err(PROMC_ENOMEM, "out of memory");
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->cv, NULL);
+  pthread_cond_init(&s->renders_cv, NULL);
+  s->render_timeout_ms = o.render_timeout_ms;
+  s->render_timeout = o.render_timeout_ms / 1000.0;
   s->limit = o.max_connections ? o.max_connections : DEFAULT_MAX_CONNECTIONS;
   s->header_timeout = o.header_timeout_seconds ? o.header_timeout_seconds : DEFAULT_HEADER_TIMEOUT_SECONDS;
   s->grace = s->header_timeout < EVICT_GRACE_SECONDS ? s->header_timeout : EVICT_GRACE_SECONDS;
@@ -450,6 +616,12 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                                               .gzip_level = o.gzip_level,
                                               .verify_client_cert = o.tls_client_ca_file != NULL,
                                               .formats = o.formats,
+                                              .paths = o.paths,
+                                              .npaths = o.npaths,
+                                              .health_path = o.health_path,
+                                              .self_metrics = o.self_metrics ? o.self_metrics : !o.registry,
+                                              .self_metrics_registry = o.self_metrics_registry,
+                                              .max_scrapes_in_flight = o.max_scrapes_in_flight,
                                           });
   if (rc) {
     server_free(s);
@@ -469,7 +641,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
   if (v6) flags |= any_addr ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
   if (tls) flags |= MHD_USE_TLS;
-  if (o.nusers) flags |= MHD_ALLOW_SUSPEND_RESUME;
+  if (o.nusers || o.render_timeout_ms) flags |= MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads = o.threads ? o.threads : DEFAULT_THREADS;
   struct MHD_OptionItem ov[16];
   size_t k = 0;
