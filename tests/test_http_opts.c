@@ -416,6 +416,77 @@ static void render_timeout_answers_503_in_time(void **state) {
   promc_registry_free(other);
 }
 
+/* --------------------------------------------------------- error handling */
+static const char err_fmt[] =
+    "# HELP promhttp_metric_handler_errors_total Total number of internal errors encountered by the promhttp "
+    "metric handler.\n"
+    "# TYPE promhttp_metric_handler_errors_total counter\n"
+    "promhttp_metric_handler_errors_total{cause=\"gathering\"} %d\n"
+    "promhttp_metric_handler_errors_total{cause=\"encoding\"} 0\n";
+
+static void continue_on_error_serves_the_rest(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  promc_http_server *s;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
+                                                           .error_handling = PROMC_HTTP_CONTINUE_ON_ERROR}),
+                   0);
+  unsigned port = promc_http_port(s);
+  struct http_resp r;
+  char want[512];
+  assert_int_equal(http_get(port, "/metrics?name[]=promhttp_metric_handler_errors_total", &r), 0);
+  assert_int_equal(r.status, 200);
+  snprintf(want, sizeof want, err_fmt, 0);
+  assert_string_equal(r.body, want);
+  http_resp_free(&r);
+  atomic_store(&fail_next, 1);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(http_get(port, "/metrics", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "alpha_total 7\n"));
+    assert_null(strstr(r.body, "steered"));
+    snprintf(want, sizeof want, err_fmt, i);
+    assert_non_null(strstr(r.body, want));
+    assert_null(strstr(r.body, "promhttp_metric_handler_requests")); /* own registry: no self-metrics */
+    http_resp_free(&r);
+  }
+  promc_http_stop(s);
+
+  /* the default: 500 */
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg}), 0);
+  assert_int_equal(http_get(promc_http_port(s), "/metrics", &r), 0);
+  assert_int_equal(r.status, 500);
+  assert_non_null(strstr(r.body, "An error has occurred while serving metrics"));
+  http_resp_free(&r);
+  promc_http_stop(s);
+
+  /* nothing rendered at all: 500 even so, and counted */
+  promc_registry *only, *other;
+  assert_int_equal(promc_registry_new(&only), 0);
+  assert_int_equal(promc_registry_new(&other), 0);
+  assert_int_equal(promc_registry_add_collector(only, &(promc_collector){.name = "steered", .collect = steered}), 0);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = only,
+                                                           .self_metrics_registry = other,
+                                                           .error_handling = PROMC_HTTP_CONTINUE_ON_ERROR}),
+                   0);
+  assert_int_equal(http_get(promc_http_port(s), "/metrics", &r), 0);
+  assert_int_equal(r.status, 500);
+  http_resp_free(&r);
+  char *text = render(other);
+  snprintf(want, sizeof want, err_fmt, 1);
+  assert_string_equal(text, want);
+  free(text);
+  promc_http_stop(s);
+  s = (promc_http_server *)&s;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
+                                                           .error_handling = (promc_http_error_handling)7}),
+                   PROMC_EINVAL);
+  assert_null(s);
+  promc_registry_free(only);
+  promc_registry_free(other);
+  promc_registry_free(reg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(paths_and_health),
@@ -424,6 +495,7 @@ int main(void) {
       cmocka_unit_test(limit_n_plus_one),
       cmocka_unit_test(limit_n_plus_one_with_render_timeout),
       cmocka_unit_test(render_timeout_answers_503_in_time),
+      cmocka_unit_test(continue_on_error_serves_the_rest),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,6 +90,18 @@ typedef struct promc_http_user {
   const char *bcrypt_hash;
 } promc_http_user;
 
+/* What a scrape does when a collector fails (client_golang's
+ * HandlerOpts.ErrorHandling). */
+typedef enum promc_http_error_handling {
+  /* 500 with the error's text (the default, as promhttp's). */
+  PROMC_HTTP_HTTP_ERROR_ON_ERROR = 0,
+  /* 200 with what the other collectors gave, the error counted in
+   * promhttp_metric_handler_errors_total{cause="gathering"}; still 500 when
+   * nothing at all was rendered, or the render failed otherwise (cause
+   * "encoding"). */
+  PROMC_HTTP_CONTINUE_ON_ERROR = 1
+} promc_http_error_handling;
+
 /* Options of promc_http_start. Zero means "default" everywhere.
  *   addr             address to listen on: an IPv4 or IPv6 literal or a host
  *                    name resolved once; NULL = "0.0.0.0" (all IPv4
@@ -183,6 +195,15 @@ typedef struct promc_http_user {
  *                    still rendering 503 and waits for those renders to
  *                    end (they use the registry).  0 = no timeout: the
  *                    render runs on the connection thread.
+ *   error_handling   PROMC_HTTP_HTTP_ERROR_ON_ERROR (0) or
+ *                    PROMC_HTTP_CONTINUE_ON_ERROR, above.  With CONTINUE, the
+ *                    counter promhttp_metric_handler_errors_total{cause}
+ *                    (causes "gathering" and "encoding" there from the
+ *                    start) goes into self_metrics_registry or the served
+ *                    registry, whatever self_metrics says, shared as the
+ *                    self-metrics are: as promhttp, which counts errors when
+ *                    HandlerOpts.Registry is set.  Another value is
+ *                    PROMC_EINVAL.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -207,6 +228,7 @@ typedef struct promc_http_opts {
   promc_registry *self_metrics_registry;
   unsigned max_scrapes_in_flight;
   unsigned render_timeout_ms;
+  promc_http_error_handling error_handling;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
@@ -246,7 +268,7 @@ PROMC_API void promc_http_stop(promc_http_server *s);
  *                    certificate that verifies against the daemon's trust
  *                    store (MHD_OPTION_HTTPS_MEM_TRUST), else 403.
  *   formats          as in promc_http_opts.
- *   paths, npaths, health_path, max_scrapes_in_flight  as in
+ *   paths, npaths, health_path, max_scrapes_in_flight, error_handling  as in
  *                    promc_http_opts; they apply when promc_http_handle is
  *                    given a url (a NULL url is always a scrape).
  *   self_metrics     1 = count scrapes as promc_http_opts.self_metrics does;
@@ -267,6 +289,7 @@ typedef struct promc_http_handler_opts {
   int self_metrics;
   promc_registry *self_metrics_registry;
   unsigned max_scrapes_in_flight;
+  promc_http_error_handling error_handling;
 } promc_http_handler_opts;
 
 /* Creates a handler: the scrape logic of the server (auth, negotiation,

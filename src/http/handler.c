@@ -58,6 +58,8 @@ struct promc_http_handler {
   unsigned max_inflight; /* 0 = no limit */
   _Atomic unsigned inflight;
   struct self_metrics *sm; /* NULL when off */
+  int sm_requests, sm_errors; /* which of its families this handler counts into */
+  int continue_on_error;
 
   pthread_mutex_t lock; /* pool */
   struct scrape_buf *idle;
@@ -83,7 +85,10 @@ static void handler_destroy(struct promc_http_handler *h) {
 
 /* Self-metrics are shared by every handler counting into one registry, as
  * promhttp's InstrumentMetricHandler reuses the collectors already
- * registered: two servers of one registry count into the same families. */
+ * registered: two servers of one registry count into the same families.
+ * The scrape families and the errors family are each made when the first
+ * handler wanting them joins; a handler counts only into those it asked
+ * for (h->sm_requests, h->sm_errors). */
 struct self_metrics {
   struct self_metrics *next;
   promc_registry *reg;
@@ -91,6 +96,8 @@ struct self_metrics {
   promc_counter *requests;
   promc_counter *code[3]; /* 200, 500, 503 */
   promc_gauge *inflight;
+  promc_counter *errors;
+  promc_counter *cause[2]; /* gathering, encoding */
 };
 static pthread_mutex_t sm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct self_metrics *sm_list;
@@ -98,6 +105,7 @@ static struct self_metrics *sm_list;
 static void sm_destroy(struct self_metrics *m) {
   promc_metric_destroy(PROMC_METRIC(m->requests));
   promc_metric_destroy(PROMC_METRIC(m->inflight));
+  promc_metric_destroy(PROMC_METRIC(m->errors));
   free(m);
 }
 
@@ -119,53 +127,87 @@ static void self_metrics_free(struct promc_http_handler *h) {
   if (last) sm_destroy(m);
 }
 
+/* Children made at once, as promhttp does, so that they read 0 before the
+ * first event rather than being absent. */
+static int make_children(promc_counter *family, promc_counter **out, const char *const *values, int n) {
+  for (int i = 0; i < n; i++)
+    if (!(out[i] = (promc_counter *)promc_metric_labelsv(PROMC_METRIC(family), 1, &values[i]))) return PROMC_ENOMEM;
+  return 0;
+}
+
 /* promhttp's names and help texts, so that dashboards made for Go services
- * read these too. */
-static int self_metrics_init(struct promc_http_handler *h, promc_registry *reg) {
+ * read these too.  Under sm_lock. */
+static int sm_add(struct self_metrics *m, int requests, int errors) {
+  int rc = 0;
+  if (requests && !m->requests) {
+    static const char *const codes[3] = {"200", "500", "503"};
+    /* the gauge first: the order of promhttp's output, sorted by name */
+    rc = promc_gauge_new(&m->inflight, &(promc_opts){.name = "promhttp_metric_handler_requests_in_flight",
+                                                     .help = "Current number of scrapes being served.",
+                                                     .registry = m->reg});
+    if (!rc)
+      rc = promc_counter_new(&m->requests, &(promc_opts){.name = "promhttp_metric_handler_requests_total",
+                                                        .help = "Total number of scrapes by HTTP status code.",
+                                                        PROMC_LABEL_NAMES("code"), .registry = m->reg});
+    if (!rc) rc = make_children(m->requests, m->code, codes, 3);
+    if (rc) {
+      promc_metric_destroy(PROMC_METRIC(m->inflight));
+      promc_metric_destroy(PROMC_METRIC(m->requests));
+      m->inflight = NULL;
+      m->requests = NULL;
+      return rc;
+    }
+  }
+  if (errors && !m->errors) {
+    static const char *const causes[2] = {"gathering", "encoding"};
+    rc = promc_counter_new(
+        &m->errors, &(promc_opts){.name = "promhttp_metric_handler_errors_total",
+                                  .help = "Total number of internal errors encountered by the promhttp metric handler.",
+                                  PROMC_LABEL_NAMES("cause"), .registry = m->reg});
+    if (!rc) rc = make_children(m->errors, m->cause, causes, 2);
+    if (rc) {
+      promc_metric_destroy(PROMC_METRIC(m->errors));
+      m->errors = NULL;
+    }
+  }
+  return rc;
+}
+
+static int self_metrics_init(struct promc_http_handler *h, promc_registry *reg, int requests, int errors) {
   if (!reg) reg = h->registry ? h->registry : promc_default_registry();
   if (!reg) return promc_http__err(PROMC_ENOMEM, "out of memory");
   pthread_mutex_lock(&sm_lock);
-  for (struct self_metrics *m = sm_list; m; m = m->next)
-    if (m->reg == reg) {
-      m->refs++;
-      h->sm = m;
-      pthread_mutex_unlock(&sm_lock);
-      return 0;
-    }
-  struct self_metrics *m = calloc(1, sizeof *m);
-  int rc = m ? 0 : PROMC_ENOMEM;
-  /* the gauge first: the order of promhttp's output, sorted by name */
-  if (!rc)
-    rc = promc_gauge_new(&m->inflight, &(promc_opts){.name = "promhttp_metric_handler_requests_in_flight",
-                                                     .help = "Current number of scrapes being served.",
-                                                     .registry = reg});
-  if (!rc)
-    rc = promc_counter_new(&m->requests, &(promc_opts){.name = "promhttp_metric_handler_requests_total",
-                                                      .help = "Total number of scrapes by HTTP status code.",
-                                                      PROMC_LABEL_NAMES("code"), .registry = reg});
-  static const char *const codes[3] = {"200", "500", "503"};
-  for (int i = 0; !rc && i < 3; i++)
-    if (!(m->code[i] = (promc_counter *)promc_metric_labelsv(PROMC_METRIC(m->requests), 1, &codes[i])))
-      rc = PROMC_ENOMEM;
+  struct self_metrics *m = sm_list;
+  while (m && m->reg != reg) m = m->next;
+  int fresh = !m;
+  if (fresh && (m = calloc(1, sizeof *m))) m->reg = reg;
+  int rc = m ? sm_add(m, requests, errors) : PROMC_ENOMEM;
   if (rc) {
     char why[400];
     snprintf(why, sizeof why, "%s", rc == PROMC_ENOMEM ? "out of memory" : promc_errmsg());
-    if (m) sm_destroy(m);
+    if (fresh && m) sm_destroy(m);
     pthread_mutex_unlock(&sm_lock);
     return promc_http__err(rc, "cannot register the self-metrics (promhttp_metric_handler_*): %s", why);
   }
-  m->reg = reg;
-  m->refs = 1;
-  m->next = sm_list;
-  sm_list = m;
+  if (fresh) {
+    m->next = sm_list;
+    sm_list = m;
+  }
+  m->refs++;
   h->sm = m;
+  h->sm_requests = requests;
+  h->sm_errors = errors;
   pthread_mutex_unlock(&sm_lock);
   return 0;
 }
 
+static void count_error(struct promc_http_handler *h, int encoding) {
+  if (h->sm_errors) promc_counter_inc(h->sm->cause[encoding]);
+}
+
 static void count_status(struct promc_http_handler *h, unsigned status) {
   struct self_metrics *m = h->sm;
-  if (!m) return;
+  if (!h->sm_requests) return;
   promc_counter *c = status == 200 ? m->code[0] : status == 500 ? m->code[1] : status == 503 ? m->code[2] : NULL;
   if (!c) {
     char code[16];
@@ -222,6 +264,9 @@ int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_op
   const unsigned all = PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT) | PROMC_FORMAT_BIT(PROMC_FORMAT_OPENMETRICS) |
                        PROMC_FORMAT_BIT(PROMC_FORMAT_PROTOBUF);
   if (o.formats & ~all) return promc_http__err(PROMC_EINVAL, "formats 0x%x names an unknown format", o.formats);
+  if (o.error_handling != PROMC_HTTP_HTTP_ERROR_ON_ERROR && o.error_handling != PROMC_HTTP_CONTINUE_ON_ERROR)
+    return promc_http__err(PROMC_EINVAL, "error_handling %d is neither PROMC_HTTP_HTTP_ERROR_ON_ERROR nor "
+                           "PROMC_HTTP_CONTINUE_ON_ERROR", (int)o.error_handling);
   struct promc_http_handler *h = calloc(1, sizeof *h);
   if (!h) return promc_http__err(PROMC_ENOMEM, "out of memory");
   int rc = promc_http__auth_init(&h->auth, o.users, o.nusers);
@@ -231,7 +276,11 @@ int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_op
   }
   h->registry = o.registry;
   pthread_mutex_init(&h->lock, NULL);
-  if ((rc = paths_init(h, &o)) || (o.self_metrics > 0 && (rc = self_metrics_init(h, o.self_metrics_registry)))) {
+  h->continue_on_error = o.error_handling == PROMC_HTTP_CONTINUE_ON_ERROR;
+  int want_requests = o.self_metrics > 0, want_errors = h->continue_on_error;
+  if ((rc = paths_init(h, &o)) ||
+      ((want_requests || want_errors) &&
+       (rc = self_metrics_init(h, o.self_metrics_registry, want_requests, want_errors)))) {
     handler_destroy(h);
     return rc;
   }
@@ -399,7 +448,7 @@ static enum MHD_Result collect_name(void *cls, enum MHD_ValueKind kind, const ch
 
 static void inflight_end(struct promc_http_handler *h) {
   atomic_fetch_sub(&h->inflight, 1);
-  if (h->sm) promc_gauge_dec(h->sm->inflight);
+  if (h->sm_requests) promc_gauge_dec(h->sm->inflight);
 }
 
 /* Queues a scrape's non-200 answer and counts it. */
@@ -416,7 +465,7 @@ int promc_http__scrape_begin(promc_http_handler *h, struct MHD_Connection *c, st
   q->h = h;
   q->rc = 0;
   q->err[0] = '\0';
-  if (h->sm) promc_gauge_inc(h->sm->inflight);
+  if (h->sm_requests) promc_gauge_inc(h->sm->inflight);
   unsigned n = atomic_fetch_add(&h->inflight, 1);
   if (h->max_inflight && n >= h->max_inflight) {
     char msg[128];
@@ -487,6 +536,10 @@ int promc_http__scrape_finish(struct MHD_Connection *c, struct promc_http_scrape
   q->accept = NULL;
   q->b = NULL;
   inflight_end(h);
+  if (q->rc != 0) count_error(h, q->rc != PROMC_ECALLBACK);
+  /* A collector failed, the rest was rendered: serve that (promhttp's
+   * ContinueOnError), unless nothing was. */
+  if (q->rc == PROMC_ECALLBACK && h->continue_on_error && b->text.len) q->rc = 0;
   if (q->rc != 0) {
     char msg[640];
     snprintf(msg, sizeof msg, "An error has occurred while serving metrics:\n\n%s\n", q->err);

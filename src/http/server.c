@@ -622,6 +622,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                                               .self_metrics = o.self_metrics ? o.self_metrics : !o.registry,
                                               .self_metrics_registry = o.self_metrics_registry,
                                               .max_scrapes_in_flight = o.max_scrapes_in_flight,
+                                              .error_handling = o.error_handling,
                                           });
   if (rc) {
     server_free(s);
