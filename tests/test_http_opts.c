@@ -8,6 +8,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -487,6 +489,105 @@ static void continue_on_error_serves_the_rest(void **state) {
   promc_registry_free(reg);
 }
 
+/* ------------------------------------------------------ Unix domain socket */
+/* GET path over the Unix socket at sock; the whole response into r. */
+static int unix_get(const char *sock, const char *path, struct http_resp *r) {
+  memset(r, 0, sizeof *r);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+  struct timeval tv = {5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  char req[256];
+  snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path);
+  int rc = send_all(fd, req, strlen(req));
+  if (rc == 0) rc = read_resp(fd, r, 0);
+  close(fd);
+  return rc;
+}
+
+static void unix_socket_scraped_by_curl(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  char dir[] = "/tmp/promc_unix_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char sock[100], file[100];
+  snprintf(sock, sizeof sock, "%s/metrics.sock", dir);
+  snprintf(file, sizeof file, "%s/plain", dir);
+  promc_http_server *s, *s2;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = sock, .registry = reg,
+                                                           .health_path = "/healthz"}),
+                   0);
+  assert_int_equal(promc_http_port(s), 0);
+  struct stat st;
+  assert_int_equal(lstat(sock, &st), 0);
+  assert_true(S_ISSOCK(st.st_mode));
+
+  char out[8192], err[1024];
+  char *argv[] = {"curl", "-sS", "--max-time", "10", "--unix-socket", sock, "http://localhost/metrics", NULL};
+  int rc = run_tool(argv, out, sizeof out, err, sizeof err, 20);
+  if (rc != 0) fail_msg("curl --unix-socket exited %d: %s", rc, err);
+  assert_non_null(strstr(out, "# TYPE alpha_total counter\nalpha_total 7\n"));
+  assert_non_null(strstr(out, "steered 3\n"));
+  char *argv2[] = {"curl", "-sS", "--max-time", "10", "--unix-socket", sock, "http://localhost/healthz", NULL};
+  rc = run_tool(argv2, out, sizeof out, err, sizeof err, 20);
+  if (rc != 0) fail_msg("curl --unix-socket exited %d: %s", rc, err);
+  assert_string_equal(out, "ok");
+  struct http_resp r;
+  assert_int_equal(unix_get(sock, "/metrics", &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "alpha_total 7\n"));
+  http_resp_free(&r);
+
+  /* a server listening there already */
+  s2 = (promc_http_server *)&s2;
+  assert_int_equal(promc_http_start(&s2, &(promc_http_opts){.unix_path = sock, .registry = reg}), PROMC_ENET);
+  assert_non_null(strstr(promc_errmsg(), "a server is listening on it"));
+  assert_null(s2);
+  assert_int_equal(unix_get(sock, "/metrics", &r), 0); /* and it was left alone */
+  assert_int_equal(r.status, 200);
+  http_resp_free(&r);
+  promc_http_stop(s);
+  assert_int_equal(lstat(sock, &st), -1); /* removed at stop */
+
+  /* a socket file left by a dead server is replaced */
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+  assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  close(fd);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = sock, .registry = reg}), 0);
+  assert_int_equal(unix_get(sock, "/metrics", &r), 0);
+  assert_int_equal(r.status, 200);
+  http_resp_free(&r);
+  promc_http_stop(s);
+
+  /* not a socket: left alone */
+  FILE *f = fopen(file, "w");
+  assert_non_null(f);
+  fclose(f);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = file, .registry = reg}), PROMC_ENET);
+  assert_non_null(strstr(promc_errmsg(), "no socket"));
+  assert_int_equal(lstat(file, &st), 0);
+  assert_true(S_ISREG(st.st_mode));
+  unlink(file);
+
+  char longp[200];
+  memset(longp, 'a', sizeof longp - 1);
+  longp[0] = '/';
+  longp[sizeof longp - 1] = '\0';
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = longp}), PROMC_EINVAL);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = ""}), PROMC_EINVAL);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = sock, .addr = "127.0.0.1"}), PROMC_EINVAL);
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.unix_path = sock, .port = 9}), PROMC_EINVAL);
+  rmdir(dir);
+  promc_registry_free(reg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(paths_and_health),
@@ -496,6 +597,7 @@ int main(void) {
       cmocka_unit_test(limit_n_plus_one_with_render_timeout),
       cmocka_unit_test(render_timeout_answers_503_in_time),
       cmocka_unit_test(continue_on_error_serves_the_rest),
+      cmocka_unit_test(unix_socket_scraped_by_curl),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

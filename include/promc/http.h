@@ -204,6 +204,17 @@ typedef enum promc_http_error_handling {
  *                    self-metrics are: as promhttp, which counts errors when
  *                    HandlerOpts.Registry is set.  Another value is
  *                    PROMC_EINVAL.
+ *   unix_path        listen on a Unix domain socket at this path instead of
+ *                    TCP (addr and port must then be unset; promc_http_port
+ *                    gives 0).  A socket file left there by a dead server
+ *                    (connecting to it is refused) is replaced; anything
+ *                    else there, or a server listening on it, is
+ *                    PROMC_ENET.  The file is made with the process umask
+ *                    (restrict access by the directory's permissions) and
+ *                    removed at stop if it is still ours.  Longer than 107
+ *                    bytes, empty, or with addr or port set: PROMC_EINVAL.
+ *                    Scrape it with `curl --unix-socket PATH
+ *                    http://localhost/metrics`.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -229,13 +240,14 @@ typedef struct promc_http_opts {
   unsigned max_scrapes_in_flight;
   unsigned render_timeout_ms;
   promc_http_error_handling error_handling;
+  const char *unix_path;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
  * (NULL on failure).  opts may be NULL (all defaults: 0.0.0.0, a free port).
  * Files are read and hashes checked here, once.
  * Errors: PROMC_EINVAL (out NULL, gzip_level out of 0-9, unknown formats
- * bits, a bad metrics or health path, only one of
+ * bits, a bad metrics or health path, a bad unix_path, only one of
  * cert/key, a client CA without TLS, a user with a NULL/empty name or a
  * hash crypt_r rejects, an address that does not resolve), PROMC_EIO (a TLS file cannot be read),
  * PROMC_EUNSUPP (TLS asked of a libmicrohttpd built without it),

@@ -43,7 +43,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http/http_internal.h"
 
@@ -124,6 +127,9 @@ struct promc_http_server {
   unsigned render_timeout_ms;
   unsigned renders;       /* worker threads running (under lock) */
   pthread_cond_t renders_cv;
+  char *unix_path; /* the socket file we made, removed at stop if still ours */
+  dev_t unix_dev;
+  ino_t unix_ino;
 };
 
 static double mono_now(void) {
@@ -541,6 +547,49 @@ static int read_pem(const char *path, char **out) {
   return 0;
 }
 
+/* Binds and listens on a Unix domain socket at path; *out the socket.
+ * A socket file nobody listens on any more is replaced. */
+static int listen_unix(struct promc_http_server *s, const char *path, int *out) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof sa.sun_path)
+    return promc_http__err(PROMC_EINVAL, "unix_path \"%s\" is %s", path,
+                           n ? "longer than a Unix socket path may be (107 bytes)" : "empty");
+  memcpy(sa.sun_path, path, n + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return promc_http__err(PROMC_ENET, "cannot make a Unix socket: %s", strerror(errno));
+  int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  if (rc != 0 && errno == EADDRINUSE) {
+    struct stat st;
+    int is_sock = lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+    int probe = is_sock ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) : -1;
+    int stale = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) != 0 && errno == ECONNREFUSED;
+    if (probe >= 0) close(probe);
+    if (!stale) {
+      close(fd);
+      return promc_http__err(PROMC_ENET, "cannot listen on %s: %s", path,
+                             is_sock ? "a server is listening on it" : "the path exists and is no socket");
+    }
+    unlink(path);
+    rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  }
+  if (rc != 0 || listen(fd, 128) != 0) {
+    int e = errno;
+    close(fd);
+    return promc_http__err(PROMC_ENET, "cannot listen on %s: %s", path, strerror(e));
+  }
+  struct stat st;
+  if (lstat(path, &st) != 0 || !(s->unix_path = strdup(path))) {
+    close(fd);
+    unlink(path);
+    return promc_http__err(PROMC_ENOMEM, "out of memory");
+  }
+  s->unix_dev = st.st_dev;
+  s->unix_ino = st.st_ino;
+  *out = fd;
+  return 0;
+}
+
 static void server_free(struct promc_http_server *s) {
   pthread_mutex_lock(&s->lock);
   s->stopping = 1;
@@ -555,7 +604,13 @@ static void server_free(struct promc_http_server *s) {
   pthread_mutex_unlock(&s->lock);
   /* Before the daemon: resumes every request still waiting for a check. */
   promc_http__verifier_free(s->verifier);
-  if (s->d) MHD_stop_daemon(s->d);
+  if (s->d) MHD_stop_daemon(s->d); /* closes the listening socket, ours or its own */
+  if (s->unix_path) {
+    struct stat st;
+    if (lstat(s->unix_path, &st) == 0 && st.st_dev == s->unix_dev && st.st_ino == s->unix_ino)
+      unlink(s->unix_path);
+    free(s->unix_path);
+  }
   pthread_cond_destroy(&s->cv);
   pthread_cond_destroy(&s->renders_cv);
   pthread_mutex_destroy(&s->lock);
@@ -580,23 +635,29 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
     return promc_http__err(PROMC_EUNSUPP, "this libmicrohttpd was built without TLS");
 
+  if (o.unix_path && (o.addr || o.port))
+    return promc_http__err(PROMC_EINVAL, "unix_path and addr/port are exclusive: a server listens on one");
+
   /* Resolve the address once. */
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                            .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
   struct addrinfo *ai = NULL;
   char portstr[8];
   snprintf(portstr, sizeof portstr, "%u", (unsigned)o.port);
-  int gai = getaddrinfo(addr, portstr, &hints, &ai);
-  if (gai != 0 || !ai)
-    return promc_http__err(PROMC_EINVAL, "cannot resolve listen address \"%s\": %s", addr,
-                           gai_strerror(gai));
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
-  memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-  int v6 = ai->ai_family == AF_INET6;
-  /* "::" (any IPv6 address) also takes IPv4, as [::] does elsewhere. */
-  int any_addr = v6 && IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr);
-  freeaddrinfo(ai);
+  int v6 = 0, any_addr = 0;
+  if (!o.unix_path) {
+    int gai = getaddrinfo(addr, portstr, &hints, &ai);
+    if (gai != 0 || !ai)
+      return promc_http__err(PROMC_EINVAL, "cannot resolve listen address \"%s\": %s", addr,
+                             gai_strerror(gai));
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    v6 = ai->ai_family == AF_INET6;
+    /* "::" (any IPv6 address) also takes IPv4, as [::] does elsewhere. */
+    any_addr = v6 && IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)(void *)&ss)->sin6_addr);
+    freeaddrinfo(ai);
+  }
 
   struct promc_http_server *s = calloc(1, sizeof *s);
   if (!s) return promc_http__err(PROMC_ENOMEM, "out of memory");
@@ -647,7 +708,18 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   struct MHD_OptionItem ov[16];
   size_t k = 0;
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
-  ov[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+  int ufd = -1;
+  struct stat ufd_st;
+  if (o.unix_path) {
+    if ((rc = listen_unix(s, o.unix_path, &ufd)) || fstat(ufd, &ufd_st) != 0) {
+      if (ufd >= 0) close(ufd);
+      server_free(s);
+      return rc ? rc : promc_http__err(PROMC_ENET, "cannot listen on %s", o.unix_path);
+    }
+    ov[k++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, ufd, NULL};
+  } else {
+    ov[k++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+  }
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->limit, NULL};
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s};
   ov[k++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, s};
@@ -673,12 +745,22 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   if (!s->d) {
     char why[512];
     snprintf(why, sizeof why, "%s", promc_errmsg());
+    if (ufd >= 0) {
+      /* libmicrohttpd closes a listening socket it was given on most failure
+       * paths, not all: close it unless it did (the same socket inode:
+       * another thread's new descriptor of that number would differ). */
+      struct stat st;
+      if (fstat(ufd, &st) == 0 && st.st_dev == ufd_st.st_dev && st.st_ino == ufd_st.st_ino) close(ufd);
+    }
     server_free(s);
+    if (o.unix_path)
+      return promc_http__err(PROMC_ENET, "cannot start the HTTP server on %s%s%s", o.unix_path,
+                             why[0] ? ": " : "", why);
     return promc_http__err(PROMC_ENET, "cannot start the HTTP server on %s port %u%s%s", addr,
                            (unsigned)o.port, why[0] ? ": " : "", why);
   }
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-  s->port = di ? di->port : o.port;
+  s->port = o.unix_path ? 0 : di ? di->port : o.port;
   if (pthread_create(&s->keeper, NULL, keeper_main, s) != 0) {
     server_free(s);
     return promc_http__err(PROMC_ENOMEM, "cannot start the HTTP server's housekeeping thread");
