@@ -588,6 +588,125 @@ static void unix_socket_scraped_by_curl(void **state) {
   promc_registry_free(reg);
 }
 
+/* ------------------------------------------------------------- coalescing */
+struct burst {
+  pthread_t t;
+  unsigned port;
+  const char *target;
+  const char *headers;
+  struct http_resp r;
+};
+
+static void *burst_scrape(void *arg) {
+  struct burst *b = arg;
+  http_get_ex(b->port, "GET", b->target, b->headers, &b->r);
+  return NULL;
+}
+
+/* n concurrent scrapes of one server; returns the collector's calls. */
+static int scrape_burst(int coalesce, unsigned render_timeout_ms, int render_ms, int n, int *n200) {
+  promc_registry *reg = make_registry(), *other;
+  assert_int_equal(promc_registry_new(&other), 0);
+  promc_http_server *s;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg, .self_metrics = 1,
+                                                           .self_metrics_registry = other,
+                                                           .coalesce_scrapes = coalesce,
+                                                           .render_timeout_ms = render_timeout_ms}),
+                   0);
+  atomic_store(&block_ms, render_ms); /* every render takes this long */
+  struct burst b[20];
+  assert_true(n <= 20);
+  for (int i = 0; i < n; i++) {
+    b[i] = (struct burst){.port = promc_http_port(s), .target = "/metrics"};
+    assert_int_equal(pthread_create(&b[i].t, NULL, burst_scrape, &b[i]), 0);
+  }
+  *n200 = 0;
+  for (int i = 0; i < n; i++) {
+    pthread_join(b[i].t, NULL);
+    if (b[i].r.status == 200) {
+      (*n200)++;
+      assert_non_null(strstr(b[i].r.body, "alpha_total 7\n"));
+      assert_non_null(strstr(b[i].r.body, "steered 3\n"));
+    }
+    http_resp_free(&b[i].r);
+  }
+  int c = atomic_load(&calls);
+  /* every scrape counted on its own, coalesced or not */
+  char *text = render(other), want[1024];
+  snprintf(want, sizeof want, sm_fmt, 0, *n200, 0, 0);
+  assert_string_equal(text, want);
+  free(text);
+  promc_http_stop(s);
+  promc_registry_free(reg);
+  promc_registry_free(other);
+  return c;
+}
+
+static void twenty_scrapes_two_renders(void **state) {
+  (void)state;
+  int ok;
+  int c = scrape_burst(1, 0, 300, 20, &ok);
+  assert_int_equal(ok, 20);
+  if (c > 2) fail_msg("20 coalesced scrapes made %d renders", c);
+  c = scrape_burst(1, 30000, 300, 20, &ok); /* with a render timeout too */
+  assert_int_equal(ok, 20);
+  if (c > 2) fail_msg("20 coalesced scrapes (render timeout) made %d renders", c);
+  /* the same without: one render each (shorter, or the last scrapers,
+   * served one after another, would give up) */
+  c = scrape_burst(0, 0, 100, 20, &ok);
+  assert_int_equal(ok, 20);
+  assert_int_equal(c, 20);
+}
+
+/* Different requests are not merged: text and OpenMetrics, plain and gzip,
+ * different name[] lists each get their own render, and their own right
+ * answer. */
+static void coalescing_keeps_different_scrapes_apart(void **state) {
+  (void)state;
+  promc_registry *reg = make_registry();
+  promc_http_server *s;
+  assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = reg,
+                                                           .coalesce_scrapes = 1}),
+                   0);
+  atomic_store(&block_ms, 300);
+  struct burst b[8];
+  static const char *const targets[4] = {"/metrics", "/metrics", "/metrics?name[]=alpha_total", "/metrics"};
+  static const char *const headers[4] = {NULL, "Accept: application/openmetrics-text;version=1.0.0\r\n", NULL,
+                                         "Accept-Encoding: gzip\r\n"};
+  for (int i = 0; i < 8; i++) {
+    b[i] = (struct burst){.port = promc_http_port(s), .target = targets[i % 4], .headers = headers[i % 4]};
+    assert_int_equal(pthread_create(&b[i].t, NULL, burst_scrape, &b[i]), 0);
+  }
+  for (int i = 0; i < 8; i++) {
+    pthread_join(b[i].t, NULL);
+    struct http_resp *r = &b[i].r;
+    assert_int_equal(r->status, 200);
+    char v[128];
+    switch (i % 4) {
+    case 0:
+      assert_non_null(strstr(r->body, "steered 3\n"));
+      assert_null(strstr(r->body, "# EOF"));
+      break;
+    case 1:
+      assert_non_null(strstr(r->body, "# EOF\n"));
+      break;
+    case 2:
+      assert_null(strstr(r->body, "steered"));
+      assert_non_null(strstr(r->body, "alpha_total 7\n"));
+      break;
+    case 3:
+      assert_non_null(resp_header(r, "Content-Encoding", v, sizeof v));
+      assert_string_equal(v, "gzip");
+      break;
+    }
+    http_resp_free(r);
+  }
+  int c = atomic_load(&calls);
+  if (c < 4 || c > 8) fail_msg("%d renders for 4 kinds of scrape, 2 each", c);
+  promc_http_stop(s);
+  promc_registry_free(reg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(paths_and_health),
@@ -598,6 +717,8 @@ int main(void) {
       cmocka_unit_test(render_timeout_answers_503_in_time),
       cmocka_unit_test(continue_on_error_serves_the_rest),
       cmocka_unit_test(unix_socket_scraped_by_curl),
+      cmocka_unit_test(twenty_scrapes_two_renders),
+      cmocka_unit_test(coalescing_keeps_different_scrapes_apart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

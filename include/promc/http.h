@@ -215,6 +215,15 @@ typedef enum promc_http_error_handling {
  *                    bytes, empty, or with addr or port set: PROMC_EINVAL.
  *                    Scrape it with `curl --unix-socket PATH
  *                    http://localhost/metrics`.
+ *   coalesce_scrapes 1 = scrapes that arrive while a render with the same
+ *                    negotiated format, gzip choice and name[] list (same
+ *                    names, same order) is running wait for it and are
+ *                    answered by it: one render and one response body for
+ *                    all of them (20 at once make 1 or 2 renders).  Each is
+ *                    still counted, limited and timed out on its own.
+ *                    Renders then run on a thread of their own, as with
+ *                    render_timeout_ms, so waiting scrapes hold no
+ *                    connection thread.  0 = every scrape renders.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -241,6 +250,7 @@ typedef struct promc_http_opts {
   unsigned render_timeout_ms;
   promc_http_error_handling error_handling;
   const char *unix_path;
+  int coalesce_scrapes;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out

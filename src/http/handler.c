@@ -482,6 +482,9 @@ int promc_http__scrape_begin(promc_http_handler *h, struct MHD_Connection *c, st
   const char *accept_enc =
       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
   q->gzip = h->gzip && promc_accepts_gzip(accept_enc);
+  unsigned allowed = ~atomic_load_explicit(&h->formats_unsupported, memory_order_relaxed) & h->formats;
+  q->f = PROMC_FORMAT_TEXT;
+  promc_negotiate_format(accept, allowed | PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT), &q->f);
   const char *oom = "out of memory\n";
   if (nx.full || !q->reg || (accept && !(q->accept = strdup(accept))) || !(q->b = buf_get(h))) {
     free(q->accept);
@@ -529,23 +532,16 @@ int promc_http__scrape_fail(struct MHD_Connection *c, struct promc_http_scrape *
   return status ? scrape_answer(q->h, c, status, msg) : MHD_NO;
 }
 
-int promc_http__scrape_finish(struct MHD_Connection *c, struct promc_http_scrape *q) {
+struct MHD_Response *promc_http__scrape_build(struct promc_http_scrape *q) {
   struct promc_http_handler *h = q->h;
   struct scrape_buf *b = q->b;
   free(q->accept);
   q->accept = NULL;
-  q->b = NULL;
-  inflight_end(h);
   if (q->rc != 0) count_error(h, q->rc != PROMC_ECALLBACK);
   /* A collector failed, the rest was rendered: serve that (promhttp's
    * ContinueOnError), unless nothing was. */
   if (q->rc == PROMC_ECALLBACK && h->continue_on_error && b->text.len) q->rc = 0;
-  if (q->rc != 0) {
-    char msg[640];
-    snprintf(msg, sizeof msg, "An error has occurred while serving metrics:\n\n%s\n", q->err);
-    buf_put(b);
-    return scrape_answer(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
-  }
+  if (q->rc != 0) return NULL;
   void *body = b->text.data ? (void *)b->text.data : (void *)(uintptr_t)"";
   size_t len = b->text.len;
   int gzip = q->gzip;
@@ -561,16 +557,35 @@ int promc_http__scrape_finish(struct MHD_Connection *c, struct promc_http_scrape
   struct MHD_Response *r =
       MHD_create_response_from_buffer_with_free_callback_cls(len, body, buf_put, b);
   if (!r) {
-    buf_put(b);
-    count_status(h, MHD_HTTP_INTERNAL_SERVER_ERROR);
-    return MHD_NO;
+    q->rc = PROMC_ENOMEM;
+    snprintf(q->err, sizeof q->err, "%s: out of memory", promc_errname(PROMC_ENOMEM));
+    return NULL;
   }
+  q->b = NULL; /* the response has it now; it goes back when MHD is done */
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, promc_format_content_type(q->f));
   if (h->gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
   if (gzip) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+  return r;
+}
+
+int promc_http__scrape_answer(struct MHD_Connection *c, promc_http_handler *h, struct MHD_Response *r,
+                              const struct promc_http_scrape *rq) {
+  inflight_end(h);
+  if (!r) {
+    char msg[640];
+    snprintf(msg, sizeof msg, "An error has occurred while serving metrics:\n\n%s\n", rq->err);
+    return scrape_answer(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+  }
   int qrc = MHD_queue_response(c, MHD_HTTP_OK, r);
-  MHD_destroy_response(r); /* the buffer goes back when MHD is done with it */
   count_status(h, MHD_HTTP_OK);
+  return qrc;
+}
+
+int promc_http__scrape_finish(struct MHD_Connection *c, struct promc_http_scrape *q) {
+  struct MHD_Response *r = promc_http__scrape_build(q);
+  int qrc = promc_http__scrape_answer(c, q->h, r, q);
+  if (r) MHD_destroy_response(r);
+  promc_http__scrape_release(q);
   return qrc;
 }
 

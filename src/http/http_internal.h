@@ -94,7 +94,8 @@ PROMC_HTTP_HIDDEN int promc_http__scrape_sync(promc_http_handler *h, struct MHD_
 
 /* One scrape split in three, so that the render can run on another thread
  * while the connection waits (suspended) for it:
- *   begin   (connection thread) reads the request, takes a buffer and a
+ *   begin   (connection thread) reads the request, negotiates the format
+ *           (q->f; the render may fall back from it), takes a buffer and a
  *           place among the scrapes in flight;
  *   render  (any thread) renders into the buffer; touches no connection;
  *   finish  (connection thread) queues the rendered response, or
@@ -126,6 +127,16 @@ PROMC_HTTP_HIDDEN int promc_http__scrape_begin(promc_http_handler *h, struct MHD
                                                struct promc_http_scrape *q, int *qrc);
 PROMC_HTTP_HIDDEN void promc_http__scrape_render(struct promc_http_scrape *q);
 PROMC_HTTP_HIDDEN int promc_http__scrape_finish(struct MHD_Connection *c, struct promc_http_scrape *q);
+/* finish in two halves, so that one render can answer several scrapes:
+ * build (any thread, once per render) makes the 200 response, taking the
+ * buffer, or NULL (q->rc and q->err say why); answer (each scrape's
+ * connection thread) queues r, or a 500 with rq's error when r is NULL, and
+ * ends that scrape (of handler h) as finish does.  The caller destroys r
+ * once every scrape has queued it. */
+struct MHD_Response;
+PROMC_HTTP_HIDDEN struct MHD_Response *promc_http__scrape_build(struct promc_http_scrape *q);
+PROMC_HTTP_HIDDEN int promc_http__scrape_answer(struct MHD_Connection *c, promc_http_handler *h,
+                                                struct MHD_Response *r, const struct promc_http_scrape *rq);
 PROMC_HTTP_HIDDEN int promc_http__scrape_fail(struct MHD_Connection *c, struct promc_http_scrape *q,
                                               unsigned status, const char *msg);
 PROMC_HTTP_HIDDEN void promc_http__scrape_release(struct promc_http_scrape *q);

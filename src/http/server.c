@@ -89,19 +89,33 @@ struct conn {
   struct pending *pend; /* a scrape rendering on a worker (written under the lock) */
 };
 
-/* A scrape whose render runs on a worker thread while its connection is
- * suspended.  Whoever moves state from RUNNING (the worker when the render
- * is done; the housekeeping thread at the deadline; stop) resumes the
- * connection, exactly once.  The connection and the worker each hold a
- * reference; the last one gives back the render buffer, so a render that
- * ends after its scrape was answered 503 still has its buffer. */
+/* Scrapes rendered on worker threads (render_timeout_ms, coalesce_scrapes).
+ * A group is one render on one worker; its members are the scrapes it
+ * answers, each suspended until its state leaves RUNNING — to DONE when the
+ * worker has rendered, to TIMED_OUT at its own deadline (the housekeeping
+ * thread), to STOPPED at stop — and whoever moves it resumes that
+ * connection, exactly once.  Members are linked into their group under the
+ * server's lock, and a member leaves that list (under the lock) before its
+ * record is freed, so the worker resumes only live connections.  The group
+ * is reference-counted (worker + members): its buffer and response outlive
+ * the render and every scrape still to answer from it. */
 enum { PEND_RUNNING, PEND_DONE, PEND_TIMED_OUT, PEND_STOPPED };
+struct group;
 struct pending {
-  struct promc_http_scrape q;
-  struct promc_http_server *s;
+  struct pending *next; /* the group's members */
+  struct group *g;
+  struct promc_http_scrape q; /* this scrape's place in flight; the render's is the group's */
   struct MHD_Connection *mc;
-  double deadline;
+  double deadline; /* 0 = none */
   _Atomic int state;
+};
+struct group {
+  struct group *next; /* the server's groups still rendering */
+  struct promc_http_server *s;
+  struct promc_http_scrape q;
+  promc_format key_f; /* the negotiated format scrapes join on (q.f may fall back) */
+  struct MHD_Response *resp; /* NULL: q.err says why */
+  struct pending *members;
   _Atomic int refs;
 };
 
@@ -127,6 +141,8 @@ struct promc_http_server {
   unsigned render_timeout_ms;
   unsigned renders;       /* worker threads running (under lock) */
   pthread_cond_t renders_cv;
+  int coalesce;
+  struct group *rendering; /* groups a scrape may still join (under lock) */
   char *unix_path; /* the socket file we made, removed at stop if still ours */
   dev_t unix_dev;
   ino_t unix_ino;
@@ -201,10 +217,10 @@ static double expire_renders(struct promc_http_server *s, double now, int all, i
   for (struct conn *c = s->head; c; c = c->next) {
     struct pending *p = c->pend;
     if (!p || atomic_load(&p->state) != PEND_RUNNING) continue;
-    if (all || now >= p->deadline) {
+    if (all || (p->deadline && now >= p->deadline)) {
       int expect = PEND_RUNNING;
       if (atomic_compare_exchange_strong(&p->state, &expect, to)) MHD_resume_connection(c->mc);
-    } else if (next == 0 || p->deadline < next) {
+    } else if (p->deadline && (next == 0 || p->deadline < next)) {
       next = p->deadline;
     }
   }
@@ -305,18 +321,25 @@ static void auth_reset(struct conn *c) {
   atomic_store(&c->auth, AUTH_NONE);
 }
 
-static void pending_unref(struct pending *p) {
-  if (atomic_fetch_sub(&p->refs, 1) == 1) {
-    promc_http__scrape_release(&p->q);
-    free(p);
+static void group_unref(struct group *g) {
+  if (atomic_fetch_sub(&g->refs, 1) == 1) {
+    if (g->resp) MHD_destroy_response(g->resp);
+    promc_http__scrape_release(&g->q);
+    free(g);
   }
 }
 
-/* The connection's part of a worker's scrape ends (answered, or gone). */
+/* Takes c's scrape out of its group (the connection is answering, or
+ * gone). */
 static struct pending *pending_detach(struct promc_http_server *s, struct conn *c) {
   pthread_mutex_lock(&s->lock);
   struct pending *p = c->pend;
   c->pend = NULL;
+  for (struct pending **pp = &p->g->members; *pp; pp = &(*pp)->next)
+    if (*pp == p) {
+      *pp = p->next;
+      break;
+    }
   pthread_mutex_unlock(&s->lock);
   return p;
 }
@@ -324,69 +347,109 @@ static struct pending *pending_detach(struct promc_http_server *s, struct conn *
 /* The request ended before its resumed scrape was answered. */
 static void pending_drop(struct promc_http_server *s, struct conn *c) {
   struct pending *p = pending_detach(s, c);
-  int expect = PEND_RUNNING; /* then the worker must not resume a dead connection */
-  atomic_compare_exchange_strong(&p->state, &expect, PEND_STOPPED);
+  struct group *g = p->g;
   promc_http__scrape_fail(NULL, &p->q, 0, NULL);
-  pending_unref(p);
+  free(p);
+  group_unref(g);
 }
 
 static void *render_main(void *arg) {
-  struct pending *p = arg;
-  struct promc_http_server *s = p->s;
-  promc_http__scrape_render(&p->q);
-  int expect = PEND_RUNNING;
-  if (atomic_compare_exchange_strong(&p->state, &expect, PEND_DONE)) MHD_resume_connection(p->mc);
-  pending_unref(p);
+  struct group *g = arg;
+  struct promc_http_server *s = g->s;
+  promc_http__scrape_render(&g->q);
+  g->resp = promc_http__scrape_build(&g->q);
   pthread_mutex_lock(&s->lock);
+  for (struct group **pp = &s->rendering; *pp; pp = &(*pp)->next)
+    if (*pp == g) {
+      *pp = g->next;
+      break;
+    }
+  for (struct pending *m = g->members; m; m = m->next) {
+    int expect = PEND_RUNNING;
+    if (atomic_compare_exchange_strong(&m->state, &expect, PEND_DONE)) MHD_resume_connection(m->mc);
+  }
   if (--s->renders == 0) pthread_cond_broadcast(&s->renders_cv);
   pthread_mutex_unlock(&s->lock);
+  group_unref(g);
   return NULL;
 }
 
-/* A routed scrape with a render timeout: render on a worker, the
- * connection suspended until the worker or the deadline resumes it. */
+/* Scrapes answered by one render: same negotiated format, same gzip, same
+ * name[] list in the same order. */
+static int same_scrape(const struct group *g, const struct promc_http_scrape *q) {
+  if (g->key_f != q->f || g->q.gzip != q->gzip || g->q.nnames != q->nnames) return 0;
+  for (size_t i = 0; i < q->nnames; i++)
+    if (strcmp(g->q.names[i], q->names[i]) != 0) return 0;
+  return 1;
+}
+
+/* A routed scrape rendered on a worker: the connection is suspended until
+ * the render (its own, or one it joins) or its deadline resumes it. */
 static int scrape_async(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc) {
-  struct pending *p = malloc(sizeof *p);
+  struct pending *p = calloc(1, sizeof *p);
   if (!p) return promc_http__queue_retry_later(mc, MHD_HTTP_SERVICE_UNAVAILABLE);
   int qrc;
   if (!promc_http__scrape_begin(s->h, mc, &p->q, &qrc)) {
     free(p);
     return qrc;
   }
-  p->s = s;
   p->mc = mc;
   atomic_init(&p->state, PEND_RUNNING);
-  atomic_init(&p->refs, 2);
   pthread_mutex_lock(&s->lock);
-  if (s->stopping) {
+  struct group *g = NULL;
+  int leader = 0;
+  if (s->coalesce && !s->stopping)
+    for (g = s->rendering; g && !same_scrape(g, &p->q); g = g->next) {
+    }
+  if (g) {
+    promc_http__scrape_release(&p->q); /* the group's render answers it */
+    atomic_fetch_add(&g->refs, 1);
+  } else if (!s->stopping && (g = calloc(1, sizeof *g))) {
+    g->s = s;
+    g->q = p->q;
+    for (size_t i = 0; i < g->q.nnames; i++) g->q.names[i] = g->q.store + (p->q.names[i] - p->q.store);
+    g->key_f = p->q.f;
+    p->q.b = NULL;
+    p->q.accept = NULL;
+    atomic_init(&g->refs, 2); /* the worker and this member */
+    leader = 1;
+    g->next = s->rendering;
+    s->rendering = g;
+    s->renders++;
+  } else {
     pthread_mutex_unlock(&s->lock);
-    atomic_store(&p->refs, 1);
-    qrc = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping\n");
-    pending_unref(p);
+    qrc = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                  s->stopping ? "the server is stopping\n" : "out of memory\n");
+    promc_http__scrape_release(&p->q);
+    free(p);
     return qrc;
   }
-  p->deadline = mono_now() + s->render_timeout;
+  p->g = g;
+  p->next = g->members;
+  g->members = p;
+  p->deadline = s->render_timeout ? mono_now() + s->render_timeout : 0;
   c->pend = p;
-  s->renders++;
-  /* Suspend before the worker starts, so that its resume can never come
-   * first. */
+  /* Suspend before the worker can finish, so that its resume can never
+   * come first. */
   MHD_suspend_connection(mc);
-  pthread_attr_t attr;
-  pthread_t t;
-  int started = pthread_attr_init(&attr) == 0;
-  if (started) {
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    started = pthread_create(&t, &attr, render_main, p) == 0;
-    pthread_attr_destroy(&attr);
+  if (leader) {
+    pthread_attr_t attr;
+    pthread_t t;
+    int started = pthread_attr_init(&attr) == 0;
+    if (started) {
+      pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+      started = pthread_create(&t, &attr, render_main, g) == 0;
+      pthread_attr_destroy(&attr);
+    }
+    if (!started) {
+      s->rendering = g->next;
+      s->renders--;
+      atomic_fetch_sub(&g->refs, 1); /* the worker's */
+      atomic_store(&p->state, PEND_STOPPED);
+      MHD_resume_connection(mc);
+    }
   }
-  if (!started) {
-    s->renders--;
-    atomic_store(&p->state, PEND_STOPPED);
-    atomic_fetch_sub(&p->refs, 1); /* the worker's */
-    MHD_resume_connection(mc);
-  } else {
-    pthread_cond_signal(&s->cv); /* the housekeeper learns the new deadline */
-  }
+  if (p->deadline) pthread_cond_signal(&s->cv); /* the housekeeper learns the new deadline */
   pthread_mutex_unlock(&s->lock);
   return MHD_YES;
 }
@@ -394,10 +457,11 @@ static int scrape_async(struct promc_http_server *s, struct conn *c, struct MHD_
 /* The connection is back from a worker's scrape: answer it. */
 static int scrape_resumed(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc) {
   struct pending *p = pending_detach(s, c);
+  struct group *g = p->g;
   int st = atomic_load(&p->state);
   int r;
   if (st == PEND_DONE) {
-    r = promc_http__scrape_finish(mc, &p->q);
+    r = promc_http__scrape_answer(mc, s->h, g->resp, &g->q);
   } else {
     char msg[96];
     if (st == PEND_TIMED_OUT)
@@ -406,7 +470,8 @@ static int scrape_resumed(struct promc_http_server *s, struct conn *c, struct MH
       snprintf(msg, sizeof msg, "the server is stopping or out of threads\n");
     r = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
   }
-  pending_unref(p);
+  free(p);
+  group_unref(g);
   return r;
 }
 
@@ -439,7 +504,7 @@ static int answer(struct promc_http_server *s, struct conn *c, struct MHD_Connec
                   const char *url, const char *method, int authorized) {
   int qrc;
   if (!promc_http__route(s->h, mc, url, method, authorized, &qrc)) return qrc;
-  return s->render_timeout ? scrape_async(s, c, mc) : promc_http__scrape_sync(s->h, mc);
+  return s->render_timeout || s->coalesce ? scrape_async(s, c, mc) : promc_http__scrape_sync(s->h, mc);
 }
 
 static int serve(struct promc_http_server *s, struct conn *c, struct MHD_Connection *mc,
@@ -666,6 +731,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   pthread_cond_init(&s->renders_cv, NULL);
   s->render_timeout_ms = o.render_timeout_ms;
   s->render_timeout = o.render_timeout_ms / 1000.0;
+  s->coalesce = o.coalesce_scrapes != 0;
   s->limit = o.max_connections ? o.max_connections : DEFAULT_MAX_CONNECTIONS;
   s->header_timeout = o.header_timeout_seconds ? o.header_timeout_seconds : DEFAULT_HEADER_TIMEOUT_SECONDS;
   s->grace = s->header_timeout < EVICT_GRACE_SECONDS ? s->header_timeout : EVICT_GRACE_SECONDS;
@@ -703,7 +769,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
   if (v6) flags |= any_addr ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
   if (tls) flags |= MHD_USE_TLS;
-  if (o.nusers || o.render_timeout_ms) flags |= MHD_ALLOW_SUSPEND_RESUME;
+  if (o.nusers || o.render_timeout_ms || o.coalesce_scrapes) flags |= MHD_ALLOW_SUSPEND_RESUME;
   unsigned threads = o.threads ? o.threads : DEFAULT_THREADS;
   struct MHD_OptionItem ov[16];
   size_t k = 0;
