@@ -67,14 +67,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* enum MHD_Result, promc_http_handle's return type, so that an access
+ * handler returns it without a cast (libmicrohttpd 0.9.71 or later; Debian
+ * 12 has 0.9.75).  libpromc-dev depends on libmicrohttpd-dev for it. */
+#include <microhttpd.h>
+
 #include "promc/promc.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* libmicrohttpd's connection; include <microhttpd.h> to have the full type. */
-struct MHD_Connection;
 
 typedef struct promc_http_server promc_http_server;
 typedef struct promc_http_handler promc_http_handler;
@@ -336,14 +338,15 @@ PROMC_API int promc_http_handler_new(promc_http_handler **out, const promc_http_
  * url NULL means "you already routed": no path check.  Otherwise "/metrics"
  * and "/" (or opts.paths) are scrapes, opts.health_path answers "ok", and
  * anything else gets 404.  Queues exactly one response (200, 400, 401, 403,
- * 404, 405, 500, or 503 over max_scrapes_in_flight) and returns MHD_YES (1), or
- * MHD_NO (0) when libmicrohttpd refused it (the connection then closes).
+ * 404, 405, 500, or 503 over max_scrapes_in_flight) and returns MHD_YES, or
+ * MHD_NO when libmicrohttpd refused it (the connection then closes) or h or
+ * connection is NULL: an access handler returns it as it is.
  * Thread-safe: yes, from any number of daemon threads at once.  Responses in
  * flight keep the handler's memory alive until libmicrohttpd is done with
  * them, so freeing the handler while the daemon still runs is safe for them
  * (but not for new requests). */
-PROMC_API int promc_http_handle(promc_http_handler *h, struct MHD_Connection *connection,
-                                const char *url, const char *method);
+PROMC_API enum MHD_Result promc_http_handle(promc_http_handler *h, struct MHD_Connection *connection,
+                                            const char *url, const char *method);
 
 /* Frees the handler (at once, or when the last response still being sent
  * completes). NULL is ignored. Not safe with concurrent promc_http_handle

@@ -630,8 +630,8 @@ int promc_http__handle_authorized(promc_http_handler *h, struct MHD_Connection *
   return promc_http__scrape_sync(h, c);
 }
 
-int promc_http_handle(promc_http_handler *h, struct MHD_Connection *c, const char *url,
-                      const char *method) {
+enum MHD_Result promc_http_handle(promc_http_handler *h, struct MHD_Connection *c, const char *url,
+                                  const char *method) {
   if (!h || !c) return MHD_NO;
   int ok = 1;
   if (h->auth.nusers) {
@@ -641,5 +641,5 @@ int promc_http_handle(promc_http_handler *h, struct MHD_Connection *c, const cha
     if (user) MHD_free(user);
     if (pass) MHD_free(pass);
   }
-  return promc_http__handle_authorized(h, c, url, method, ok);
+  return promc_http__handle_authorized(h, c, url, method, ok) ? MHD_YES : MHD_NO;
 }
