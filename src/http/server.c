@@ -417,9 +417,10 @@ static int scrape_async(struct promc_http_server *s, struct conn *c, struct MHD_
     s->rendering = g;
     s->renders++;
   } else {
+    int stopping = s->stopping;
     pthread_mutex_unlock(&s->lock);
     qrc = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                  s->stopping ? "the server is stopping\n" : "out of memory\n");
+                                  stopping ? "the server is stopping\n" : "out of memory\n");
     promc_http__scrape_release(&p->q);
     free(p);
     return qrc;
