@@ -12,8 +12,9 @@
  *     ...
  *     promc_http_stop(srv);           // joins every thread, frees everything
  *
- * The server answers GET and HEAD on "/metrics" and "/" with the registry
- * (the default one unless .registry is set); every other path is 404 and
+ * The server answers GET and HEAD on "/metrics" and "/" (or .paths) with the
+ * registry (the default one unless .registry is set), and on .health_path
+ * with "ok"; every other path is 404 and
  * every other method 405 with "Allow: GET, HEAD".  A scrape honours
  *   - Accept            the format, through promc_negotiate_format: text
  *                       0.0.4, OpenMetrics 1.0.0 or protobuf, whichever the
@@ -27,6 +28,9 @@
  *                       a 400).
  * A collector failing makes the scrape a 500 carrying promc_errmsg's text,
  * as client_golang's default HandlerOpts do.
+ *
+ * Scrape options as promhttp's: self-metrics (on when serving the default
+ * registry), a limit on scrapes in flight and a render timeout (both 503).
  *
  * Production options: TLS (certificate and key, and a client CA for mutual
  * TLS), HTTP basic auth against bcrypt hashes (the basic_auth_users idea of
@@ -63,14 +67,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* enum MHD_Result, promc_http_handle's return type, so that an access
+ * handler returns it without a cast (libmicrohttpd 0.9.71 or later; Debian
+ * 12 has 0.9.75).  libpromc-dev depends on libmicrohttpd-dev for it. */
+#include <microhttpd.h>
+
 #include "promc/promc.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* libmicrohttpd's connection; include <microhttpd.h> to have the full type. */
-struct MHD_Connection;
 
 typedef struct promc_http_server promc_http_server;
 typedef struct promc_http_handler promc_http_handler;
@@ -85,6 +91,18 @@ typedef struct promc_http_user {
   const char *name;
   const char *bcrypt_hash;
 } promc_http_user;
+
+/* What a scrape does when a collector fails (client_golang's
+ * HandlerOpts.ErrorHandling). */
+typedef enum promc_http_error_handling {
+  /* 500 with the error's text (the default, as promhttp's). */
+  PROMC_HTTP_HTTP_ERROR_ON_ERROR = 0,
+  /* 200 with what the other collectors gave, the error counted in
+   * promhttp_metric_handler_errors_total{cause="gathering"}; still 500 when
+   * nothing at all was rendered, or the render failed otherwise (cause
+   * "encoding"). */
+  PROMC_HTTP_CONTINUE_ON_ERROR = 1
+} promc_http_error_handling;
 
 /* Options of promc_http_start. Zero means "default" everywhere.
  *   addr             address to listen on: an IPv4 or IPv6 literal or a host
@@ -139,6 +157,75 @@ typedef struct promc_http_user {
  *                    storing them under their old names although it asks
  *                    for OpenMetrics first (docs/migrating.md).  Unknown
  *                    bits are PROMC_EINVAL.
+ *   paths, npaths    the paths that answer scrapes, each beginning with '/'
+ *                    (matched exactly, query string aside); npaths 0 =
+ *                    "/metrics" and "/".  Copied.  A path not beginning with
+ *                    '/', or npaths > 0 with paths NULL, is PROMC_EINVAL.
+ *   health_path      a path answering GET and HEAD with 200 "ok"
+ *                    (text/plain), for liveness probes; NULL = none.  Basic
+ *                    auth and mutual TLS apply to it as to the rest.  The
+ *                    same as a metrics path is PROMC_EINVAL.
+ *   self_metrics     promhttp's self-metrics: the counter
+ *                    promhttp_metric_handler_requests_total{code} (codes
+ *                    200, 500 and 503 there from the start, others from
+ *                    their first answer) and the gauge
+ *                    promhttp_metric_handler_requests_in_flight.  A scrape
+ *                    sees itself in flight and is counted once answered
+ *                    (401, 403, 404 and 405 are not scrapes).  0 = as
+ *                    promhttp.Handler() and HandlerFor(): on when serving
+ *                    the default registry (registry NULL), off for a registry
+ *                    of your own, whose output then stays what you put in
+ *                    it; 1 = on; -1 = off.  Servers and handlers counting
+ *                    into one registry share the families (as promhttp
+ *                    reuses already registered ones); they leave the
+ *                    registry with the last of them.  A family of either
+ *                    name already there, not made by this library, makes
+ *                    start fail with PROMC_EDUP.
+ *   self_metrics_registry  where the self-metrics go; NULL = the served
+ *                    registry.  Borrowed: must outlive the server.
+ *   max_scrapes_in_flight  scrapes answered at once; one more is answered
+ *                    503 "Limit of concurrent requests reached (N), try
+ *                    again later." at once (promhttp's
+ *                    MaxRequestsInFlight).  0 = no limit.
+ *   render_timeout_ms  a scrape whose render (collectors included) has not
+ *                    finished this long after it began is answered 503
+ *                    "Exceeded configured timeout of N ms." (promhttp's
+ *                    Timeout).  The render then runs on a thread of its
+ *                    own while the connection waits, suspended; one that
+ *                    finishes late renders into its own buffer, which is
+ *                    then dropped.  promc_http_stop answers every scrape
+ *                    still rendering 503 and waits for those renders to
+ *                    end (they use the registry).  0 = no timeout: the
+ *                    render runs on the connection thread.
+ *   error_handling   PROMC_HTTP_HTTP_ERROR_ON_ERROR (0) or
+ *                    PROMC_HTTP_CONTINUE_ON_ERROR, above.  With CONTINUE, the
+ *                    counter promhttp_metric_handler_errors_total{cause}
+ *                    (causes "gathering" and "encoding" there from the
+ *                    start) goes into self_metrics_registry or the served
+ *                    registry, whatever self_metrics says, shared as the
+ *                    self-metrics are: as promhttp, which counts errors when
+ *                    HandlerOpts.Registry is set.  Another value is
+ *                    PROMC_EINVAL.
+ *   unix_path        listen on a Unix domain socket at this path instead of
+ *                    TCP (addr and port must then be unset; promc_http_port
+ *                    gives 0).  A socket file left there by a dead server
+ *                    (connecting to it is refused) is replaced; anything
+ *                    else there, or a server listening on it, is
+ *                    PROMC_ENET.  The file is made with the process umask
+ *                    (restrict access by the directory's permissions) and
+ *                    removed at stop if it is still ours.  Longer than 107
+ *                    bytes, empty, or with addr or port set: PROMC_EINVAL.
+ *                    Scrape it with `curl --unix-socket PATH
+ *                    http://localhost/metrics`.
+ *   coalesce_scrapes 1 = scrapes that arrive while a render with the same
+ *                    negotiated format, gzip choice and name[] list (same
+ *                    names, same order) is running wait for it and are
+ *                    answered by it: one render and one response body for
+ *                    all of them (20 at once make 1 or 2 renders).  Each is
+ *                    still counted, limited and timed out on its own.
+ *                    Renders then run on a thread of their own, as with
+ *                    render_timeout_ms, so waiting scrapes hold no
+ *                    connection thread.  0 = every scrape renders.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -156,18 +243,30 @@ typedef struct promc_http_opts {
   int gzip_level;
   unsigned formats;
   unsigned header_timeout_seconds;
+  const char *const *paths;
+  size_t npaths;
+  const char *health_path;
+  int self_metrics;
+  promc_registry *self_metrics_registry;
+  unsigned max_scrapes_in_flight;
+  unsigned render_timeout_ms;
+  promc_http_error_handling error_handling;
+  const char *unix_path;
+  int coalesce_scrapes;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
  * (NULL on failure).  opts may be NULL (all defaults: 0.0.0.0, a free port).
  * Files are read and hashes checked here, once.
  * Errors: PROMC_EINVAL (out NULL, gzip_level out of 0-9, unknown formats
- * bits, only one of
+ * bits, a bad metrics or health path, a bad unix_path, only one of
  * cert/key, a client CA without TLS, a user with a NULL/empty name or a
  * hash crypt_r rejects, an address that does not resolve), PROMC_EIO (a TLS file cannot be read),
  * PROMC_EUNSUPP (TLS asked of a libmicrohttpd built without it),
  * PROMC_ENET (the daemon could not start: port in use, bad certificate,
- * ... — promc_errmsg says which), PROMC_ENOMEM.
+ * ... — promc_errmsg says which), PROMC_EDUP (self-metrics names taken in
+ * their registry), PROMC_ESTATE (started from a collector rendering that
+ * registry), PROMC_ENOMEM.
  * Ownership: strings in opts are copied (the registry is borrowed and must
  * outlive the server).  Free with promc_http_stop.
  * Thread-safe: yes; each call makes an independent server. */
@@ -179,7 +278,9 @@ PROMC_API uint16_t promc_http_port(const promc_http_server *s);
 
 /* Stops listening, closes every connection, joins every thread and frees s.
  * Scrapes in flight are cut off; a basic-auth password check in progress
- * is waited for (one bcrypt, ~50 ms at cost 10).  NULL is ignored.
+ * is waited for (one bcrypt, ~50 ms at cost 10), and so is every render
+ * still running on a render_timeout_ms thread (its scrape is answered 503
+ * first).  NULL is ignored.
  * Thread-safe against everything but a second stop of the same server;
  * must not be called from a collector running inside a scrape of this
  * server (it would wait for itself). */
@@ -190,7 +291,14 @@ PROMC_API void promc_http_stop(promc_http_server *s);
  *   verify_client_cert  1 = every request must come over TLS with a client
  *                    certificate that verifies against the daemon's trust
  *                    store (MHD_OPTION_HTTPS_MEM_TRUST), else 403.
- *   formats          as in promc_http_opts. */
+ *   formats          as in promc_http_opts.
+ *   paths, npaths, health_path, max_scrapes_in_flight, error_handling  as in
+ *                    promc_http_opts; they apply when promc_http_handle is
+ *                    given a url (a NULL url is always a scrape).
+ *   self_metrics     1 = count scrapes as promc_http_opts.self_metrics does;
+ *                    0 (or negative) = off: a handler is promhttp's
+ *                    HandlerFor, without them unless asked.
+ *   self_metrics_registry  as in promc_http_opts. */
 typedef struct promc_http_handler_opts {
   promc_registry *registry;
   const promc_http_user *users;
@@ -199,12 +307,20 @@ typedef struct promc_http_handler_opts {
   int gzip_level;
   int verify_client_cert;
   unsigned formats;
+  const char *const *paths;
+  size_t npaths;
+  const char *health_path;
+  int self_metrics;
+  promc_registry *self_metrics_registry;
+  unsigned max_scrapes_in_flight;
+  promc_http_error_handling error_handling;
 } promc_http_handler_opts;
 
 /* Creates a handler: the scrape logic of the server (auth, negotiation,
  * gzip, name[] filter, pooled buffers) without a daemon.  opts may be NULL.
  * Errors: PROMC_EINVAL (out NULL, bad user or hash, gzip_level out of
- * 0-9, unknown formats bits), PROMC_ENOMEM.
+ * 0-9, unknown formats bits, a bad metrics or health path), PROMC_EDUP and
+ * PROMC_ESTATE (self-metrics, as promc_http_start), PROMC_ENOMEM.
  * Free with promc_http_handler_free. Thread-safe. */
 PROMC_API int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_opts *opts);
 
@@ -220,15 +336,17 @@ PROMC_API int promc_http_handler_new(promc_http_handler **out, const promc_http_
  *       return promc_http_handle(h, conn, NULL, method);
  *
  * url NULL means "you already routed": no path check.  Otherwise "/metrics"
- * and "/" are scrapes and anything else gets 404.  Queues exactly one
- * response (200, 401, 403, 404, 405 or 500) and returns MHD_YES (1), or
- * MHD_NO (0) when libmicrohttpd refused it (the connection then closes).
+ * and "/" (or opts.paths) are scrapes, opts.health_path answers "ok", and
+ * anything else gets 404.  Queues exactly one response (200, 400, 401, 403,
+ * 404, 405, 500, or 503 over max_scrapes_in_flight) and returns MHD_YES, or
+ * MHD_NO when libmicrohttpd refused it (the connection then closes) or h or
+ * connection is NULL: an access handler returns it as it is.
  * Thread-safe: yes, from any number of daemon threads at once.  Responses in
  * flight keep the handler's memory alive until libmicrohttpd is done with
  * them, so freeing the handler while the daemon still runs is safe for them
  * (but not for new requests). */
-PROMC_API int promc_http_handle(promc_http_handler *h, struct MHD_Connection *connection,
-                                const char *url, const char *method);
+PROMC_API enum MHD_Result promc_http_handle(promc_http_handler *h, struct MHD_Connection *connection,
+                                            const char *url, const char *method);
 
 /* Frees the handler (at once, or when the last response still being sent
  * completes). NULL is ignored. Not safe with concurrent promc_http_handle

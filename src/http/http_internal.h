@@ -83,5 +83,62 @@ PROMC_HTTP_HIDDEN int promc_http__cert_ok(promc_http_handler *h, struct MHD_Conn
 PROMC_HTTP_HIDDEN int promc_http__handle_authorized(promc_http_handler *h, struct MHD_Connection *c,
                                                     const char *url, const char *method,
                                                     int authorized);
+/* The routing part of promc_http__handle_authorized: 1 when the request is a
+ * scrape still to be answered (through promc_http__scrape_begin, or
+ * promc_http__scrape_sync), else 0 with the response queued and its MHD
+ * result in *qrc. */
+PROMC_HTTP_HIDDEN int promc_http__route(promc_http_handler *h, struct MHD_Connection *c, const char *url,
+                                        const char *method, int authorized, int *qrc);
+/* Answers a routed scrape on the calling thread. */
+PROMC_HTTP_HIDDEN int promc_http__scrape_sync(promc_http_handler *h, struct MHD_Connection *c);
+
+/* One scrape split in three, so that the render can run on another thread
+ * while the connection waits (suspended) for it:
+ *   begin   (connection thread) reads the request, negotiates the format
+ *           (q->f; the render may fall back from it), takes a buffer and a
+ *           place among the scrapes in flight;
+ *   render  (any thread) renders into the buffer; touches no connection;
+ *   finish  (connection thread) queues the rendered response, or
+ *   fail    (connection thread) queues status with msg instead, leaving the
+ *           buffer to whoever still renders into it, who then calls
+ *   release to give the buffer back.
+ * finish and fail end the scrape's place in flight and count its status in
+ * the self-metrics; fail with status 0 answers nothing (the connection is
+ * gone). */
+struct scrape_buf;
+#define PROMC_HTTP_MAX_FILTER_NAMES 64
+struct promc_http_scrape {
+  promc_http_handler *h;
+  struct scrape_buf *b;
+  promc_registry *reg;
+  promc_format f;
+  char *accept; /* a copy: the connection may be gone before the render ends */
+  int gzip;
+  size_t nnames;
+  const char *names[PROMC_HTTP_MAX_FILTER_NAMES];
+  char store[4096];
+  int rc;
+  char err[512];
+};
+/* 1 = q is ready to render; 0 = the request was answered already (400 for
+ * too many names, 503 over max_scrapes_in_flight, 500 out of memory), its MHD
+ * result in *qrc. */
+PROMC_HTTP_HIDDEN int promc_http__scrape_begin(promc_http_handler *h, struct MHD_Connection *c,
+                                               struct promc_http_scrape *q, int *qrc);
+PROMC_HTTP_HIDDEN void promc_http__scrape_render(struct promc_http_scrape *q);
+PROMC_HTTP_HIDDEN int promc_http__scrape_finish(struct MHD_Connection *c, struct promc_http_scrape *q);
+/* finish in two halves, so that one render can answer several scrapes:
+ * build (any thread, once per render) makes the 200 response, taking the
+ * buffer, or NULL (q->rc and q->err say why); answer (each scrape's
+ * connection thread) queues r, or a 500 with rq's error when r is NULL, and
+ * ends that scrape (of handler h) as finish does.  The caller destroys r
+ * once every scrape has queued it. */
+struct MHD_Response;
+PROMC_HTTP_HIDDEN struct MHD_Response *promc_http__scrape_build(struct promc_http_scrape *q);
+PROMC_HTTP_HIDDEN int promc_http__scrape_answer(struct MHD_Connection *c, promc_http_handler *h,
+                                                struct MHD_Response *r, const struct promc_http_scrape *rq);
+PROMC_HTTP_HIDDEN int promc_http__scrape_fail(struct MHD_Connection *c, struct promc_http_scrape *q,
+                                              unsigned status, const char *msg);
+PROMC_HTTP_HIDDEN void promc_http__scrape_release(struct promc_http_scrape *q);
 
 #endif
