@@ -195,6 +195,16 @@ static void name_filter_selects_families(void **state) {
   assert_non_null(strstr(r.body, "alpha_total 7\n"));
   assert_non_null(strstr(r.body, "gamma_requests_total"));
   http_resp_free(&r);
+  /* a name that decodes to a NUL byte selects nothing, not the family its
+   * first bytes name */
+  assert_int_equal(http_get(f->port, "/metrics?name[]=beta%00", &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.body_len, 0);
+  http_resp_free(&r);
+  assert_int_equal(http_get(f->port, "/metrics?name[]=beta%00&name[]=alpha_total", &r), 0);
+  assert_null(strstr(r.body, "beta"));
+  assert_non_null(strstr(r.body, "alpha_total 7\n"));
+  http_resp_free(&r);
 }
 
 /* The Content-Type always matches the body: OpenMetrics (ending "# EOF")

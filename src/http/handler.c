@@ -429,12 +429,15 @@ struct names_ctx {
 
 /* libmicrohttpd has already split and %-decoded the query (keys included, so
  * "name%5B%5D" arrives as "name[]"); collect name[] values as
- * promc_query_names does: blank values dropped. */
-static enum MHD_Result collect_name(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value) {
+ * promc_query_names does: blank values dropped, and a value that decoded to
+ * a NUL byte ("e%00") kept as "", which selects nothing — cut at its NUL it
+ * would select a family nobody asked for. */
+static enum MHD_Result collect_name(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                    const char *value, size_t value_size) {
   (void)kind;
   struct names_ctx *x = cls;
-  if (!key || strcmp(key, "name[]") != 0 || !value || !value[0]) return MHD_YES;
+  if (!key || key_size != 6 || memcmp(key, "name[]", 6) != 0 || !value || !value_size) return MHD_YES;
+  if (memchr(value, '\0', value_size)) value = "";
   size_t len = strlen(value) + 1;
   if (x->n == MAX_FILTER_NAMES || x->used + len > x->cap) {
     x->full = 1;
@@ -476,7 +479,7 @@ int promc_http__scrape_begin(promc_http_handler *h, struct MHD_Connection *c, st
   }
   q->reg = h->registry ? h->registry : promc_default_registry();
   struct names_ctx nx = {q->names, 0, q->store, 0, sizeof q->store, 0};
-  MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_name, &nx);
+  MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_name, &nx);
   q->nnames = nx.n;
   const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
   const char *accept_enc =
