@@ -7,6 +7,7 @@
  *
  * Routes (GET and HEAD; POST on /upload):
  *   /sleep?ms=N   sleeps N milliseconds (0-60000), answers "slept N ms\n"
+ *   /hello        "hello\n" (no work at all: the benchmark's route)
  *   /fail         500 "failed\n"
  *   /upload       reads the body, answers "got N bytes\n"
  *   /metrics      the default registry (promc_http_handle)
@@ -85,6 +86,7 @@ static enum MHD_Result app(void *cls, struct MHD_Connection *c, const char *url,
     int n = snprintf(buf, sizeof buf, "slept %ld ms\n", v);
     return reply(c, MHD_HTTP_OK, buf, (size_t)n, 1);
   }
+  if (strcmp(url, "/hello") == 0) return reply(c, MHD_HTTP_OK, "hello\n", 6, 0);
   if (strcmp(url, "/fail") == 0) return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "failed\n", 7, 0);
   return reply(c, MHD_HTTP_NOT_FOUND, "not found\n", 10, 0);
 }

@@ -162,70 +162,60 @@ static unsigned method_index(const struct promc_http_mw *mw, const char *m) {
   return mw->nmethods - 1u; /* "unknown" */
 }
 
-/* The label values for method m and code text, in the order the families
- * declare them. */
-static size_t label_values(const struct promc_http_mw *mw, unsigned m, const char *code,
+/* The labels of r as promc_metric_labelsv wants them; code is the buffer
+ * the status text goes in. */
+static size_t label_values(const struct promc_http_mw *mw, const struct req *r, char code[12],
                            const char *out[2]) {
   size_t n = 0;
-  if (mw->labels & PROMC_HTTP_MW_METHOD) out[n++] = mw->methods[m];
+  snprintf(code, 12, "%u", r->status);
+  if (mw->labels & PROMC_HTTP_MW_METHOD) out[n++] = mw->methods[r->method];
   if (mw->labels & PROMC_HTTP_MW_CODE) out[n++] = code;
   return n;
 }
 
-static promc_metric *child(void *family, size_t n, const char *const *v) {
-  return family ? promc_metric_labelsv(PROMC_METRIC(family), n, v) : NULL;
-}
-
-static promc_metric *cached(_Atomic(promc_metric *) *slotp, void *family, size_t n,
-                            const char *const *v) {
-  promc_metric *c = atomic_load_explicit(slotp, memory_order_acquire);
+/* The cache slot's child, looked up (and stored) on the first request of
+ * its method and code. */
+static promc_metric *cached(const struct promc_http_mw *mw, const struct req *r,
+                            _Atomic(promc_metric *) *slotp, void *family) {
+  promc_metric *c = slotp ? atomic_load_explicit(slotp, memory_order_acquire) : NULL;
   if (!c && family) {
+    char code[12];
+    const char *v[2];
+    size_t n = label_values(mw, r, code, v);
     c = promc_metric_labelsv(PROMC_METRIC(family), n, v);
-    if (c) atomic_store_explicit(slotp, c, memory_order_release);
+    if (c && slotp) atomic_store_explicit(slotp, c, memory_order_release);
   }
   return c;
 }
 
-static void record(struct promc_http_mw *mw, struct req *r) {
+static struct row *row_of(struct promc_http_mw *mw, unsigned method) {
+  struct row *row = atomic_load_explicit(&mw->rows[method], memory_order_acquire);
+  if (row) return row;
+  struct row *fresh = calloc(1, sizeof *fresh);
+  if (!fresh) return NULL; /* then every lookup goes to the family */
+  struct row *expect = NULL;
+  if (atomic_compare_exchange_strong_explicit(&mw->rows[method], &expect, fresh,
+                                              memory_order_acq_rel, memory_order_acquire))
+    return fresh;
+  free(fresh);
+  return expect;
+}
+
+static void record(struct promc_http_mw *mw, const struct req *r) {
   double secs = (double)(promc_monotonic_ns() - r->start_ns) / 1e9;
-  char code[12];
-  snprintf(code, sizeof code, "%u", r->status);
-  const char *v[2];
-  size_t n = label_values(mw, r->method, code, v);
-  promc_metric *cr, *cd, *cq, *cs;
-  struct row *row = NULL;
+  struct kids *k = NULL;
   if (r->status >= CODE_MIN && r->status <= CODE_MAX) {
-    row = atomic_load_explicit(&mw->rows[r->method], memory_order_acquire);
-    if (!row) {
-      struct row *fresh = calloc(1, sizeof *fresh);
-      if (fresh) {
-        struct row *expect = NULL;
-        if (atomic_compare_exchange_strong_explicit(&mw->rows[r->method], &expect, fresh,
-                                                    memory_order_acq_rel, memory_order_acquire)) {
-          row = fresh;
-        } else {
-          free(fresh);
-          row = expect;
-        }
-      }
-    }
+    struct row *row = row_of(mw, r->method);
+    if (row) k = &row->code[r->status - CODE_MIN];
   }
-  if (row) {
-    struct kids *k = &row->code[r->status - CODE_MIN];
-    cr = cached(&k->requests, mw->requests, n, v);
-    cd = cached(&k->duration, mw->duration, n, v);
-    cq = cached(&k->req_size, mw->req_size, n, v);
-    cs = cached(&k->resp_size, mw->resp_size, n, v);
-  } else {
-    cr = child(mw->requests, n, v);
-    cd = child(mw->duration, n, v);
-    cq = child(mw->req_size, n, v);
-    cs = child(mw->resp_size, n, v);
-  }
+  promc_metric *cr = cached(mw, r, k ? &k->requests : NULL, mw->requests);
+  promc_metric *cd = cached(mw, r, k ? &k->duration : NULL, mw->duration);
+  promc_metric *cq = cached(mw, r, k ? &k->req_size : NULL, mw->req_size);
+  promc_metric *cs = r->resp_known ? cached(mw, r, k ? &k->resp_size : NULL, mw->resp_size) : NULL;
   if (cr) promc_counter_inc((promc_counter *)(void *)cr);
   if (cd) promc_histogram_observe((promc_histogram *)(void *)cd, secs);
   if (cq) promc_histogram_observe((promc_histogram *)(void *)cq, (double)r->req_bytes);
-  if (cs && r->resp_known) promc_histogram_observe((promc_histogram *)(void *)cs, (double)r->resp_bytes);
+  if (cs) promc_histogram_observe((promc_histogram *)(void *)cs, (double)r->resp_bytes);
 }
 
 /* The status libmicrohttpd holds for a queued response, 0 if none. */
