@@ -4,7 +4,7 @@ driven over raw loopback sockets so that every byte sent is known.
 
 Checks, on its own /metrics: http_requests_total exact per method and code
 (get/post/unknown; 200, 404, 405, 500), the duration of known sleeps in the
-right bucket (and every quick request under 50 ms), request sizes exact
+right bucket (and every quick request at or under 0.1 s), request sizes exact
 (request line + header + CRLFs + body, as sent), response sizes exact (the
 bodies received), requests in flight exact while 5 requests sleep at once
 (5 + the scrape itself) and after (1), keep-alive requests counted each;
