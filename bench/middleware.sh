@@ -11,6 +11,10 @@
 # CPU ns/request(instrumented) - CPU ns/request(bare), and
 # 1e9/rps(instrumented) - 1e9/rps(bare).  The Go twin is built in GOPATH mode against Debian's
 # golang-github-prometheus-client-golang-dev under $PEERDIR (a scratch dir).
+# First, each middleware's own cost with no network and no other thread:
+# bench/bench_middleware (one libmicrohttpd daemon driven by MHD_run over a
+# socketpair, with and without the middleware, alternating rounds) and the
+# Go twin's -inproc mode (ServeHTTP of the chain and of the bare handler).
 # Usage: bench/middleware.sh [BUILD_DIR] [REPS] [SECS] [CONNECTIONS]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +31,12 @@ mkdir -p "$P/gopath/src/mwgo" "$P/bin"
 cp "$root/bench/middleware_go/main.go" "$P/gopath/src/mwgo/main.go"
 (cd "$P/gopath/src/mwgo" && GO111MODULE=off GOPATH=/usr/share/gocode:$P/gopath GOCACHE=$P/gocache \
   go build -o "$P/bin/middleware_go" .) || { echo "middleware.sh: the Go twin did not build" >&2; exit 1; }
+
+[ -x "$build/bench/bench_middleware" ] || { echo "middleware.sh: $build/bench/bench_middleware missing; build first" >&2; exit 1; }
+echo "== in process, 21 rounds (medians; the overhead is the median of the per-round differences)"
+"$build/bench/bench_middleware" 20000 21 2>/dev/null
+"$P/bin/middleware_go" -inproc 200000 -rounds 21
+echo
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/promc-mw-XXXXXX")
 res=$out/results.txt
