@@ -69,7 +69,7 @@ static enum MHD_Result app(void *cls, struct MHD_Connection *c, const char *url,
     return MHD_YES;
   }
   char buf[64];
-  if (strcmp(url, "/metrics") == 0) return (enum MHD_Result)promc_http_handle(metrics, c, NULL, method);
+  if (strcmp(url, "/metrics") == 0) return promc_http_handle(metrics, c, NULL, method);
   if (strcmp(url, "/upload") == 0 && post) {
     int n = snprintf(buf, sizeof buf, "got %zu bytes\n", u->bytes);
     return reply(c, MHD_HTTP_OK, buf, (size_t)n, 1);

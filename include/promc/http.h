@@ -356,9 +356,7 @@ PROMC_API void promc_http_handler_free(promc_http_handler *h);
 /* ------------------------------------------- request middleware (MHD apps) */
 /* Instruments an application's own libmicrohttpd requests, as client_golang's
  * promhttp.InstrumentHandlerCounter / Duration / InFlight / RequestSize /
- * ResponseSize chain does for a Go handler.  This section needs
- * libmicrohttpd's types: include <microhttpd.h> (0.9.71 or later) before
- * "promc/http.h".
+ * ResponseSize chain does for a Go handler.
  *
  *     promc_http_mw *mw;
  *     promc_http_mw_new(&mw, &(promc_http_mw_opts){ .handler = app, .handler_cls = st });
@@ -402,7 +400,6 @@ PROMC_API void promc_http_handler_free(promc_http_handler *h);
  * pool that grows in steps of 64 up to 65,536 requests at once), no lock,
  * and the label children are looked up once per method and code and cached.
  */
-#if defined(MHD_VERSION) && MHD_VERSION >= 0x00097002
 typedef struct promc_http_mw promc_http_mw;
 
 /* Bits of promc_http_mw_opts.labels and .disable. */
@@ -502,7 +499,6 @@ PROMC_API enum MHD_Result promc_http_mw_queue_response(struct MHD_Connection *co
  * MHD_stop_daemon (which completes every request still open).  NULL is
  * ignored. */
 PROMC_API void promc_http_mw_free(promc_http_mw *mw);
-#endif /* MHD_VERSION */
 
 #ifdef __cplusplus
 }

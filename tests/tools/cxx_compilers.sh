@@ -29,9 +29,8 @@ if clang++ -std=c++20 -Wall -Wextra -Werror -pedantic -fsanitize=address,undefin
 else
   echo "FAIL: clang++ -std=c++20 -fsanitize=address does not compile"; fail=1
 fi
-# The part of http.h that needs libmicrohttpd's types (the request
-# middleware), compiled after <microhttpd.h>: its functions must convert to
-# libmicrohttpd's callback types without a cast.
+# The request middleware's functions convert to libmicrohttpd's callback
+# types without a cast, in C++ too.
 cat > "$d/mw.cpp" <<'EOF'
 #include <microhttpd.h>
 #include "promc/http.h"
@@ -48,7 +47,7 @@ int main() {
 EOF
 for cxx in g++ clang++; do
   $cxx -std=c++11 -Wall -Wextra -Werror -pedantic -I"$inc" -fsyntax-only "$d/mw.cpp" ||
-    { echo "FAIL: $cxx does not compile http.h's middleware section after <microhttpd.h>"; fail=1; }
+    { echo "FAIL: $cxx does not convert the middleware's functions to libmicrohttpd's callbacks"; fail=1; }
 done
 [ $fail = 0 ] && echo "cxx_compilers: g++ and clang++, C++11/17/20, warning-free and passing"
 exit $fail
