@@ -18,3 +18,13 @@ if(TARGET promc_http)
   target_compile_options(http_attack PRIVATE -O2)
   promc_warnings(http_attack)
 endif()
+
+# The request middleware's own cost, in one process (bench/middleware.sh runs it).
+if(TARGET promc_http)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(BMW_MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+  add_executable(bench_middleware ${CMAKE_CURRENT_LIST_DIR}/bench_middleware.c)
+  target_link_libraries(bench_middleware PRIVATE promc_http promc PkgConfig::BMW_MHD)
+  target_compile_options(bench_middleware PRIVATE -O2)
+  promc_warnings(bench_middleware)
+endif()

@@ -353,6 +353,153 @@ PROMC_API enum MHD_Result promc_http_handle(promc_http_handler *h, struct MHD_Co
  * calls on h. */
 PROMC_API void promc_http_handler_free(promc_http_handler *h);
 
+/* ------------------------------------------- request middleware (MHD apps) */
+/* Instruments an application's own libmicrohttpd requests, as client_golang's
+ * promhttp.InstrumentHandlerCounter / Duration / InFlight / RequestSize /
+ * ResponseSize chain does for a Go handler.
+ *
+ *     promc_http_mw *mw;
+ *     promc_http_mw_new(&mw, &(promc_http_mw_opts){ .handler = app, .handler_cls = st });
+ *     d = MHD_start_daemon(flags, port, NULL, NULL, promc_http_mw_access, mw,
+ *                          MHD_OPTION_NOTIFY_COMPLETED, promc_http_mw_completed, mw,
+ *                          MHD_OPTION_END);
+ *     ...
+ *     MHD_stop_daemon(d);
+ *     promc_http_mw_free(mw);
+ *
+ * The application's access handler is called exactly as libmicrohttpd would
+ * call it (first call with *con_cls NULL, upload calls, final call), with its
+ * own con_cls slot, so existing multi-call code keeps working unchanged; its
+ * own notify-completed function, if it has one, goes in .completed and gets
+ * that same slot.  The middleware records, per request:
+ *   http_requests_total{method,code}             counter
+ *   http_request_duration_seconds{method,code}   histogram, from the first
+ *                      call (request header received) to the notify-
+ *                      completed call (response sent); DefBuckets of
+ *                      client_golang: .005 .01 .025 .05 .1 .25 .5 1 2.5 5 10
+ *   http_requests_in_flight                      gauge: requests between
+ *                      their first call and their completion
+ *   http_request_size_bytes{method,code}         histogram: the request
+ *                      line and header exactly as received (libmicrohttpd's
+ *                      MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE, CRLFs
+ *                      included) plus the body bytes the handler consumed
+ *   http_response_size_bytes{method,code}        histogram: the body size
+ *                      given to promc_http_mw_queue_response
+ * method is promhttp's: "get", "put", "head", "post", "delete", "connect",
+ * "options", "notify", "trace", "patch" for those methods in upper or lower
+ * case, .extra_methods lowercased, and "unknown" for anything else; code is
+ * the status as a decimal number ("404").  The status is what the handler
+ * queued, seen right after each handler call; a request that ends before a
+ * response was queued (client gone, timeout) is only taken out of
+ * in_flight.  Responses queued with plain MHD_queue_response (a
+ * promc_http_handle scrape, say) are counted and timed, but their size is
+ * unknown to libmicrohttpd's API and not observed; queue them with
+ * promc_http_mw_queue_response to have it.
+ *
+ * Per request: no allocation once warm (request records come from a lock-free
+ * pool that grows in steps of 64 up to 65,536 requests at once), no lock,
+ * and the label children are looked up once per method and code and cached.
+ */
+typedef struct promc_http_mw promc_http_mw;
+
+/* Bits of promc_http_mw_opts.labels and .disable. */
+#define PROMC_HTTP_MW_METHOD 1u /* labels: the method label */
+#define PROMC_HTTP_MW_CODE 2u   /* labels: the code label */
+#define PROMC_HTTP_MW_REQUESTS 1u       /* disable: requests_total */
+#define PROMC_HTTP_MW_DURATION 2u       /* disable: duration histogram */
+#define PROMC_HTTP_MW_IN_FLIGHT 4u      /* disable: in-flight gauge */
+#define PROMC_HTTP_MW_REQUEST_SIZE 8u   /* disable: request size histogram */
+#define PROMC_HTTP_MW_RESPONSE_SIZE 16u /* disable: response size histogram */
+
+/* Options of promc_http_mw_new; zero = default, except .handler.
+ *   handler, handler_cls   the application's access handler and its cls
+ *                    (required).
+ *   completed, completed_cls  the application's notify-completed function,
+ *                    called first, with the application's con_cls slot;
+ *                    NULL = none.
+ *   registry         where the families go; NULL = the default registry.
+ *   requests_name, duration_name, in_flight_name, request_size_name,
+ *   response_size_name  the family names; NULL = the defaults above.
+ *   labels           PROMC_HTTP_MW_METHOD | PROMC_HTTP_MW_CODE, the labels
+ *                    of the four labelled families (the in-flight gauge has
+ *                    none); 0 = both.  Unknown bits: PROMC_EINVAL.
+ *   disable          PROMC_HTTP_MW_* metrics to leave out; all five:
+ *                    PROMC_EINVAL.
+ *   duration_buckets, nduration_buckets  classic buckets in seconds;
+ *                    0 = client_golang's DefBuckets.
+ *   size_buckets, nsize_buckets  buckets of both size histograms in bytes;
+ *                    0 = 64 256 1024 4096 16384 65536 262144 1048576.
+ *   extra_methods, nextra_methods  methods (compared ignoring case) that
+ *                    get their own lowercased label value instead of
+ *                    "unknown", as promhttp's WithExtraMethods; at most 16.
+ *   const_label_names, const_label_values, nconst_labels  constant labels
+ *                    on all five families (e.g. service="api"). */
+typedef struct promc_http_mw_opts {
+  MHD_AccessHandlerCallback handler;
+  void *handler_cls;
+  MHD_RequestCompletedCallback completed;
+  void *completed_cls;
+  promc_registry *registry;
+  const char *requests_name;
+  const char *duration_name;
+  const char *in_flight_name;
+  const char *request_size_name;
+  const char *response_size_name;
+  unsigned labels;
+  unsigned disable;
+  const double *duration_buckets;
+  size_t nduration_buckets;
+  const double *size_buckets;
+  size_t nsize_buckets;
+  const char *const *extra_methods;
+  size_t nextra_methods;
+  const char *const *const_label_names;
+  const char *const *const_label_values;
+  size_t nconst_labels;
+} promc_http_mw_opts;
+
+/* Creates the middleware and registers its families.
+ * Errors: PROMC_EINVAL (out, opts or handler NULL, unknown labels bits,
+ * everything disabled, more than 16 extra methods or an empty/NULL one),
+ * PROMC_ENOMEM, and whatever promc_counter_new / promc_histogram_new /
+ * promc_gauge_new give for the names, buckets and constant labels
+ * (PROMC_ENAME, PROMC_ELABEL, PROMC_EBUCKETS, PROMC_EDUP...); on error
+ * nothing stays registered.
+ * Ownership: strings and arrays in opts are copied; the registry and the
+ * handler's cls are borrowed.  The families belong to the middleware.
+ * Thread-safe: yes. */
+PROMC_API int promc_http_mw_new(promc_http_mw **out, const promc_http_mw_opts *opts);
+
+/* The access handler to give MHD_start_daemon, with the middleware as its
+ * cls.  Calls opts.handler and returns its result, or MHD_NO (the
+ * connection closes) when no request record can be had (memory exhausted,
+ * or 65,536 requests already in flight).
+ * Thread-safe: yes, from any number of daemon threads. */
+PROMC_API enum MHD_Result promc_http_mw_access(void *mw, struct MHD_Connection *connection,
+                                               const char *url, const char *method,
+                                               const char *version, const char *upload_data,
+                                               size_t *upload_data_size, void **con_cls);
+
+/* The function to give MHD_OPTION_NOTIFY_COMPLETED, with the middleware as
+ * its cls: ends the request's records.  Requests are counted only with it.
+ * Thread-safe: yes. */
+PROMC_API void promc_http_mw_completed(void *mw, struct MHD_Connection *connection,
+                                       void **con_cls, enum MHD_RequestTerminationCode toe);
+
+/* MHD_queue_response(connection, status, response), and when called from
+ * inside an instrumented handler on that connection, the response body size
+ * body_size for http_response_size_bytes (MHD_SIZE_UNKNOWN: not observed).
+ * Returns MHD_queue_response's result.  Thread-safe: yes. */
+PROMC_API enum MHD_Result promc_http_mw_queue_response(struct MHD_Connection *connection,
+                                                       unsigned int status,
+                                                       struct MHD_Response *response,
+                                                       uint64_t body_size);
+
+/* Unregisters and frees the families and the request pool.  Call it after
+ * MHD_stop_daemon (which completes every request still open).  NULL is
+ * ignored. */
+PROMC_API void promc_http_mw_free(promc_http_mw *mw);
+
 #ifdef __cplusplus
 }
 #endif

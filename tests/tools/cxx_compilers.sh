@@ -29,5 +29,25 @@ if clang++ -std=c++20 -Wall -Wextra -Werror -pedantic -fsanitize=address,undefin
 else
   echo "FAIL: clang++ -std=c++20 -fsanitize=address does not compile"; fail=1
 fi
+# The request middleware's functions convert to libmicrohttpd's callback
+# types without a cast, in C++ too.
+cat > "$d/mw.cpp" <<'EOF'
+#include <microhttpd.h>
+#include "promc/http.h"
+int main() {
+  MHD_AccessHandlerCallback a = promc_http_mw_access;
+  MHD_RequestCompletedCallback c = promc_http_mw_completed;
+  promc_http_mw_opts o{};
+  o.handler = a;
+  o.completed = c;
+  promc_http_mw *mw = nullptr;
+  o.handler_cls = &mw;
+  return promc_http_mw_new(&mw, o.handler_cls ? nullptr : &o) == PROMC_EINVAL ? 0 : 1;
+}
+EOF
+for cxx in g++ clang++; do
+  $cxx -std=c++11 -Wall -Wextra -Werror -pedantic -I"$inc" -fsyntax-only "$d/mw.cpp" ||
+    { echo "FAIL: $cxx does not convert the middleware's functions to libmicrohttpd's callbacks"; fail=1; }
+done
 [ $fail = 0 ] && echo "cxx_compilers: g++ and clang++, C++11/17/20, warning-free and passing"
 exit $fail
