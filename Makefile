@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The README's two commands. Everything builds into build/ with CMake.
 #   make demo   install what is missing, build, run examples/app (metrics on :8000)
 #   make test   install what is missing, build, run every test (ctest)

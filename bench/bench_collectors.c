@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_collectors.c — cost of one scrape of each default collector (the
  * render of a registry holding only that collector, into a reused buffer)
  * and of one promc_write_textfile (temporary file, fsync, rename, directory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_core.c — hot-path and render benchmarks, the same operations as
  * ../shared/peer-bench (prometheus-cpp, client_golang, VictoriaMetrics,
  * client_python), plus the physical references measured in the same process.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_middleware.c — the request middleware's own cost per request, with
  * no network and no other thread: one libmicrohttpd daemon in external-loop
  * mode (MHD_run) fed a keep-alive connection over a socketpair, answering

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_mp.c — multi-process mode: scrape time with 4 live workers, before
  * and after many worker deaths (issue 6, acceptance 4).
  *

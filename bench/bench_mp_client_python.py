@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """bench_mp_client_python.py — the bench_mp measurement for client_python's
 multiprocess mode, for comparison (Debian's python3-prometheus-client).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """bench_mp_gunicorn.py — client_python's multiprocess mode under a real
 gunicorn (Debian's gunicorn and python3-prometheus-client): scrape time of
 /metrics with 4 live workers before and after DEATHS SIGKILLed workers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_om.c — cost of exemplars on the hot path, and of rendering each
  * format, and memory per child. Usage: bench_om [N] | bench_om mem 0|1
  * Output lines: "promc <test> <value> <unit>" */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_render.c — what a scrape costs the instrumented program, and what a
  * render costs per value. Public API only, so bench/render_compare.sh builds
  * it against another revision of promc too.

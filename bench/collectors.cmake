@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Default collectors' scrape cost and promc_write_textfile's cost.
 add_executable(bench_collectors bench_collectors.c)
 target_link_libraries(bench_collectors PRIVATE promc_static m)

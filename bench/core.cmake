@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Hot-path and render micro-benchmarks (linked statically, as an application
 # embedding promc would; bench_core_shared measures the shared library).
 add_executable(bench_core bench_core.c)

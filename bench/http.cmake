@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Scrape benchmark server (bench/scrape_wrk.sh drives it with wrk).
 if(TARGET promc_http)
   add_executable(http_bench ${CMAKE_CURRENT_LIST_DIR}/http_bench.c)

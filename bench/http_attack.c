@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_attack.c — measures libpromc-http under the attacks of
  * tests/http_attack.h, against a server started in this process on
  * 127.0.0.1 (a free port).  It uses only options every version of

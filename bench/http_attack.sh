@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The HTTP server under attack, before and after: builds libpromc-http from
 # git revision BEFORE (into a temporary directory, from `git archive`, so no
 # work tree is touched), builds bench/http_attack.c of this tree against it

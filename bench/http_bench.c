@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_bench.c — the scrape benchmark's server: 1,000 labelled counter
  * series (method x path x status = 10 x 10 x 10, the values of the peer
  * benchmarks' `http` mode in ../shared/peer-bench) behind promc's HTTP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by bench/scrape_wrk.sh and bench/scrape_idle.sh: which HTTP servers
 # to measure (promc's bench/http_bench, and the peers when built under
 # $PEERDIR/bin as ../shared/peer-bench/README.md describes), their commands

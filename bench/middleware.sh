@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The request middleware's cost on an application's own requests: wrk
 # against GET /hello of examples/embed_mhd with and without the middleware
 # (--no-middleware), and of its Go twin bench/middleware_go (client_golang's

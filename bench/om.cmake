@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Exemplar hot-path cost and per-format render time (issue 4).
 add_executable(bench_om bench_om.c)
 target_link_libraries(bench_om PRIVATE promc_static m)

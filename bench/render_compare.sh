@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Render and scrape-path benchmarks of two revisions in one run: OLD (a git
 # ref, default main) and the working tree. Both are built the same way
 # (RelWithDebInfo, gcc, static libpromc), then for REPS repetitions the old and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs promc's bench_core beside the peer clients of ../shared/peer-bench
 # (prometheus-cpp, client_golang, VictoriaMetrics/metrics, client_python) in
 # one run, REPS repetitions in rotating order, and prints the median of every

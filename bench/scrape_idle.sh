@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Scrapes while idle clients hold connections: IDLE connections to the
 # server are opened first (half send nothing, half send a partial request
 # header and stall, like a slowloris), then wrk -t2 -c2 -d SECS --latency

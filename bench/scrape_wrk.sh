@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Scrape over HTTP: wrk -t2 -c2 -d10s --latency against /metrics holding
 # 1,000 counter series (method x path x status = 10 x 10 x 10), plain and
 # with "Accept-Encoding: gzip" (what Prometheus sends), for promc's

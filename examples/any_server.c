@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* any_server.c — Prometheus exposition from a plain socket server, with no
  * HTTP library: what any server (an event loop, an embedded web server, a
  * proxy) does to answer a scrape with promc's core alone.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # any_server: exposition from a plain socket server with the core alone
 # (negotiation, name[], gzip with zlib).
 find_package(ZLIB REQUIRED)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* app.c — the seed's app.py in C: an HTTP server on :8080 whose GET and POST
  * handlers sleep a random while and answer "Hello World!! from <path> as
  * GET|POST", instrumented with promc and exposed on :8000 for Prometheus.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The seed's app.py in C (issue 3): built by default with the examples.
 if(TARGET promc_http)
   find_package(PkgConfig REQUIRED)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* batch_job.c — a batch job instrumented as the Prometheus documentation
  * advises (https://prometheus.io/docs/practices/instrumentation/#batch-jobs):
  * it records how long the run took, when it last succeeded and how many

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # batch_job: a batch job that pushes to a Pushgateway and/or writes a
 # node_exporter textfile (needs libpromc-push).
 if(TARGET promc_push)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* embed_mhd.c — a libmicrohttpd service instrumented with promc's request
  * middleware, serving its own metrics on /metrics of the same daemon.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # An instrumented libmicrohttpd service (the request middleware of promc/http.h).
 if(TARGET promc_http)
   find_package(PkgConfig REQUIRED)

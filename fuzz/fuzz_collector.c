@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_collector.c — a collector whose families and samples come from the
  * input, through promc_collect_family / _sample / _histogram / _summary,
  * beside registered families whose names it may reuse; then every format is

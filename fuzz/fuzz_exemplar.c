@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_exemplar.c — exemplar label sets from the input on counters
  * (inc_exemplar, add_exemplar) and histograms (observe_exemplar), with
  * values and timestamps from the edge-value table; then all three formats

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_labels.c — label values from arbitrary bytes: lookups must return the
  * same child for the same values and different children for different
  * values, refuse values that are not UTF-8, and the text exposition must

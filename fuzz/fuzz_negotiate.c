@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_negotiate.c — promc_negotiate_format and promc_accepts_gzip on
  * arbitrary Accept and Accept-Encoding values. Input: one byte of allowed
  * formats, then the Accept value up to the first NUL, then Accept-Encoding.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_query.c — promc_query_names on arbitrary query strings, against a
  * reference decoder written here from the contract in promc.h: keys
  * "name[]" (after %-decoding), values %-decoded with '+' as space, blank

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_render.c — families created through the public API from the input
  * (names, help, units, label names and values, const labels, buckets, enum
  * states, info labels, values with NaN, infinities and -0), children

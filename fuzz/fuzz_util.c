@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_util.c — the input reader, the strict parsers of the text 0.0.4,
  * OpenMetrics 1.0 and protobuf outputs, and the corpus replay main().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_util.h — what every fuzz target shares: a reader that turns the
  * fuzzer's bytes into API arguments, strict parsers for the three exposition
  * formats, and the regression main() that replays a corpus.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run.sh BUILD SECONDS TARGET...: runs each libFuzzer binary BUILD/fuzz/fuzz_TARGET
 # for SECONDS, growing BUILD/fuzz-corpus/TARGET from fuzz/corpus/TARGET. A
 # finding stops that target and is left as BUILD/fuzz-TARGET-crash-* (or

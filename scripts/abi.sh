@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The ABI baseline of promc's shared libraries and the check against it.
 #
 #   abi.sh baseline SRC LIB...     write SRC/abi/<soname>.abi (abidw) and

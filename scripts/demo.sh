@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make demo: the seed's walk-through. Starts examples/app (app on :8080,
 # metrics on :8000) and, when Debian's prometheus is installed, Prometheus on
 # 127.0.0.1:9090 with examples/prometheus.yml and a temporary storage

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages promc needs for a purpose, if any are missing.
 # Usage: scripts/deps.sh build|demo|test
 # As root it runs apt-get; otherwise it prints the exact command and fails.

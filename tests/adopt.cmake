@@ -1,4 +1,6 @@
-# Adoption: the ABI against abi/, the man pages, the Debian packages.
+# SPDX-License-Identifier: Apache-2.0
+# Adoption: the ABI against abi/, the man pages, the Debian packages, the
+# licence lines.
 # (The install test is registered in core.cmake: install_consumers.)
 find_program(PROMC_ABIDIFF abidiff)
 find_program(PROMC_MANDOC mandoc)
@@ -35,3 +37,7 @@ set_tests_properties(man_lint PROPERTIES LABELS integration TIMEOUT 60)
 # unpacked into a scratch root (25 s idle, up to 100 s beside the other tests).
 add_test(NAME debian_package COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/debian_test.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(debian_package PROPERTIES LABELS integration TIMEOUT 600)
+
+# Licence: every source, build and script file carries its SPDX line (<1 s).
+add_test(NAME spdx_headers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/spdx_check.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(spdx_headers PROPERTIES LABELS unit TIMEOUT 60)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # examples/any_server scraped over loopback: text, name[], gzip, OpenMetrics,
 # protobuf, errors, keep-alive, promtool check metrics on its output.
 if(TARGET any_server)

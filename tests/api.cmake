@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Contracts of the public API that ports rely on: NULL registries, promc_buf,
 # explicit +Inf buckets, counter_name_as_given in every format.
 promc_test(test_api SOURCES test_api.c)

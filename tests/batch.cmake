@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests of the batch components (issue 5): default collectors, helpers,
 # textfile output, libpromc-push, node_exporter's textfile collector.
 promc_test(test_process SOURCES test_process.c LABELS unit)

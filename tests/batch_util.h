@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* batch_util.h — small helpers shared by the batch-component tests
  * (collectors, textfile, push, node_exporter): reading rendered text,
  * starting a real program on a free 127.0.0.1 port, plain HTTP GETs with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Core library tests (issue: core).
 promc_test(test_metrics SOURCES test_metrics.c)
 promc_test(test_badinput SOURCES test_badinput.c)

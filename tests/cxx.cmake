@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # C++: every documented example in its C++ spelling (docs/cxx.md), run and
 # checked.  C++ is enabled here, for this test only: the libraries stay C.
 # The compiler is the C compiler's C++ sibling (clang -> clang++, gcc -> g++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hostile_gen.c — a registry fed with every input that once poisoned a
  * whole scrape, rendered in the three formats for the real parsers to judge
  * (tests/integration/hostile_input.py: promtool, client_python, Prometheus).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_attack.h — hostile HTTP clients for the attack tests
  * (test_http_attack.c) and the attack benchmark (bench/http_attack.c):
  * half-closed requests, slowloris (plain and TLS), stalled TLS handshakes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_serve.c — a test helper for tests/integration/e2e_tls_prometheus.py:
  * libpromc-http with every production option on, serving the default
  * registry plus a marker gauge on 127.0.0.1 (a free port, written to a file)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_test_util.h — small helpers shared by the HTTP tests: a raw-socket
  * HTTP/1.1 client with bounded waits, and running a tool (curl, openssl)
  * with a time limit.  Header-only (static functions) so each test binary

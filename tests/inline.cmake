@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # promc/inline.h (experimental, PROMC_STATIC_LINKING_ONLY): linked against the
 # static library, which is the only one that resolves its promc__inline<N>_
 # functions. The unit run compares it with the library calls; the stress run

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The request middleware of promc/http.h on a real libmicrohttpd app
 # (examples/embed_mhd), scraped by the test and by a real Prometheus.
 if(TARGET embed_mhd)

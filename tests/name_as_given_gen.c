@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* name_as_given_gen.c — writes a registry of counters created with
  * counter_name_as_given (and one without) in the text format and in
  * OpenMetrics, for tests/tools/name_as_given.sh to check with promtool and

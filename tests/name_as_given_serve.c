@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* name_as_given_serve.c — serves two counters created with
  * counter_name_as_given (http_requests{method}, app_errors) and one without
  * (app_jobs) with libpromc-http on 127.0.0.1, for a real Prometheus to

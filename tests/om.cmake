@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # OpenMetrics, protobuf, exemplars, negotiation (issue 4).
 # metrics.proto from Debian's golang-github-prometheus-client-model-dev, and
 # the google/protobuf/timestamp.proto it imports (from its dependency

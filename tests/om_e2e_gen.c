@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* om_e2e_gen.c — writes one registry of every type, with exemplars, in the
  * three formats (DIR/metrics.txt, .om, .pb) for tests/tools/om_prom_e2e.py,
  * which serves each file to a real Prometheus. Usage: om_e2e_gen DIR BASE

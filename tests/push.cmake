@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Push bodies (gzip, protobuf, extra headers), the import push, background
 # pushers and the Graphite bridge (libpromc-push).
 if(TARGET promc_push)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* roundtrip_gen.c — builds a registry with every metric type, hostile label
  * values and special floats; writes its exposition and, independently, the
  * samples it must contain, for roundtrip_check.py and promtool.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The scale-out path: three examples/app instances scraped by an agent that
 # remote-writes to a central store (examples/scale-out/ configs, free ports).
 if(TARGET app)

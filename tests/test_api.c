@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_api.c — API contracts users rely on when porting: NULL as the default
  * registry in the render functions, promc_buf's NUL termination, explicit
  * +Inf buckets, and counter_name_as_given (text and protobuf keep the name,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_badinput.c — every public entry point handed bad input returns its
  * documented error, sets a message, and leaves earlier values intact. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_concurrency.c — writers on shared children while a scraper renders in
  * a loop: final values are exact, and every scrape shows each histogram with
  * _count equal to its +Inf bucket and buckets that never decrease.

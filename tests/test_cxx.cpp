@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // test_cxx.cpp — the documented examples (README.md, docs/guide.md, docs/migrating.md,
 // docs/helpers.md, the overview of promc.h) in their C++ spelling of
 // docs/cxx.md, run, with the rendered text checked.  Built by tests/cxx.cmake

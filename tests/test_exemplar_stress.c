@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_exemplar_stress.c — no torn exemplar: writer threads record
  * exemplars whose every field is derived from one number K (labels of
  * K-dependent length, value, timestamp), while a scraper renders OpenMetrics

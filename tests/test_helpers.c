@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_helpers.c — the instrumentation helpers (client_python's time(),
  * count_exceptions(), track_inprogress(), set_function(),
  * set_to_current_time()): timers into histogram/summary/gauge, failure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http.c — libpromc-http against a real server on 127.0.0.1 (port 0),
  * driven by a raw-socket client (and curl for TLS): routing, methods, HEAD,
  * gzip, name[] filtering, negotiation, errors, basic auth, TLS and mutual

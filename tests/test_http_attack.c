@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_attack.c — the built-in server under attack, with the figures
  * the server promises (docs/http.md, "How it behaves under attack"):
  *   halfclose  4,800 half-closed requests ("GET /met", then close) in 3 s:

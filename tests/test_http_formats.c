@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_formats.c — promc_http_opts.formats: a server limited to the
  * text format answers Prometheus' OpenMetrics-first Accept header in text,
  * so counters created with counter_name_as_given keep their names; text +

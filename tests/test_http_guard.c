@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_guard.c — the built-in server's defences, one at a time and
  * small enough for the sanitizer builds: the header deadline, making room
  * when every slot is taken, the bounded password verifier (429), and stop

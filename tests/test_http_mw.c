@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_mw.c — the request middleware of promc/http.h: every bad option
  * refused with its code and nothing left registered, and a libmicrohttpd
  * daemon with a pool of 4 threads answering 8 clients' keep-alive requests

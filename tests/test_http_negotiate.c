@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_negotiate.c — the core's HTTP helpers (src/expose/negotiate.c):
  * Accept → format, Accept-Encoding → gzip, query string → name[] filter. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_opts.c — the built-in server's scrape options: metrics paths
  * and a health path, promhttp's self-metrics (exact values), a limit on
  * scrapes in flight (N+1 concurrent scrapes with a limit of N) and a render

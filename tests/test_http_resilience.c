@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_resilience.c — misbehaving clients must not take the scrape
  * down: 200 idle connections held open while a normal scrape still answers
  * within 1 s; garbage bytes, a 1 MiB header, an absurd URL, a request cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_inline.c — promc/inline.h against the library functions it mirrors:
  * the same sequence of calls through either gives the same exposition, the
  * same errors, the same move to stripes under contention, and exact totals

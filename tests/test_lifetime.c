@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_lifetime.c — registration and lifetime rules of the core.
  * Default mode (unit): a family is in at most one registry (sequential
  * cases), double unregister, the counter stripe pool surviving

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_metrics.c — behaviour of every metric type, children, registries,
  * collectors and the text format, through the public API. */
 #include <math.h>

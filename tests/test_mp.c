@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_mp.c — multi-process mode: exact aggregation across forked processes,
  * series created after the fork, folding of dead processes (exit and
  * SIGKILL), slot reuse, gauge modes, and recovery from a process killed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_mp_setup.c — turning multi-process mode on, each in a fresh process
  * (the mode is chosen once per program): `env` enables it through
  * PROMC_MULTIPROC_DIR at the first family; `full` enables a 1 MiB mapping and

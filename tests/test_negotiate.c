@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_negotiate.c — content negotiation as Prometheus drives it (issue 4):
  * the Accept headers real Prometheus servers send, curl's, none, an
  * OpenMetrics-only client and nonsense, each to the format it must get.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_node_exporter.c — promc_write_textfile against a real node_exporter
  * (/usr/bin/prometheus-node-exporter, textfile collector only, on a free
  * 127.0.0.1 port) whose textfile directory is a 64 KiB tmpfs mounted here:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_om.c — OpenMetrics and protobuf exposition, exemplars (issue 4).
  *
  * The mixed registry below is mirrored by tests/tools/om_check.py, which

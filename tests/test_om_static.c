@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_om_static.c — linked against the static libpromc.a, as an embedded
  * application would be: the OpenMetrics and protobuf writers, reached by
  * render.c through weak references only, must still be linked in (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_process.c — the default collectors (process, platform, malloc) and
  * their opt-out, checked against independent reads of /proc (stdio here,
  * on purpose a different code path from the collector's). */

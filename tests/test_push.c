@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_push.c — libpromc-push.
  * Default mode (unit): URL and grouping-key encoding, and the HTTP requests
  * against an in-process stub server on 127.0.0.1 (method, path, headers,

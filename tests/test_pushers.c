@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_pushers.c — gzip and protobuf push bodies, extra headers, the import
  * push, the background pusher, and the Graphite bridge.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_render_buf.c — promc_registry_render_buf writes into the promc_buf in
  * place: the bytes are those a streaming render gives, appended after what
  * the buffer held, NUL-ended, in every format; and when the buffer cannot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_render_stress.c — scrapes walk a family's children without its lock.
  *
  * 1. creation_not_blocked: while a scrape of family g is in progress (held

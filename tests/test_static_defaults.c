@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_static_defaults.c — a program linked with libpromc.a that uses only
  * core functions must still find the default collectors on the default
  * registry. Nothing here may reference a symbol of src/collectors: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_textfile.c — promc_write_textfile: content, mode, atomic replacement
  * under a concurrent reader, and failures that keep the old file: missing
  * directory, a directory as target, a failing collector; the directory

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """WSGI app for bench_mp_gunicorn.py: the bench_mp families under gunicorn,
 client_python multiprocess mode. /work writes every series once; /metrics is
 the usual MultiProcessCollector scrape."""

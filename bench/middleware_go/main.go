@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The Go twin of examples/embed_mhd for bench/middleware.sh: the same
 // /hello route ("hello\n"), bare or wrapped in client_golang's promhttp
 // InstrumentHandlerInFlight / Counter / Duration / RequestSize /

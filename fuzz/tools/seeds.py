@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the hand-made seeds of fuzz/corpus/<target>/ (seed-*), in the input
 encoding of fuzz_util.c: a string is a header byte (mode << 6 | length) then
 its bytes (mode 0, raw) or a word of the reader's list (mode 2); a double is

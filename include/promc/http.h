@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.h — libpromc-http: serve a promc registry to Prometheus over HTTP.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* promc/inline.h — EXPERIMENTAL: the hot paths as static inline functions.
  *
  * Everything in this header is experimental, as zstd's ZSTD_STATIC_LINKING_ONLY

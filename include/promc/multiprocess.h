@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * multiprocess.h — promc's multi-process mode, for pre-fork servers.
  *

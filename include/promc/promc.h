@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * promc.h — Prometheus instrumentation for C11: the core library.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * promc.hpp — C++ spellings of promc.h's C idioms (C++11 and later).
  *

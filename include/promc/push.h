@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * push.h — libpromc-push: send a registry to a Prometheus Pushgateway, to
  * vmagent or VictoriaMetrics, or to a Graphite server; once or periodically.

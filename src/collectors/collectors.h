@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* collectors.h — helpers shared by the files of src/collectors (private). */
 #ifndef PROMC_COLLECTORS_H
 #define PROMC_COLLECTORS_H

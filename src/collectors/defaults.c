@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* defaults.c — registers the default collectors on the default registry
  * (the core calls promc__register_default_collectors when it creates it),
  * unless promc_default_collectors_disable() ran or the environment variable

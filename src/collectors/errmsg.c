@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* errmsg.c — errno text ("No space left on device (ENOSPC)") for messages. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* platform.c — the "platform" collector (promc_build_info, the C
  * counterpart of client_python's python_info) and the "malloc" collector
  * (glibc mallinfo2, the counterpart of its garbage-collector metrics). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* process.c — the process collector: client_python's process metrics read
  * from Linux procfs at scrape time with open/read/getdents64/close into stack
  * buffers (no stdio, no allocation on the scrape path). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* textfile.c — promc_write_textfile: the registry in text format, written
  * for node_exporter's textfile collector so that a reader sees the old file
  * or the whole new one, never a part (temporary file, fsync, rename, fsync

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* alloc.c — the one allocation hook every promc allocation goes through. */
 #include <stdlib.h>
 #include <string.h>

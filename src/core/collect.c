@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* collect.c — the context a collector callback writes its families through:
  * it validates names, renders labels and hands samples to the format writer. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* error.c — result codes, their names, and the per-thread last message. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exemplar.c — recording exemplars on counter children and histogram
  * buckets, and reading them back consistently at scrape time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* family.c — metric families: validation and creation, the label-value →
  * child hash table (lock-free reads), child removal, destruction. */
 #include <assert.h>

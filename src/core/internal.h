@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* internal.h — the core's private data model, shared by src/core and
  * src/expose. Nothing here is exported. */
 #ifndef PROMC_INTERNAL_H

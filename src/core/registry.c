@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* registry.c — registries: the default one, registration with name-collision
  * checks, collectors, and the guard that turns a callback's re-entry into
  * the registry it is rendering into an error instead of a deadlock. */

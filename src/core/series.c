@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* series.c — the hot path: inc/add/set/observe on a child's cells, counter
  * striping under contention, value reads for scrapes, and the timing and
  * failure-counting helpers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* negotiate.c — what any HTTP server needs to answer a scrape the way
  * Prometheus expects: the exposition format from the Accept header, gzip
  * from Accept-Encoding, and the name[] filter from the query string.  Pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* numfmt.c — numbers as exposition text: shortest round-trip doubles, fast
  * integers, and the buffered output they are written to. */
 #include <float.h>

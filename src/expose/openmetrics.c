@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* openmetrics.c — the OpenMetrics 1.0 text writer.
  *
  * Layout per family: "# HELP", "# TYPE", "# UNIT" (when the family has one;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* protobuf.c — the protobuf exposition writer: a stream of varint-length-
  * delimited io.prometheus.client.MetricFamily messages, encoded by hand
  * (the core depends on no protobuf library).

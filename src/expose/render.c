@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* render.c — walks a registry (families in registration order, then
  * collectors) and feeds each child's values to a format writer. */
 #include <stdlib.h>

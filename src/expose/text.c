@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text.c — the Prometheus text format 0.0.4 writer (client_python's layout:
  * counters as name_total, info as name_info gauge, enums as gauges, and
  * _created samples, when asked for, in a gauge family after their family). */

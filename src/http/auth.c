@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* auth.c — HTTP basic auth against bcrypt hashes, verified by libxcrypt's
  * crypt_r and compared in constant time.  Successful passwords are
  * remembered as a salted SHA-256 so that a scraper sending the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* handler.c — answers one scrape inside any libmicrohttpd daemon (ours in
  * server.c, or the user's): TLS client check, basic auth, routing, format
  * negotiation, name[] filter, gzip, and the pool of render buffers that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_internal.h — private glue between the handler (handler.c, auth.c)
  * and the daemon (server.c) of libpromc-http. Nothing here is exported. */
 #ifndef PROMC_HTTP_INTERNAL_H

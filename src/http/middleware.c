@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* middleware.c — request instrumentation for libmicrohttpd applications: the
  * access handler and notify-completed function that wrap the application's,
  * the pool of per-request records, and the cache of label children.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.c — the built-in exposition server: a libmicrohttpd daemon with an
  * internal pool of poll threads, optionally TLS, answering every request
  * through a promc_http_handler (handler.c), plus the guard that keeps hostile

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mp.c — multi-process mode: the shared mapping (process slots, the series
  * directory, one value arena per slot plus an archive), binding this
  * process's series to its slot's cells, folding dead processes into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* off.c — the multi-process API in a build configured with
  * -DPROMC_BUILD_MULTIPROCESS=OFF: the functions exist (so programs link
  * against either build) and report PROMC_EUNSUPP. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* graphite.c — a registry to Carbon's plaintext protocol, with
  * client_python's GraphiteBridge naming, once or on a background thread.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* periodic.c — the push thread: a fixed schedule start + k * interval on
  * CLOCK_MONOTONIC (so a wall-clock step neither bunches nor stalls pushes),
  * slots missed by a slow push skipped as client_python's _RegularPush does,

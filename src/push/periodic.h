@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* periodic.h — the background thread shared by promc_pusher and
  * promc_graphite: call a push function every interval until stopped, keep
  * the counts, report each result.  Internal to libpromc-push. */

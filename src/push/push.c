@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* push.c — libpromc-push: Pushgateway push (PUT), pushadd (POST) and
  * delete (DELETE), and a plain POST to an import URL (vmagent,
  * VictoriaMetrics), over libcurl's easy API, one handle per call; the body

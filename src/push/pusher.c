@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pusher.c — promc_pusher: a deep copy of the push options (so the caller's
  * strings may go away after start) and the push function the periodic
  * thread calls. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A two-function library whose variants (-DFX_ADDED, -DFX_GROWN,
  * -DFX_CHANGED, -DFX_REMOVED) exercise the ABI check of scripts/abi.sh. */
 #ifndef FX_FIXTURE_H

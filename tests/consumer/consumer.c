@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program outside the tree using an installed promc. */
 #include <promc/promc.h>
 #include <stdio.h>

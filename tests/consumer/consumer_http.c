@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program outside the tree using an installed libpromc-http: a counter
  * made through the core must be served by the HTTP library's scrape, which
  * holds only when both use one copy of the core. */

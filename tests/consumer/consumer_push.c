@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A program outside the tree using an installed libpromc-push: a push to a
  * closed port must fail with PROMC_ENET and leave its message in the core's
  * promc_errmsg(), which holds only when both use one copy of the core. */

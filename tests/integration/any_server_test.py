@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """examples/any_server scraped over loopback, the way Prometheus and curl do.
 
 Starts `any_server` on a free 127.0.0.1 port (port 0, read back from

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """app_prefork_master_kill.py — examples/app --workers 3: the workers die with
 their master and never hold the metrics socket.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """examples/app on its own (hermetic, loopback): answers, metrics, sleep, signals.
 
 Starts `app` on free 127.0.0.1 ports, sends GET/POST/error requests, reads

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end: examples/app scraped by a real Prometheus (issue 3, acceptance 1;
 issue 4, acceptance 3).
 

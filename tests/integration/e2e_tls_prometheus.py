@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A real Prometheus scraping libpromc-http over mutual TLS with basic auth.
 
 Certificates are made now with the openssl CLI (a CA, a server certificate

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """examples/embed_mhd (the request middleware on a real libmicrohttpd app),
 driven over raw loopback sockets so that every byte sent is known.
 

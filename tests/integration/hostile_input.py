@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Hostile input must not poison a scrape; real parsers are the judges.
 
   hostile_input.py --gen PATH/hostile_gen [--prometheus P] [--promtool T]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mp_app_workers.py — examples/app --workers 4 (multi-process mode) end to end.
 
 1. A known mix of requests: the scrape shows exact totals, and the work was

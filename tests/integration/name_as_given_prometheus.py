@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """counter_name_as_given behind a real Prometheus (Debian's 2.42, which asks
 for OpenMetrics first).
 

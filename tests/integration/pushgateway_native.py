@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """What Debian's Pushgateway keeps of a native histogram pushed in protobuf
 (the statement in docs/push.md, checked against the installed gateway).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The scale-out path end to end: three examples/app instances scraped by an
 agent that forwards everything to a central store; the totals queried there
 must equal the requests served.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The ABI of the libraries just built against the baseline in abi/, their
 # exports against the headers' PROMC_API declarations, then the check itself: it must pass an added function and a SONAME bump, and fail a
 # removed symbol (on the real libpromc, relinked without promc_counter_inc), a

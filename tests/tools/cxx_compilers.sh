@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Compiles tests/test_cxx.cpp with g++ and clang++ in C++11, C++17 and C++20
 # with -Wall -Wextra -Werror -pedantic against the built libpromc, and runs
 # each program (under clang++ -std=c++20 with AddressSanitizer too, which

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian packages from a copy of the tree (dpkg-buildpackage -us
 # -uc -b, out of the source directory), runs lintian on them (errors fail,
 # warnings are listed), unpacks them with dpkg -x into a scratch root and

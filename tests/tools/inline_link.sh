@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # promc/inline.h refuses what it cannot serve: a program that does not define
 # PROMC_STATIC_LINKING_ONLY does not compile, one linked against libpromc.so
 # does not link (the promc__inline<N>_ functions are hidden there), and one

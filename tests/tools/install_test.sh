@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs promc into a temporary prefix, moves the prefix elsewhere (the
 # pkg-config files and the CMake package must follow), and builds consumers
 # of the core, libpromc-http and libpromc-push:

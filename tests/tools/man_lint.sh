@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The man pages: mandoc -T lint clean at warning level, every promc page they
 # refer to present, and every public function, and every field of every public
 # struct, of include/promc/*.h named in a page.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # counter_name_as_given read back by the real tools: promtool check metrics
 # accepts the text output and warns, for exactly the two flagged counters,
 # that counters should end in _total (exit status 3: lint problems); both

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Checks the mixed registry of tests/test_om.c, rendered by promc, against
 what the test put into it.
 

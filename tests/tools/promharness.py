@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the integration scripts share: free loopback ports, HTTP requests,
 bounded waits, processes started and stopped by PID with their logs, a real
 Prometheus on a temporary storage directory and its HTTP API, and readers

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Renders the mixed registry in the text format, checks it with promtool and
 # reads it back with client_python's parser. Fails loudly if a tool is missing.
 # Usage: roundtrip.sh GEN_BINARY PYTHON3 SOURCE_DIR

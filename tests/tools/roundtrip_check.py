@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Reads an exposition with client_python's parser and compares it with the
 expected samples roundtrip_gen wrote: same names, labels and values, exactly.
 Usage: roundtrip_check.py text|openmetrics EXPOSITION EXPECTED"""
