@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* bench_mp.c — multi-process mode: scrape time with 4 live workers, before
- * and after many worker deaths (issue 6, acceptance 4).
+ * and after many worker deaths.
  *
  *   bench_mp [DEATHS] [SCRAPES] [DIR]      defaults 1000, 1000, /dev/shm
  *

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# The seed's app.py in C (issue 3): built by default with the examples.
+# The seed's app.py in C: built by default with the examples.
 if(TARGET promc_http)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(APP_MHD REQUIRED IMPORTED_TARGET libmicrohttpd)

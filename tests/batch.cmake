@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Tests of the batch components (issue 5): default collectors, helpers,
+# Tests of the batch components: default collectors, helpers,
 # textfile output, libpromc-push, node_exporter's textfile collector.
 promc_test(test_process SOURCES test_process.c LABELS unit)
 promc_test(test_helpers SOURCES test_helpers.c LABELS unit)

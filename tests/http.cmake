@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # libpromc-http, the core's HTTP helpers, examples/app and the end-to-end
-# test with a real Prometheus (issue 3).
+# test with a real Prometheus.
 promc_test(http_negotiate SOURCES test_http_negotiate.c LABELS unit)
 
 if(TARGET promc_http)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Multi-process mode (issue 6).
+# Multi-process mode.
 if(PROMC_BUILD_MULTIPROCESS)
   promc_test(test_mp SOURCES test_mp.c)
   # the mode is chosen once per program: each case runs in its own process

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# OpenMetrics, protobuf, exemplars, negotiation (issue 4).
+# OpenMetrics, protobuf, exemplars, negotiation.
 # metrics.proto from Debian's golang-github-prometheus-client-model-dev, and
 # the google/protobuf/timestamp.proto it imports (from its dependency
 # golang-github-golang-protobuf-1-3-dev). Not found = the test fails loudly.
@@ -13,11 +13,11 @@ target_compile_definitions(test_om PRIVATE PROMC_METRICS_PROTO="${PROMC_METRICS_
   PROMC_TIMESTAMP_PROTO="${PROMC_TIMESTAMP_PROTO}")
 # Writers recording exemplars while a scraper checks none is torn (ASan/TSan: label stress).
 promc_test(test_exemplar_stress SOURCES test_exemplar_stress.c LABELS stress ARGS 3000 2)
-# Accept headers of real Prometheus servers, curl, none, nonsense (issue 4 acceptance 4).
+# Accept headers of real Prometheus servers, curl, none, nonsense.
 promc_test(test_negotiate SOURCES test_negotiate.c)
 # examples/app scraped by a real Prometheus over OpenMetrics and over protobuf
 # (native histograms on), with exemplar storage: same values as the text run,
-# and /api/v1/query_exemplars returns the app's trace_id exemplar (issue 4 #3).
+# and /api/v1/query_exemplars returns the app's trace_id exemplar.
 if(TARGET app)
   foreach(mode openmetrics protobuf)
     promc_py_test(e2e_app_prometheus_${mode} integration/e2e_app_prometheus.py TIMEOUT 180

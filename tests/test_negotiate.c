@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_negotiate.c — content negotiation as Prometheus drives it (issue 4):
+/* test_negotiate.c — content negotiation as Prometheus drives it:
  * the Accept headers real Prometheus servers send, curl's, none, an
  * OpenMetrics-only client and nonsense, each to the format it must get.
  * The Prometheus 2.42 headers are checked against the installed Debian

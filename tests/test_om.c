@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_om.c — OpenMetrics and protobuf exposition, exemplars (issue 4).
+/* test_om.c — OpenMetrics and protobuf exposition, exemplars.
  *
  * The mixed registry below is mirrored by tests/tools/om_check.py, which
  * reads the OpenMetrics output back with client_python's parser and decodes

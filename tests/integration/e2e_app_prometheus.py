@@ -1,7 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""End-to-end: examples/app scraped by a real Prometheus (issue 3, acceptance 1;
-issue 4, acceptance 3).
+"""End-to-end: examples/app scraped by a real Prometheus.
 
 --mode picks the exposition format Prometheus gets: every scrape goes through
 a small proxy here that records the Content-Type the app answered with.

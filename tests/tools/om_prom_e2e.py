@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""A real Prometheus ingests promc's three formats identically (issue 4, #3).
+"""A real Prometheus ingests promc's three formats identically.
 
   om_prom_e2e.py --gen PATH/om_e2e_gen [--prometheus /usr/bin/prometheus]
 
