@@ -112,7 +112,8 @@ typedef enum promc_http_error_handling {
  *                    IPv6 and IPv4 both (dual stack); any other IPv6
  *                    address on IPv6 only.
  *   port             TCP port; 0 = any free port (see promc_http_port).
- *   registry         what to serve; NULL = promc_default_registry().
+ *   registry         what to serve; NULL = promc_default_registry() (or
+ *                    registries, below).
  *   tls_cert_file    PEM certificate (chain) file; with tls_key_file turns
  *   tls_key_file     on HTTPS. Both or neither.
  *   tls_client_ca_file  PEM CA bundle; when set (TLS only), every request
