@@ -130,6 +130,13 @@ static void duplicate_is_500_or_first_only(void **state) {
   assert_null(strstr(r.body, "A gauge."));
   assert_non_null(strstr(r.body, "b_total 2\n"));
   http_resp_free(&r);
+  /* counted as a gathering error, into registries[0]: the first scrape (this
+   * one, rendered before it counts, is the second) */
+  assert_int_equal(http_get(promc_http_port(s), "/metrics?name[]=promhttp_metric_handler_errors_total", &r), 0);
+  assert_int_equal(r.status, 200);
+  assert_non_null(strstr(r.body, "promhttp_metric_handler_errors_total{cause=\"gathering\"} 1\n"));
+  assert_non_null(strstr(r.body, "promhttp_metric_handler_errors_total{cause=\"encoding\"} 0\n"));
+  http_resp_free(&r);
   promc_http_stop(s);
 
   /* the handler too */

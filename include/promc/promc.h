@@ -641,6 +641,7 @@ PROMC_API int promc_registry_render_buf(promc_registry *r, promc_format f,
  * sample name that a family of an earlier registry exposed is left out
  * and the render returns PROMC_EDUP naming both families and both
  * registries' positions (from 0); everything else is still rendered.
+ * The check covers every family, whether opts selects it or not.
  * Errors: PROMC_EINVAL (regs NULL, n 0, an entry NULL, one registry given
  * twice, write NULL, unknown format), PROMC_EDUP as said, else as
  * promc_registry_render (the first error of any registry is returned).
