@@ -43,3 +43,5 @@ promc_test(test_render_stress SOURCES test_render_stress.c LABELS stress ARGS 20
 # render_buf writes in place: the streamed bytes, appended, NUL-ended; PROMC_EIO
 # and a kept prefix when the buffer cannot grow.
 promc_test(test_render_buf SOURCES test_render_buf.c)
+# Several registries rendered as one exposition.
+promc_test(test_registries_render SOURCES test_registries_render.c)

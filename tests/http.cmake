@@ -14,6 +14,9 @@ if(TARGET promc_http)
   set_tests_properties(http_resilience PROPERTIES TIMEOUT 120)
   promc_test(http_opts SOURCES test_http_opts.c LABELS unit stress LIBS promc_http)
   set_tests_properties(http_opts PROPERTIES TIMEOUT 120)
+  # Several registries served as one exposition.
+  promc_test(http_multi SOURCES test_http_multi.c LABELS unit LIBS promc_http)
+  set_tests_properties(http_multi PROPERTIES TIMEOUT 120)
 
   # Test helper: the server with TLS, client CA and basic auth, for a real Prometheus.
   add_executable(http_serve http_serve.c)

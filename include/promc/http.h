@@ -93,8 +93,8 @@ typedef struct promc_http_user {
   const char *bcrypt_hash;
 } promc_http_user;
 
-/* What a scrape does when a collector fails (client_golang's
- * HandlerOpts.ErrorHandling). */
+/* What a scrape does when a collector fails, or (registries) a family is
+ * left out as a duplicate (client_golang's HandlerOpts.ErrorHandling). */
 typedef enum promc_http_error_handling {
   /* 500 with the error's text (the default, as promhttp's). */
   PROMC_HTTP_HTTP_ERROR_ON_ERROR = 0,
@@ -112,7 +112,8 @@ typedef enum promc_http_error_handling {
  *                    IPv6 and IPv4 both (dual stack); any other IPv6
  *                    address on IPv6 only.
  *   port             TCP port; 0 = any free port (see promc_http_port).
- *   registry         what to serve; NULL = promc_default_registry().
+ *   registry         what to serve; NULL = promc_default_registry() (or
+ *                    registries, below).
  *   tls_cert_file    PEM certificate (chain) file; with tls_key_file turns
  *   tls_key_file     on HTTPS. Both or neither.
  *   tls_client_ca_file  PEM CA bundle; when set (TLS only), every request
@@ -227,6 +228,23 @@ typedef enum promc_http_error_handling {
  *                    Renders then run on a thread of their own, as with
  *                    render_timeout_ms, so waiting scrapes hold no
  *                    connection thread.  0 = every scrape renders.
+ *   registries, nregistries  serve these nregistries registries as one
+ *                    exposition, in order, instead of registry (which must
+ *                    then be NULL): text and protobuf concatenated,
+ *                    OpenMetrics with one "# EOF" at the end, name[]
+ *                    applying to all (promc_registries_render).  A family
+ *                    whose exposed names an earlier registry already
+ *                    showed is left out and the scrape fails with
+ *                    PROMC_EDUP (its message names the family and both
+ *                    registries' positions), handled as error_handling
+ *                    says: 500 by default, or the rest served and counted.
+ *                    The array is copied; the registries are borrowed and
+ *                    must outlive the server.  self_metrics is then off
+ *                    unless asked; asked, it counts into
+ *                    self_metrics_registry or registries[0].  registry
+ *                    set too, nregistries 0 with registries set or the
+ *                    reverse, a NULL entry or one registry given twice:
+ *                    PROMC_EINVAL.  0/NULL = serve registry.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -254,13 +272,16 @@ typedef struct promc_http_opts {
   promc_http_error_handling error_handling;
   const char *unix_path;
   int coalesce_scrapes;
+  promc_registry *const *registries;
+  size_t nregistries;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
  * (NULL on failure).  opts may be NULL (all defaults: 0.0.0.0, a free port).
  * Files are read and hashes checked here, once.
  * Errors: PROMC_EINVAL (out NULL, gzip_level out of 0-9, unknown formats
- * bits, a bad metrics or health path, a bad unix_path, only one of
+ * bits, a bad metrics or health path, a bad unix_path, misused
+ * registries/nregistries (see there), only one of
  * cert/key, a client CA without TLS, a user with a NULL/empty name or a
  * hash crypt_r rejects, an address that does not resolve), PROMC_EIO (a TLS file cannot be read),
  * PROMC_EUNSUPP (TLS asked of a libmicrohttpd built without it),
@@ -268,8 +289,9 @@ typedef struct promc_http_opts {
  * ... — promc_errmsg says which), PROMC_EDUP (self-metrics names taken in
  * their registry), PROMC_ESTATE (started from a collector rendering that
  * registry), PROMC_ENOMEM.
- * Ownership: strings in opts are copied (the registry is borrowed and must
- * outlive the server).  Free with promc_http_stop.
+ * Ownership: strings and the registries array in opts are copied (the
+ * registries are borrowed and must outlive the server).  Free with
+ * promc_http_stop.
  * Thread-safe: yes; each call makes an independent server. */
 PROMC_API int promc_http_start(promc_http_server **out, const promc_http_opts *opts);
 
@@ -299,7 +321,9 @@ PROMC_API void promc_http_stop(promc_http_server *s);
  *   self_metrics     1 = count scrapes as promc_http_opts.self_metrics does;
  *                    0 (or negative) = off: a handler is promhttp's
  *                    HandlerFor, without them unless asked.
- *   self_metrics_registry  as in promc_http_opts. */
+ *   self_metrics_registry  as in promc_http_opts.
+ *   registries, nregistries  as in promc_http_opts (several registries
+ *                    served as one; registry must then be NULL). */
 typedef struct promc_http_handler_opts {
   promc_registry *registry;
   const promc_http_user *users;
@@ -315,13 +339,17 @@ typedef struct promc_http_handler_opts {
   promc_registry *self_metrics_registry;
   unsigned max_scrapes_in_flight;
   promc_http_error_handling error_handling;
+  promc_registry *const *registries;
+  size_t nregistries;
 } promc_http_handler_opts;
 
 /* Creates a handler: the scrape logic of the server (auth, negotiation,
  * gzip, name[] filter, pooled buffers) without a daemon.  opts may be NULL.
  * Errors: PROMC_EINVAL (out NULL, bad user or hash, gzip_level out of
- * 0-9, unknown formats bits, a bad metrics or health path), PROMC_EDUP and
- * PROMC_ESTATE (self-metrics, as promc_http_start), PROMC_ENOMEM.
+ * 0-9, unknown formats bits, a bad metrics or health path, misused
+ * registries/nregistries), PROMC_EDUP and PROMC_ESTATE (self-metrics, as
+ * promc_http_start), PROMC_ENOMEM.  The registries array is copied, the
+ * registries borrowed (they must outlive the handler).
  * Free with promc_http_handler_free. Thread-safe. */
 PROMC_API int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_opts *opts);
 

@@ -634,6 +634,26 @@ PROMC_API int promc_registry_render(promc_registry *r, promc_format f, const pro
 PROMC_API int promc_registry_render_buf(promc_registry *r, promc_format f,
                                         const promc_render_opts *opts, promc_buf *b);
 
+/* Renders the n registries regs[0..n) in order as one exposition: what
+ * promc_registry_render gives for each, concatenated (text, protobuf), and
+ * for OpenMetrics one "# EOF" at the very end.  opts (name[] filter)
+ * applies to all.  A family, registered or from a collector, exposing a
+ * sample name that a family of an earlier registry exposed is left out
+ * and the render returns PROMC_EDUP naming both families and both
+ * registries' positions (from 0); everything else is still rendered.
+ * The check covers every family, whether opts selects it or not.
+ * Errors: PROMC_EINVAL (regs NULL, n 0, an entry NULL, one registry given
+ * twice, write NULL, unknown format), PROMC_EDUP as said, else as
+ * promc_registry_render (the first error of any registry is returned).
+ * The registries are borrowed for the call; thread-safety as
+ * promc_registry_render (each registry is locked in turn, never two at
+ * once). */
+PROMC_API int promc_registries_render(promc_registry *const *regs, size_t n, promc_format f,
+                                      const promc_render_opts *opts, promc_write_fn write, void *user);
+/* promc_registries_render into b, appending; PROMC_EINVAL for b NULL. */
+PROMC_API int promc_registries_render_buf(promc_registry *const *regs, size_t n, promc_format f,
+                                          const promc_render_opts *opts, promc_buf *b);
+
 /* Formats v as the shortest text that reads back to the same double
  * ("+Inf", "-Inf", "NaN", "0.1", "1e+21", "-0"); returns the length
  * written into out (which needs 32 bytes). */

@@ -68,6 +68,10 @@ static int check_clash(promc_collect *c, size_t n, promc_type type) {
     if (clash(c->name, n, type, e->name, e->len, e->type))
       return promc__err(PROMC_EDUP, "collector \"%s\": family \"%s\" clashes with \"%s\", emitted before in this scrape",
                         c->collector, c->name, e->name);
+  char what[300];
+  snprintf(what, sizeof what, "collector \"%s\"", c->collector);
+  int mrc = promc__multi_note(c->rc, what, c->name, n, type);
+  if (mrc) return mrc;
   struct emitted *e = promc__malloc(sizeof *e + n + 1);
   if (!e) return promc__err(PROMC_ENOMEM, "collect_family: out of memory");
   e->type = type;
@@ -332,6 +336,54 @@ int promc_collect_summary(promc_collect *c, size_t n, const char *const *names, 
   v.qvalues = qvalues;
   if (c->selected) c->rc->ops->series(c->rc->out, &c->fv, &v, c->rc->st);
   return 0;
+}
+
+struct promc_multi_name {
+  struct promc_multi_name *next;
+  size_t reg_index;
+  promc_type type;
+  size_t len;
+  char name[];
+};
+
+static void multi_record(struct promc_render_ctx *rc, int code) {
+  if (rc->first_rc) return;
+  rc->first_rc = code;
+  snprintf(rc->first_msg, sizeof rc->first_msg, "%s", promc_errmsg());
+}
+
+int promc__multi_note(struct promc_render_ctx *rc, const char *what, const char *name, size_t len,
+                      promc_type type) {
+  if (!rc->multi) return 0;
+  for (const struct promc_multi_name *m = rc->shown; m; m = m->next)
+    if (m->reg_index < rc->reg_index && clash(name, len, type, m->name, m->len, m->type)) {
+      int e = promc__err(PROMC_EDUP, "render: family \"%s\" (%s) of registry %zu clashes with \"%s\" of "
+                         "registry %zu; left out", name, what, rc->reg_index, m->name, m->reg_index);
+      multi_record(rc, e);
+      return e;
+    }
+  struct promc_multi_name *m = promc__malloc(sizeof *m + len + 1);
+  if (!m) {
+    int e = promc__err(PROMC_ENOMEM, "render: out of memory");
+    multi_record(rc, e);
+    return e;
+  }
+  m->reg_index = rc->reg_index;
+  m->type = type;
+  m->len = len;
+  memcpy(m->name, name, len);
+  m->name[len] = 0;
+  m->next = rc->shown;
+  rc->shown = m;
+  return 0;
+}
+
+void promc__multi_free(struct promc_render_ctx *rc) {
+  for (struct promc_multi_name *m = rc->shown, *next; m; m = next) {
+    next = m->next;
+    promc__free(m);
+  }
+  rc->shown = NULL;
 }
 
 int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc) {

@@ -416,6 +416,13 @@ struct promc_render_ctx {
   void *st;
   const promc_render_opts *opts;
   int created; /* text format: render _created */
+  /* Several registries rendered as one (promc_registries_render): the
+   * families shown so far, by registry position, and the first error. */
+  bool multi;
+  size_t reg_index;
+  struct promc_multi_name *shown;
+  int first_rc;
+  char first_msg[512];
 };
 
 PROMC_HIDDEN const struct promc_writer_ops *promc__text_writer(void);
@@ -430,5 +437,12 @@ PROMC_HIDDEN bool promc__name_selected(const promc_render_opts *o, const char *b
 PROMC_HIDDEN const char *const *promc__type_suffixes(promc_type t);
 /* collect.c: run the registry's collectors into the writer. */
 PROMC_HIDDEN int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc);
+/* collect.c: when rc->multi, refuses (PROMC_EDUP, recorded in rc) a family
+ * whose exposed names clash with one an earlier registry showed, and
+ * otherwise remembers it. what names it in the message ("family", a
+ * collector's name). */
+PROMC_HIDDEN int promc__multi_note(struct promc_render_ctx *rc, const char *what, const char *name, size_t len,
+                                   promc_type type);
+PROMC_HIDDEN void promc__multi_free(struct promc_render_ctx *rc);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* render.c — walks a registry (families in registration order, then
  * collectors) and feeds each child's values to a format writer. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
@@ -197,47 +198,98 @@ static int writer_for(promc_format fmt, const struct promc_writer_ops **ops) {
   return *ops ? 0 : promc__err(PROMC_EUNSUPP, "render: format %d is not built into this library", (int)fmt);
 }
 
-int promc_registry_render(promc_registry *r, promc_format fmt, const promc_render_opts *opts,
-                          promc_write_fn write, void *user) {
-  if (!write) return promc__err(PROMC_EINVAL, "render: NULL write function");
-  if (!r && !(r = promc_default_registry()))
-    return promc__err(PROMC_ENOMEM, "render: out of memory creating the default registry");
-  if (promc__rendering(r))
-    return promc__err(PROMC_ESTATE, "render: called from a collector or value callback of the registry it renders");
+/* Renders regs[0..n) in order into one output (multi: as one exposition,
+ * with one exposed-name check across them). */
+static int render_regs(promc_registry *const *regs, size_t n, bool multi, promc_format fmt,
+                       const promc_render_opts *opts, promc_write_fn write, void *user) {
+  for (size_t i = 0; i < n; i++)
+    if (promc__rendering(regs[i]))
+      return promc__err(PROMC_ESTATE, "render: called from a collector or value callback of the registry it renders");
   const struct promc_writer_ops *ops;
   int rc = writer_for(fmt, &ops);
   if (rc) return rc;
   promc__stripes_refill(); /* top up the counter stripe pool off the hot path */
   if (PROMC_MP_PRESENT(promc__mp_scrape_begin)) promc__mp_scrape_begin();
   struct promc_out *out = promc__malloc(sizeof *out);
-  if (!out) return promc__err(PROMC_ENOMEM, "render: out of memory");
-  promc__out_init(out, write, user);
-  struct promc_render_ctx ctx = {.out = out, .ops = ops, .opts = opts};
-  if (ops->state_size && !(ctx.st = promc__calloc(1, ops->state_size))) {
+  struct promc_render_ctx *ctx = promc__calloc(1, sizeof *ctx);
+  if (!out || !ctx) {
     promc__free(out);
+    promc__free(ctx);
     return promc__err(PROMC_ENOMEM, "render: out of memory");
   }
-  struct promc_render_mark mark; /* callbacks that come back to r get PROMC_ESTATE */
-  promc__render_enter(&mark, r);
-  pthread_mutex_lock(&r->lock);
-  ctx.created = fmt == PROMC_FORMAT_TEXT && r->created_text;
-  for (struct promc_family *f = r->first; f && !out->err; f = f->reg_next)
-    if (promc__name_selected(opts, f->name, f->name_len, f->type)) render_family(&ctx, f);
-  pthread_mutex_unlock(&r->lock);
-  int crc = out->err ? 0 : promc__run_collectors(r, &ctx);
-  promc__render_leave(&mark);
-  if (ops->finish && !out->err) ops->finish(out, ctx.st);
+  promc__out_init(out, write, user);
+  *ctx = (struct promc_render_ctx){.out = out, .ops = ops, .opts = opts, .multi = multi};
+  if (ops->state_size && !(ctx->st = promc__calloc(1, ops->state_size))) {
+    promc__free(out);
+    promc__free(ctx);
+    return promc__err(PROMC_ENOMEM, "render: out of memory");
+  }
+  int crc = 0;
+  for (size_t i = 0; i < n && !out->err; i++) {
+    promc_registry *r = regs[i];
+    ctx->reg_index = i;
+    struct promc_render_mark mark; /* callbacks that come back to r get PROMC_ESTATE */
+    promc__render_enter(&mark, r);
+    pthread_mutex_lock(&r->lock);
+    ctx->created = fmt == PROMC_FORMAT_TEXT && r->created_text;
+    for (struct promc_family *f = r->first; f && !out->err; f = f->reg_next) {
+      if (multi && promc__multi_note(ctx, "registered", f->name, f->name_len, f->type)) continue;
+      if (promc__name_selected(opts, f->name, f->name_len, f->type)) render_family(ctx, f);
+    }
+    pthread_mutex_unlock(&r->lock);
+    int c = out->err ? 0 : promc__run_collectors(r, ctx);
+    promc__render_leave(&mark);
+    if (c && !crc) crc = c;
+    if (c && multi && !ctx->first_rc) { /* the next registry's render may overwrite promc_errmsg */
+      ctx->first_rc = c;
+      snprintf(ctx->first_msg, sizeof ctx->first_msg, "%s", promc_errmsg());
+    }
+  }
+  if (ops->finish && !out->err) ops->finish(out, ctx->st);
   promc__out_flush(out);
-  if (ops->cleanup) ops->cleanup(ctx.st);
-  promc__free(ctx.st);
+  if (ops->cleanup) ops->cleanup(ctx->st);
+  promc__free(ctx->st);
+  promc__multi_free(ctx);
   rc = out->err;
   promc__free(out);
-  if (rc == PROMC_EIO) return promc__err(PROMC_EIO, "render: the sink refused the output");
-  if (rc) return promc__err(rc, "render: %s", promc_strerror(rc));
-  return crc;
+  int first = ctx->first_rc;
+  if (rc == PROMC_EIO) first = promc__err(PROMC_EIO, "render: the sink refused the output");
+  else if (rc) first = promc__err(rc, "render: %s", promc_strerror(rc));
+  else if (first) first = promc__err(first, "%s", ctx->first_msg);
+  else first = crc;
+  promc__free(ctx);
+  return first;
+}
+
+int promc_registry_render(promc_registry *r, promc_format fmt, const promc_render_opts *opts,
+                          promc_write_fn write, void *user) {
+  if (!write) return promc__err(PROMC_EINVAL, "render: NULL write function");
+  if (!r && !(r = promc_default_registry()))
+    return promc__err(PROMC_ENOMEM, "render: out of memory creating the default registry");
+  return render_regs(&r, 1, false, fmt, opts, write, user);
+}
+
+int promc_registries_render(promc_registry *const *regs, size_t n, promc_format fmt,
+                            const promc_render_opts *opts, promc_write_fn write, void *user) {
+  if (!write) return promc__err(PROMC_EINVAL, "render: NULL write function");
+  if (!regs || !n) return promc__err(PROMC_EINVAL, "registries_render: no registries (regs %s, n %zu)",
+                                     regs ? "set" : "NULL", n);
+  for (size_t i = 0; i < n; i++) {
+    if (!regs[i]) return promc__err(PROMC_EINVAL, "registries_render: registry %zu is NULL", i);
+    for (size_t j = 0; j < i; j++)
+      if (regs[j] == regs[i])
+        return promc__err(PROMC_EINVAL, "registries_render: registries %zu and %zu are the same", j, i);
+  }
+  return render_regs(regs, n, true, fmt, opts, write, user);
 }
 
 int promc_registry_render_buf(promc_registry *r, promc_format f, const promc_render_opts *opts, promc_buf *b) {
   if (!b) return promc__err(PROMC_EINVAL, "render_buf: NULL buffer");
   return promc_registry_render(r, f, opts, promc_buf_write, b);
+}
+
+int promc_registries_render_buf(promc_registry *const *regs, size_t n, promc_format f,
+                                const promc_render_opts *opts, promc_buf *b) {
+  if (!b) return promc__err(PROMC_EINVAL, "render_buf: NULL buffer");
+  return promc_registries_render(regs, n, f, opts, promc_buf_write, b);
 }

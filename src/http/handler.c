@@ -47,6 +47,8 @@ struct scrape_buf {
 
 struct promc_http_handler {
   promc_registry *registry; /* NULL = default registry, looked up per scrape */
+  promc_registry **registries; /* a copy of the array; the registries are borrowed */
+  size_t nregistries;          /* 0 = serve registry */
   int gzip;
   int gzip_level;
   int verify_client_cert;
@@ -80,6 +82,7 @@ static void handler_destroy(struct promc_http_handler *h) {
   for (size_t i = 0; i < h->npaths; i++) free(h->paths[i]);
   free(h->paths);
   free(h->health_path);
+  free(h->registries);
   pthread_mutex_destroy(&h->lock);
   free(h);
 }
@@ -175,7 +178,7 @@ static int sm_add(struct self_metrics *m, int requests, int errors) {
 }
 
 static int self_metrics_init(struct promc_http_handler *h, promc_registry *reg, int requests, int errors) {
-  if (!reg) reg = h->registry ? h->registry : promc_default_registry();
+  if (!reg) reg = h->nregistries ? h->registries[0] : h->registry ? h->registry : promc_default_registry();
   if (!reg) return promc_http__err(PROMC_ENOMEM, "out of memory");
   pthread_mutex_lock(&sm_lock);
   struct self_metrics *m = sm_list;
@@ -268,10 +271,29 @@ int promc_http_handler_new(promc_http_handler **out, const promc_http_handler_op
   if (o.error_handling != PROMC_HTTP_HTTP_ERROR_ON_ERROR && o.error_handling != PROMC_HTTP_CONTINUE_ON_ERROR)
     return promc_http__err(PROMC_EINVAL, "error_handling %d is neither PROMC_HTTP_HTTP_ERROR_ON_ERROR nor "
                            "PROMC_HTTP_CONTINUE_ON_ERROR", (int)o.error_handling);
+  if (o.nregistries && o.registry)
+    return promc_http__err(PROMC_EINVAL, "registry and registries are both set: serve one or the other");
+  if (o.nregistries && !o.registries)
+    return promc_http__err(PROMC_EINVAL, "nregistries is %zu but registries is NULL", o.nregistries);
+  if (!o.nregistries && o.registries)
+    return promc_http__err(PROMC_EINVAL, "registries is set but nregistries is 0");
+  for (size_t i = 0; i < o.nregistries; i++) {
+    if (!o.registries[i]) return promc_http__err(PROMC_EINVAL, "registries[%zu] is NULL", i);
+    for (size_t j = 0; j < i; j++)
+      if (o.registries[j] == o.registries[i])
+        return promc_http__err(PROMC_EINVAL, "registries[%zu] and registries[%zu] are the same registry", j, i);
+  }
   struct promc_http_handler *h = calloc(1, sizeof *h);
   if (!h) return promc_http__err(PROMC_ENOMEM, "out of memory");
+  if (o.nregistries && !(h->registries = malloc(o.nregistries * sizeof *h->registries))) {
+    free(h);
+    return promc_http__err(PROMC_ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < o.nregistries; i++) h->registries[i] = o.registries[i];
+  h->nregistries = o.nregistries;
   int rc = promc_http__auth_init(&h->auth, o.users, o.nusers);
   if (rc) {
+    free(h->registries);
     free(h);
     return rc;
   }
@@ -478,7 +500,7 @@ int promc_http__scrape_begin(promc_http_handler *h, struct MHD_Connection *c, st
     *qrc = scrape_answer(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
     return 0;
   }
-  q->reg = h->registry ? h->registry : promc_default_registry();
+  q->reg = h->nregistries ? h->registries[0] : h->registry ? h->registry : promc_default_registry();
   struct names_ctx nx = {q->names, 0, q->store, 0, sizeof q->store, 0};
   MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_name, &nx);
   q->nnames = nx.n;
@@ -512,7 +534,9 @@ void promc_http__scrape_render(struct promc_http_scrape *q) {
     unsigned allowed = ~unsupported & h->formats;
     promc_negotiate_format(q->accept, allowed | PROMC_FORMAT_BIT(PROMC_FORMAT_TEXT), &f);
     b->text.len = 0;
-    rc = promc_registry_render_buf(q->reg, f, q->nnames ? &ro : NULL, &b->text);
+    rc = h->nregistries ? promc_registries_render_buf(h->registries, h->nregistries, f, q->nnames ? &ro : NULL,
+                                                      &b->text)
+                        : promc_registry_render_buf(q->reg, f, q->nnames ? &ro : NULL, &b->text);
     if (rc != PROMC_EUNSUPP || f == PROMC_FORMAT_TEXT) break;
     /* This core lacks the format: remember, and negotiate among the rest. */
     atomic_fetch_or_explicit(&h->formats_unsupported, PROMC_FORMAT_BIT(f), memory_order_relaxed);
@@ -541,10 +565,13 @@ struct MHD_Response *promc_http__scrape_build(struct promc_http_scrape *q) {
   struct scrape_buf *b = q->b;
   free(q->accept);
   q->accept = NULL;
-  if (q->rc != 0) count_error(h, q->rc != PROMC_ECALLBACK);
-  /* A collector failed, the rest was rendered: serve that (promhttp's
-   * ContinueOnError), unless nothing was. */
-  if (q->rc == PROMC_ECALLBACK && h->continue_on_error && b->text.len) q->rc = 0;
+  /* A collector failed, or a family of one served registry was left out as
+   * a duplicate of another's (promhttp's Gatherers): a gathering error. */
+  int gathering = q->rc == PROMC_ECALLBACK || (q->rc == PROMC_EDUP && h->nregistries);
+  if (q->rc != 0) count_error(h, !gathering);
+  /* The rest was rendered: serve that (promhttp's ContinueOnError), unless
+   * nothing was. */
+  if (gathering && h->continue_on_error && b->text.len) q->rc = 0;
   if (q->rc != 0) return NULL;
   void *body = b->text.data ? (void *)b->text.data : (void *)(uintptr_t)"";
   size_t len = b->text.len;

@@ -748,10 +748,13 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
                                               .paths = o.paths,
                                               .npaths = o.npaths,
                                               .health_path = o.health_path,
-                                              .self_metrics = o.self_metrics ? o.self_metrics : !o.registry,
+                                              .self_metrics = o.self_metrics ? o.self_metrics
+                                                                             : !o.registry && !o.nregistries,
                                               .self_metrics_registry = o.self_metrics_registry,
                                               .max_scrapes_in_flight = o.max_scrapes_in_flight,
                                               .error_handling = o.error_handling,
+                                              .registries = o.registries,
+                                              .nregistries = o.nregistries,
                                           });
   if (rc) {
     server_free(s);
