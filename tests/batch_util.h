@@ -103,6 +103,31 @@ static inline void bu_assert_not_contains(const char *hay, const char *needle) {
 
 /* Renders r in format f into a fresh NUL-terminated string (free()), its
  * length in *len (may be NULL); a render error fails the test. */
+/* A registry of its own with a counter (value v) and, unless gauge is NULL,
+ * a gauge at 2.5: the small fixture of the multi-registry tests. */
+static inline promc_registry *bu_reg_with(const char *counter, double v, const char *gauge) {
+  promc_registry *r;
+  if (promc_registry_new(&r)) BU_FAIL("registry_new: %s", promc_errmsg());
+  promc_counter *c;
+  if (promc_counter_new(&c, &(promc_opts){.name = counter, .help = "A counter.", .registry = r}))
+    BU_FAIL("counter_new %s: %s", counter, promc_errmsg());
+  promc_counter_add(c, v);
+  if (gauge) {
+    promc_gauge *g;
+    if (promc_gauge_new(&g, &(promc_opts){.name = gauge, .help = "A gauge.", .registry = r}))
+      BU_FAIL("gauge_new %s: %s", gauge, promc_errmsg());
+    promc_gauge_set(g, 2.5);
+  }
+  return r;
+}
+
+/* How many times needle stands in hay, without overlaps. */
+static inline size_t bu_count_of(const char *hay, const char *needle) {
+  size_t n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  return n;
+}
+
 static inline char *bu_render_fmt(promc_registry *r, promc_format f, size_t *len) {
   promc_buf b = {0};
   int rc = promc_registry_render_buf(r, f, NULL, &b);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "promc/promc.h"
+#include "stress_check.h"
 
 static long N = 10000000;
 static int T = 2;
@@ -19,16 +20,7 @@ static promc_counter *shared, *fam;
 static promc_histogram *hist;
 static promc_gauge *churn;
 static atomic_int go, writers_done;
-static long scrapes, failures;
-
-#define CHECK(cond, ...)                    \
-  do {                                      \
-    if (!(cond)) {                          \
-      fprintf(stderr, "FAIL: " __VA_ARGS__); \
-      fputc('\n', stderr);                  \
-      failures++;                           \
-    }                                       \
-  } while (0)
+static long scrapes;
 
 static void *writer(void *arg) {
   long id = (long)arg;

@@ -14,26 +14,8 @@
 #include "http_test_util.h"
 #include "promc/http.h"
 #include "promc/promc.h"
+#include "batch_util.h"
 
-static promc_registry *reg_with(const char *counter, double v, const char *gauge) {
-  promc_registry *r;
-  assert_int_equal(promc_registry_new(&r), 0);
-  promc_counter *c;
-  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = counter, .help = "A counter.", .registry = r}), 0);
-  promc_counter_add(c, v);
-  if (gauge) {
-    promc_gauge *g;
-    assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = gauge, .help = "A gauge.", .registry = r}), 0);
-    promc_gauge_set(g, 2.5);
-  }
-  return r;
-}
-
-static size_t count_of(const char *hay, const char *needle) {
-  size_t n = 0;
-  for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
-  return n;
-}
 
 static void promtool_accepts(const char *text) {
   char path[] = "/tmp/promc_multi_XXXXXX";
@@ -51,7 +33,7 @@ static void promtool_accepts(const char *text) {
 
 static void served_as_one(void **state) {
   (void)state;
-  promc_registry *a = reg_with("a", 1, "a_level"), *b = reg_with("b", 2, NULL);
+  promc_registry *a = bu_reg_with("a", 1, "a_level"), *b = bu_reg_with("b", 2, NULL);
   promc_registry *const regs[] = {a, b};
   promc_http_server *s;
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registries = regs,
@@ -70,7 +52,7 @@ static void served_as_one(void **state) {
   assert_int_equal(http_get_ex(port, "GET", "/metrics", "Accept: application/openmetrics-text;version=1.0.0\r\n", &r),
                    0);
   assert_int_equal(r.status, 200);
-  assert_int_equal(count_of(r.body, "# EOF"), 1);
+  assert_int_equal(bu_count_of(r.body, "# EOF"), 1);
   assert_true(r.body_len > 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
   assert_non_null(strstr(r.body, "a_total 1\n"));
   assert_non_null(strstr(r.body, "b_total 2\n"));
@@ -105,7 +87,7 @@ static void served_as_one(void **state) {
 
 static void duplicate_is_500_or_first_only(void **state) {
   (void)state;
-  promc_registry *a = reg_with("a", 1, NULL), *b = reg_with("b", 2, "a_total");
+  promc_registry *a = bu_reg_with("a", 1, NULL), *b = bu_reg_with("b", 2, "a_total");
   promc_registry *const regs[] = {a, b};
   promc_http_server *s;
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registries = regs,
@@ -149,7 +131,7 @@ static void duplicate_is_500_or_first_only(void **state) {
 
 static void misuse_is_einval(void **state) {
   (void)state;
-  promc_registry *a = reg_with("a", 1, NULL);
+  promc_registry *a = bu_reg_with("a", 1, NULL);
   promc_registry *const regs[] = {a, NULL}, *const twice[] = {a, a};
   promc_http_server *s = (promc_http_server *)&s;
   assert_int_equal(promc_http_start(&s, &(promc_http_opts){.addr = "127.0.0.1", .registry = a, .registries = regs,

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "promc/promc.h"
+#include "batch_util.h"
 
 static int collect_dup(promc_collect *ctx, void *user) {
   (void)user;
@@ -25,29 +26,10 @@ static int collect_dup(promc_collect *ctx, void *user) {
   return promc_collect_sample(ctx, 0, NULL, NULL, 4);
 }
 
-static promc_registry *reg_with(const char *counter, double v, const char *gauge) {
-  promc_registry *r;
-  assert_int_equal(promc_registry_new(&r), 0);
-  promc_counter *c;
-  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = counter, .help = "A counter.", .registry = r}), 0);
-  promc_counter_add(c, v);
-  if (gauge) {
-    promc_gauge *g;
-    assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = gauge, .help = "A gauge.", .registry = r}), 0);
-    promc_gauge_set(g, 2.5);
-  }
-  return r;
-}
-
-static size_t count_of(const char *hay, const char *needle) {
-  size_t n = 0;
-  for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
-  return n;
-}
 
 static void joined_in_every_format(void **state) {
   (void)state;
-  promc_registry *a = reg_with("a", 1, "a_gauge"), *b = reg_with("b", 2, NULL);
+  promc_registry *a = bu_reg_with("a", 1, "a_gauge"), *b = bu_reg_with("b", 2, NULL);
   promc_registry *regs[] = {a, b};
   for (int f = PROMC_FORMAT_TEXT; f <= PROMC_FORMAT_PROTOBUF; f++) {
     promc_buf one = {0}, two = {0}, both = {0};
@@ -58,7 +40,7 @@ static void joined_in_every_format(void **state) {
     if (f == PROMC_FORMAT_OPENMETRICS) { /* the first one's "# EOF" goes */
       assert_true(one.len > 6 && memcmp(one.data + one.len - 6, "# EOF\n", 6) == 0);
       cut = 6;
-      assert_int_equal(count_of(both.data, "# EOF"), 1);
+      assert_int_equal(bu_count_of(both.data, "# EOF"), 1);
       assert_true(memcmp(both.data + both.len - 6, "# EOF\n", 6) == 0);
     }
     assert_int_equal(both.len, one.len - cut + two.len);
@@ -84,7 +66,7 @@ static void joined_in_every_format(void **state) {
 static void duplicate_left_out_and_reported(void **state) {
   (void)state;
   /* counter a exposes a_total; b's gauge a_total exposes it too */
-  promc_registry *a = reg_with("a", 1, NULL), *b = reg_with("b", 2, "a_total");
+  promc_registry *a = bu_reg_with("a", 1, NULL), *b = bu_reg_with("b", 2, "a_total");
   promc_registry *regs[] = {a, b};
   promc_buf t = {0};
   assert_int_equal(promc_registries_render_buf(regs, 2, PROMC_FORMAT_TEXT, NULL, &t), PROMC_EDUP);
@@ -97,9 +79,9 @@ static void duplicate_left_out_and_reported(void **state) {
   promc_buf_free(&t);
   /* OpenMetrics still ends in "# EOF" */
   assert_int_equal(promc_registries_render_buf(regs, 2, PROMC_FORMAT_OPENMETRICS, NULL, &t), PROMC_EDUP);
-  assert_int_equal(count_of(t.data, "# EOF"), 1);
+  assert_int_equal(bu_count_of(t.data, "# EOF"), 1);
   assert_true(memcmp(t.data + t.len - 6, "# EOF\n", 6) == 0);
-  assert_int_equal(count_of(t.data, "# TYPE a counter"), 1);
+  assert_int_equal(bu_count_of(t.data, "# TYPE a counter"), 1);
   promc_buf_free(&t);
   /* each alone is fine */
   assert_int_equal(promc_registry_render_buf(b, PROMC_FORMAT_TEXT, NULL, &t), 0);
@@ -116,7 +98,7 @@ static void duplicate_left_out_and_reported(void **state) {
   assert_int_equal(promc_registries_render_buf(regs2, 2, PROMC_FORMAT_TEXT, NULL, &t), PROMC_EDUP);
   assert_non_null(strstr(promc_errmsg(), "collector \"dup\""));
   assert_non_null(strstr(promc_errmsg(), "a_count"));
-  assert_int_equal(count_of(t.data, "a_count"), 3); /* HELP, TYPE, sample of the counter only */
+  assert_int_equal(bu_count_of(t.data, "a_count"), 3); /* HELP, TYPE, sample of the counter only */
   assert_non_null(strstr(t.data, "c_collected 4\n"));
   assert_null(strstr(t.data, " 9\n"));
   promc_buf_free(&t);
@@ -134,7 +116,7 @@ static void duplicate_left_out_and_reported(void **state) {
 
 static void misuse_is_einval(void **state) {
   (void)state;
-  promc_registry *a = reg_with("a", 1, NULL);
+  promc_registry *a = bu_reg_with("a", 1, NULL);
   promc_registry *regs[] = {a, NULL}, *twice[] = {a, a};
   promc_buf t = {0};
   assert_int_equal(promc_registries_render_buf(NULL, 1, PROMC_FORMAT_TEXT, NULL, &t), PROMC_EINVAL);

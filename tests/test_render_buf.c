@@ -10,16 +10,8 @@
 #include <string.h>
 
 #include "promc/promc.h"
+#include "stress_check.h"
 
-static long failures;
-#define CHECK(cond, ...)                     \
-  do {                                       \
-    if (!(cond)) {                           \
-      fprintf(stderr, "FAIL: " __VA_ARGS__); \
-      fputc('\n', stderr);                   \
-      failures++;                            \
-    }                                        \
-  } while (0)
 
 static size_t refuse_above; /* 0: allocate anything */
 static void *t_malloc(size_t n) { return refuse_above && n > refuse_above ? NULL : malloc(n); }

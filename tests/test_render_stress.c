@@ -28,16 +28,8 @@
 #include <time.h>
 
 #include "promc/promc.h"
+#include "stress_check.h"
 
-static long failures;
-#define CHECK(cond, ...)                     \
-  do {                                       \
-    if (!(cond)) {                           \
-      fprintf(stderr, "FAIL: " __VA_ARGS__); \
-      fputc('\n', stderr);                   \
-      failures++;                            \
-    }                                        \
-  } while (0)
 
 static double now_s(void) {
   struct timespec ts;
