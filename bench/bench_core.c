@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "promc/promc.h"
+#include "bench_f.h"
 #ifdef PROMC_BENCH_INLINE /* bench_core only: inline.h needs the static library */
 #define PROMC_STATIC_LINKING_ONLY
 #include "promc/inline.h"
@@ -165,34 +166,9 @@ static void expo(void) {
   long rss0 = rss_kb("VmRSS:");
   promc_registry *reg;
   promc_registry_new(&reg);
-  promc_counter *c;
-  promc_counter_new(&c, &(promc_opts){.name = "bench_requests_total", .help = "Requests.", .registry = reg,
-                                      PROMC_LABEL_NAMES("method", "path", "status")});
-  char m[16], p[32], s[8];
-  long idx = 0;
-  for (int a = 0; a < 10; a++)
-    for (int b = 0; b < 100; b++)
-      for (int d = 0; d < 100; d++) {
-        snprintf(m, sizeof m, "m%d", a);
-        snprintf(p, sizeof p, "/api/v1/res%d", b);
-        snprintf(s, sizeof s, "%d", 100 + d);
-        promc_counter_add(promc_counter_labels(c, m, p, s), (double)(idx++ % 7 + 1));
-      }
+  bench_f_counters(reg);
   long rss1 = rss_kb("VmRSS:");
-  promc_histogram *h;
-  promc_histogram_new(&h, &(promc_opts){.name = "bench_latency_seconds", .help = "Latency.", .registry = reg,
-                                        PROMC_LABEL_NAMES("method", "path", "status")});
-  for (int a = 0; a < 10; a++)
-    for (int b = 0; b < 10; b++)
-      for (int d = 0; d < 10; d++) {
-        snprintf(m, sizeof m, "m%d", a);
-        snprintf(p, sizeof p, "/api/v1/res%d", b);
-        snprintf(s, sizeof s, "%d", 200 + d);
-        promc_histogram *hc = promc_histogram_labels(h, m, p, s);
-        promc_histogram_observe(hc, 0.003);
-        promc_histogram_observe(hc, 0.2);
-        promc_histogram_observe(hc, 3.0);
-      }
+  bench_f_histograms(reg);
   long rss2 = rss_kb("VmRSS:");
   printf("promc f_rss_counter_bytes_per_series %.1f B\n", (double)(rss1 - rss0) * 1024.0 / 100000);
   printf("promc f_rss_hist_bytes_per_series %.1f B\n", (double)(rss2 - rss1) * 1024.0 / 1000);

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "promc/promc.h"
+#include "bench_f.h"
 
 static double now_ns(void) {
   struct timespec ts;
@@ -122,33 +123,8 @@ static void mixed(const char *fmt, int reps) {
                    : !strcmp(fmt, "protobuf")  ? PROMC_FORMAT_PROTOBUF
                                                : PROMC_FORMAT_TEXT;
   promc_registry_new(&reg);
-  promc_counter *c;
-  promc_counter_new(&c, &(promc_opts){.name = "bench_requests_total", .help = "Requests.", .registry = reg,
-                                      PROMC_LABEL_NAMES("method", "path", "status")});
-  char m[16], p[32], s[8];
-  long idx = 0;
-  for (int a = 0; a < 10; a++)
-    for (int b = 0; b < 100; b++)
-      for (int d = 0; d < 100; d++) {
-        snprintf(m, sizeof m, "m%d", a);
-        snprintf(p, sizeof p, "/api/v1/res%d", b);
-        snprintf(s, sizeof s, "%d", 100 + d);
-        promc_counter_add(promc_counter_labels(c, m, p, s), (double)(idx++ % 7 + 1));
-      }
-  promc_histogram *h;
-  promc_histogram_new(&h, &(promc_opts){.name = "bench_latency_seconds", .help = "Latency.", .registry = reg,
-                                        PROMC_LABEL_NAMES("method", "path", "status")});
-  for (int a = 0; a < 10; a++)
-    for (int b = 0; b < 10; b++)
-      for (int d = 0; d < 10; d++) {
-        snprintf(m, sizeof m, "m%d", a);
-        snprintf(p, sizeof p, "/api/v1/res%d", b);
-        snprintf(s, sizeof s, "%d", 200 + d);
-        promc_histogram *hc = promc_histogram_labels(h, m, p, s);
-        promc_histogram_observe(hc, 0.003);
-        promc_histogram_observe(hc, 0.2);
-        promc_histogram_observe(hc, 3.0);
-      }
+  bench_f_counters(reg);
+  bench_f_histograms(reg);
   promc_buf b = {0};
   double *ms = malloc((size_t)reps * sizeof *ms);
   for (int r = 0; r < reps; r++) {
