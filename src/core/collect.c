@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "core/kind.h"
 
 /* The families the collectors of one render emitted so far: a name that
  * clashes with one of them, or with a registered family, is refused. */
@@ -51,9 +51,9 @@ static bool clash(const char *a, size_t alen, promc_type at, const char *b, size
   if (memcmp(a, b, alen) != 0) return false; /* a is a prefix of b, or no clash */
   const char *rest = b + alen; /* a + sa == b + sb  <=>  sa == rest + sb */
   size_t rl = blen - alen;
-  for (const char *const *sa = promc__type_suffixes(at); *sa; sa++) {
+  for (const char *const *sa = promc__kind(at)->suffixes; *sa; sa++) {
     if (strncmp(*sa, rest, rl) != 0 || strlen(*sa) < rl) continue;
-    for (const char *const *sb = promc__type_suffixes(bt); *sb; sb++)
+    for (const char *const *sb = promc__kind(bt)->suffixes; *sb; sb++)
       if (strcmp(*sa + rl, *sb) == 0) return true;
   }
   return false;

@@ -6,21 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "core/kind.h"
 
 const double PROMC_DEFAULT_BUCKETS[14] = {.005, .01, .025, .05, .075, .1, .25,
                                           .5,   .75, 1,    2.5, 5,    7.5, 10};
 
 static const char *type_name(promc_type t) {
-  switch (t) {
-    case PROMC_TYPE_COUNTER: return "counter";
-    case PROMC_TYPE_GAUGE: return "gauge";
-    case PROMC_TYPE_HISTOGRAM: return "histogram";
-    case PROMC_TYPE_SUMMARY: return "summary";
-    case PROMC_TYPE_INFO: return "info";
-    case PROMC_TYPE_STATESET: return "enum";
-    default: return "metric";
-  }
+  const struct promc_kind *k = promc__kind(t);
+  return k ? k->name : "metric";
 }
 
 /* ------------------------------------------------------------ validation */
@@ -103,10 +96,9 @@ static int check_label_name(const char *fam_name, promc_type t, const char *ln, 
   if (ln[0] == '_' && ln[1] == '_')
     return promc__err(PROMC_ELABEL, "%s name \"%s\" of %s \"%s\": names starting \"__\" are reserved",
                       what, ln, type_name(t), fam_name);
-  if (t == PROMC_TYPE_HISTOGRAM && strcmp(ln, "le") == 0)
-    return promc__err(PROMC_ELABEL, "label name \"le\" is reserved for histogram \"%s\"", fam_name);
-  if (t == PROMC_TYPE_SUMMARY && strcmp(ln, "quantile") == 0)
-    return promc__err(PROMC_ELABEL, "label name \"quantile\" is reserved for summary \"%s\"", fam_name);
+  const struct promc_kind *k = promc__kind(t);
+  if (k->reserved_label && strcmp(ln, k->reserved_label) == 0)
+    return promc__err(PROMC_ELABEL, "label name \"%s\" is reserved for %s \"%s\"", ln, k->name, fam_name);
   if (t == PROMC_TYPE_STATESET && strcmp(ln, fam_name) == 0)
     return promc__err(PROMC_ELABEL, "enum \"%s\" cannot have a label named like itself", fam_name);
   return 0;
@@ -114,21 +106,10 @@ static int check_label_name(const char *fam_name, promc_type t, const char *ln, 
 
 /* ------------------------------------------------------------- creation */
 static void fam_set_exposed(struct promc_family *f) {
-  static const char *const sfx_counter[] = {"", "_total", "_created", NULL};
-  static const char *const sfx_hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
-  static const char *const sfx_sum[] = {"", "_count", "_sum", "_created", NULL};
-  static const char *const sfx_info[] = {"", "_info", NULL};
-  static const char *const sfx_plain[] = {"", NULL};
-  const char *const *sfx = sfx_plain;
-  switch (f->type) {
-    case PROMC_TYPE_COUNTER: sfx = sfx_counter; break;
-    case PROMC_TYPE_HISTOGRAM: sfx = sfx_hist; break;
-    case PROMC_TYPE_SUMMARY: sfx = sfx_sum; break;
-    case PROMC_TYPE_INFO: sfx = sfx_info; break;
-    default: break;
-  }
+  const char *const *sfx = promc__kind(f->type)->suffixes;
   f->nexposed = 0;
   for (; *sfx; sfx++) {
+    assert(f->nexposed < sizeof f->exposed / sizeof f->exposed[0]);
     size_t n = f->name_len + strlen(*sfx) + 1;
     char *e = promc__malloc(n);
     if (!e) return; /* checked by caller via nexposed */
@@ -190,17 +171,14 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
   if (!o->help) return promc__err(PROMC_EINVAL, "help of %s \"%s\" must not be NULL", type_name(t), o->name);
   if (!promc__valid_metric_name(o->name))
     return promc__err(PROMC_ENAME, "\"%s\" is not a valid metric name", o->name);
-  /* an enum's name is also the label name of its states */
-  if (t == PROMC_TYPE_STATESET && (!promc__valid_label_name(o->name) || (o->name[0] == '_' && o->name[1] == '_')))
-    return promc__err(PROMC_ENAME, "enum name \"%s\" is also its state label name: no ':' and no leading \"__\"",
-                      o->name);
   int urc = check_utf8(o->help, "help text", o->name);
   if (urc) return urc;
   size_t n = strlen(o->name);
   if (n >= cap) return promc__err(PROMC_ENAME, "metric name \"%.40s...\" is too long", o->name);
   memcpy(base, o->name, n + 1);
-  if (t == PROMC_TYPE_COUNTER && ends_with(base, "_total") && n > 6) base[n - 6] = 0;
-  if (t == PROMC_TYPE_INFO && ends_with(base, "_info") && n > 5) base[n - 5] = 0;
+  const struct promc_kind *k = promc__kind(t);
+  size_t sl = k->name_suffix ? strlen(k->name_suffix) : 0;
+  if (sl && ends_with(base, k->name_suffix) && n > sl) base[n - sl] = 0;
   if (o->unit && *o->unit) {
     char suffix[256];
     if (!promc__valid_label_name(o->unit) || strlen(o->unit) > 200)
@@ -241,37 +219,13 @@ static int validate_opts(promc_type t, const promc_opts *o, char *base, size_t c
         return promc__err(PROMC_ELABEL, "const label \"%s\" is given twice on \"%s\"", o->const_label_names[i],
                           o->name);
   }
-  if (t == PROMC_TYPE_HISTOGRAM && o->buckets) {
-    if (o->nbuckets == 0) return promc__err(PROMC_EBUCKETS, "histogram \"%s\": no buckets", o->name);
-    for (size_t i = 0; i < o->nbuckets; i++) {
-      double b = o->buckets[i];
-      if (isnan(b)) return promc__err(PROMC_EBUCKETS, "histogram \"%s\": bucket %zu is NaN", o->name, i);
-      if (i && !(b > o->buckets[i - 1]))
-        return promc__err(PROMC_EBUCKETS, "histogram \"%s\": buckets must be strictly increasing (%g after %g)",
-                          o->name, b, o->buckets[i - 1]);
-      if (isinf(b) && b < 0)
-        return promc__err(PROMC_EBUCKETS, "histogram \"%s\": -Inf is not a bucket", o->name);
-    }
-  }
   if (o->counter_name_as_given && t != PROMC_TYPE_COUNTER)
     return promc__err(PROMC_EINVAL, "%s \"%s\": counter_name_as_given is only for counters", type_name(t),
                       o->name);
-  if (o->exemplars && t != PROMC_TYPE_COUNTER && t != PROMC_TYPE_HISTOGRAM)
+  if (o->exemplars && !k->nexemplars)
     return promc__err(PROMC_EINVAL, "%s \"%s\": exemplars are only for counters and histograms", type_name(t),
                       o->name);
-  if (t == PROMC_TYPE_STATESET) {
-    if (!o->states || o->nstates == 0)
-      return promc__err(PROMC_EINVAL, "enum \"%s\" needs at least one state", o->name);
-    for (size_t i = 0; i < o->nstates; i++) {
-      if (!o->states[i]) return promc__err(PROMC_EINVAL, "enum \"%s\": state %zu is NULL", o->name, i);
-      int rc = check_utf8(o->states[i], "a state", o->name);
-      if (rc) return rc;
-      for (size_t j = 0; j < i; j++)
-        if (strcmp(o->states[i], o->states[j]) == 0)
-          return promc__err(PROMC_EVALUE, "enum \"%s\": state \"%s\" given twice", o->name, o->states[i]);
-    }
-  }
-  return 0;
+  return k->validate ? k->validate(o) : 0;
 }
 
 static void init_root(struct promc_family *f) {
@@ -297,9 +251,11 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
     nbounds = o->buckets ? o->nbuckets : PROMC_DEFAULT_NBUCKETS;
     if (isinf(bounds[nbounds - 1])) nbounds--; /* +Inf is implicit */
   }
-  size_t ncells = t == PROMC_TYPE_COUNTER ? 3 : t == PROMC_TYPE_HISTOGRAM ? nbounds + 2
-                                                : t == PROMC_TYPE_SUMMARY ? 2 : 1;
-  size_t nex = !o->exemplars ? 0 : t == PROMC_TYPE_COUNTER ? 1 : nbounds + 1;
+  /* the kind sizes a child from the family's shape (type and buckets) */
+  const struct promc_kind *k = promc__kind(t);
+  const struct promc_family shape = {.type = t, .nbounds = nbounds};
+  size_t ncells = k->ncells(&shape);
+  size_t nex = o->exemplars ? k->nexemplars(&shape) : 0;
   /* the family and its root child's cells (and exemplar slots, unlabelled
    * only) in one allocation */
   size_t root_ex = o->nlabel_names ? 0 : nex * sizeof(struct promc_exemplar_slot);

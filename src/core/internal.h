@@ -245,14 +245,14 @@ PROMC_HIDDEN void promc__render_enter(struct promc_render_mark *m, const struct 
 PROMC_HIDDEN void promc__render_leave(struct promc_render_mark *m);
 PROMC_HIDDEN bool promc__rendering(const struct promc_registry *r);
 
-/* series.c: read a child's current values (relaxed, consistent per child) */
-PROMC_HIDDEN double promc__counter_value(const struct promc_series *s);
-PROMC_HIDDEN double promc__gauge_value(const struct promc_series *s);
+/* series.c: a child back to zero (kind cells, exemplars, start time);
+ * family lock held. What a type means is in core/kind.h and kind_*.c. */
 PROMC_HIDDEN void promc__series_reset(struct promc_series *s);
-/* The counter and histogram hot paths, for the exemplar variants. */
+/* kind_counter.c, kind_histogram.c: the hot paths, for the exemplar variants. */
 PROMC_HIDDEN void promc__counter_add_u64(struct promc_series *s, uint64_t n);
 PROMC_HIDDEN void promc__counter_add_frac(struct promc_series *s, double v);
 PROMC_HIDDEN size_t promc__histogram_observe_idx(struct promc_series *s, double v); /* returns the bucket */
+/* kind_counter.c: the counter stripe pool, topped up off the hot path. */
 PROMC_HIDDEN void promc__stripes_refill(void);
 /* The stripe pool outlives every family that may point into it: each family
  * holds it from creation to promc__family_free, and promc_shutdown only asks
@@ -433,8 +433,6 @@ PROMC_HIDDEN const struct promc_writer_ops *promc__protobuf_writer(void) __attri
 /* Exposed-name filter for name[] (render.c). */
 PROMC_HIDDEN bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len,
                                        promc_type type);
-/* The suffixes a family of type t exposes sample names with ("" first). */
-PROMC_HIDDEN const char *const *promc__type_suffixes(promc_type t);
 /* collect.c: run the registry's collectors into the writer. */
 PROMC_HIDDEN int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc);
 /* collect.c: when rc->multi, refuses (PROMC_EDUP, recorded in rc) a family

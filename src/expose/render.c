@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "core/kind.h"
 
 const char *promc_format_content_type(promc_format f) {
   switch (f) {
@@ -15,28 +15,12 @@ const char *promc_format_content_type(promc_format f) {
   }
 }
 
-const char *const *promc__type_suffixes(promc_type t) {
-  static const char *const counter[] = {"", "_total", "_created", NULL};
-  static const char *const hist[] = {"", "_bucket", "_count", "_sum", "_created", NULL};
-  static const char *const ghist[] = {"", "_bucket", "_gcount", "_gsum", NULL};
-  static const char *const summ[] = {"", "_count", "_sum", "_created", NULL};
-  static const char *const info[] = {"", "_info", NULL};
-  static const char *const plain[] = {"", NULL};
-  switch (t) {
-    case PROMC_TYPE_COUNTER: return counter;
-    case PROMC_TYPE_HISTOGRAM: return hist;
-    case PROMC_TYPE_GAUGE_HISTOGRAM: return ghist;
-    case PROMC_TYPE_SUMMARY: return summ;
-    case PROMC_TYPE_INFO: return info;
-    default: return plain;
-  }
-}
-
 /* name[] selects a family when it names the family or any sample name the
  * family exposes (client_python matches on those names too). */
 bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len, promc_type type) {
   if (!o || !o->names || !o->nnames) return true;
-  const char *const *sfx = promc__type_suffixes(type);
+  const struct promc_kind *k = promc__kind(type);
+  const char *const *sfx = (k ? k : &promc__kind_untyped)->suffixes;
   for (size_t i = 0; i < o->nnames; i++) {
     const char *n = o->names[i];
     if (!n || strncmp(n, base, base_len) != 0) continue;
@@ -46,21 +30,10 @@ bool promc__name_selected(const promc_render_opts *o, const char *base, size_t b
   return false;
 }
 
-static double fn_value(const struct promc_family *f, const struct promc_series *s, bool *has) {
-  for (const struct promc_fnreg *r = f->fns; r; r = r->next)
-    if (r->s == s) {
-      *has = true;
-      return r->fn(r->user);
-    }
-  *has = false;
-  return 0;
-}
-
-/* Fills v from child s; cum is room for nbounds + 1 counts, ex for the
- * family's exemplar slots (NULL when it has none). False when the child is
- * left out: its counter value callback gave a negative number or NaN, which
- * no counter may expose (OpenMetrics; every other path to a counter refuses
- * them, as promc_collect_sample does). */
+/* Fills v from child s through its kind's read of the child's own cells;
+ * cum is room for nbounds + 1 counts, ex for the family's exemplar slots
+ * (NULL when it has none). False when the kind leaves the child out of this
+ * scrape. */
 static bool read_child(const struct promc_family *f, const struct promc_series *s, struct promc_sview *v,
                        uint64_t *cum, struct promc_exemplar_view *ex) {
   if (ex) {
@@ -72,45 +45,7 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
   v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   v->info_labels = NULL;
   v->info_len = 0;
-  bool has = false;
-  switch (f->type) {
-    case PROMC_TYPE_COUNTER:
-      v->value = f->fns ? fn_value(f, s, &has) : 0;
-      if (!has) v->value = promc__counter_value(s);
-      else if (!(v->value >= 0)) return false;
-      break;
-    case PROMC_TYPE_GAUGE:
-      v->value = f->fns ? fn_value(f, s, &has) : 0;
-      if (!has) v->value = promc__gauge_value(s);
-      break;
-    case PROMC_TYPE_HISTOGRAM: {
-      uint64_t acc = 0;
-      for (size_t i = 0; i <= f->nbounds; i++) {
-        acc += atomic_load_explicit(&s->cells[1 + i], memory_order_relaxed);
-        cum[i] = acc;
-      }
-      v->count = acc;
-      v->sum = promc__bits_double(atomic_load_explicit(&s->cells[0], memory_order_relaxed));
-      v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
-      break;
-    }
-    case PROMC_TYPE_SUMMARY:
-      v->count = atomic_load_explicit(&s->cells[0], memory_order_relaxed);
-      v->sum = promc__bits_double(atomic_load_explicit(&s->cells[1], memory_order_relaxed));
-      v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
-      break;
-    case PROMC_TYPE_INFO: {
-      const char *t = (const char *)(uintptr_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
-      v->info_labels = t;
-      v->info_len = t ? strlen(t) : 0;
-      break;
-    }
-    case PROMC_TYPE_STATESET:
-      v->state = (size_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
-      break;
-    default: break;
-  }
-  return true;
+  return promc__kind(f->type)->read(f, s, s->cells, v, cum);
 }
 
 static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
@@ -162,9 +97,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
     ops->series(rc->out, &fv, &sv, rc->st);
   }
   if (ops->family_end) ops->family_end(rc->out, &fv, rc->st);
-  bool has_created = f->type == PROMC_TYPE_COUNTER || f->type == PROMC_TYPE_HISTOGRAM ||
-                     f->type == PROMC_TYPE_SUMMARY;
-  if (rc->created && ops->created_begin && has_created && first) {
+  if (rc->created && ops->created_begin && promc__kind(f->type)->has_created && first) {
     ops->created_begin(rc->out, &fv, rc->st);
     it = start;
     for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
