@@ -116,45 +116,6 @@ done:
   return rc;
 }
 
-/* Values of /proc/<pid>/stat we need (man 5 proc numbering). */
-struct stat_fields {
-  unsigned long long utime, stime; /* 14, 15: clock ticks */
-  unsigned long long threads;      /* 20 */
-  unsigned long long starttime;    /* 22: clock ticks after boot */
-  unsigned long long vsize;        /* 23: bytes */
-  unsigned long long rss;          /* 24: pages */
-};
-
-static int parse_stat(const char *buf, struct stat_fields *sf) {
-  /* comm (field 2) may hold spaces and parentheses: start after the last ')' */
-  const char *p = strrchr(buf, ')');
-  if (!p) return -1;
-  p++;
-  unsigned long long v[25] = {0};
-  for (int field = 3; field <= 24; field++) {
-    while (*p == ' ') p++;
-    if (!*p) return -1;
-    if (field == 3) { /* state: one letter */
-      while (*p && *p != ' ') p++;
-      continue;
-    }
-    int neg = (*p == '-');
-    if (neg) p++;
-    const char *start = p;
-    v[field] = parse_ull(&p);
-    if (p == start) return -1;
-    if (neg) v[field] = 0; /* only priority/nice/etc. are signed; unused */
-    if (*p && *p != ' ' && *p != '\n') return -1;
-  }
-  sf->utime = v[14];
-  sf->stime = v[15];
-  sf->threads = v[20];
-  sf->starttime = v[22];
-  sf->vsize = v[23];
-  sf->rss = v[24];
-  return 0;
-}
-
 /* The soft limit of one /proc/<pid>/limits row ("Max open files"), +Inf
  * for "unlimited". Returns 0, or -1 if the row is missing. */
 static int limits_soft(const char *buf, const char *row, double *out) {
@@ -229,8 +190,8 @@ static int process_collect(promc_collect *ctx, void *user) {
   if (len < 0)
     return promc__err(PROMC_EIO, "process collector: cannot read %s: %s", path,
                       promc__errno_str((int)-len, eb, sizeof eb));
-  struct stat_fields sf;
-  if (parse_stat(buf, &sf) != 0)
+  struct promc_procstat sf;
+  if (promc__procstat_parse(buf, &sf) != 0)
     return promc__err(PROMC_EIO, "process collector: cannot parse %s", path);
 
   int rc = 0, r;
@@ -324,10 +285,10 @@ int promc_process_collector_register(promc_registry *r, const promc_process_opts
   }
   char path[300];
   char buf[4096];
-  struct stat_fields sf;
+  struct promc_procstat sf;
   snprintf(path, sizeof path, "%s/stat", pc->dir);
   long len = read_small(path, buf, sizeof buf);
-  if (len < 0 || parse_stat(buf, &sf) != 0) {
+  if (len < 0 || promc__procstat_parse(buf, &sf) != 0) {
     promc__free(pc);
     return promc__err(PROMC_EIO, "process collector: cannot read %s: %s", path,
                       len < 0 ? promc__errno_str((int)-len, eb, sizeof eb) : "unexpected format");

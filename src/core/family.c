@@ -317,7 +317,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   }
   f->root.cells = f->root.inline_cells;
   init_root(f);
-  if (PROMC_MP_PRESENT(promc__mp_family_init) && (rc = promc__mp_family_init(f, o)) != 0) {
+  if ((rc = promc__store_family_init(f, o)) != 0) {
     promc__family_free(f);
     return rc;
   }
@@ -359,7 +359,7 @@ int promc_enum_new(promc_enum **out, const promc_opts *o) {
 
 void promc__family_free(struct promc_family *f) {
   if (!f) return;
-  if (f->mp) promc__mp_family_free(f);
+  if (f->mp) promc__store_family_free(f);
   struct promc_htab *t = atomic_load(&f->tab);
   if (t) {
     for (size_t i = 0; i <= t->mask; i++) {
@@ -721,10 +721,10 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     }
   } else if (!values_utf8(f, n, values, lens)) {
     s = NULL; /* never stored, so never found: checked only on first sight */
-  } else if (f->mp && promc__mp_reserve(f, n, values, lens, &mp_off) != 0) {
+  } else if (f->mp && promc__store_reserve(f, n, values, lens, &mp_off) != 0) {
     s = NULL; /* no room in the shared mapping: promc_errmsg says so */
   } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
-    if (f->mp) promc__mp_attach(s, mp_off);
+    if (f->mp) promc__store_attach(s, mp_off);
     struct promc_htab *t = atomic_load(&f->tab);
     /* load factor 1/2 while the table is small (fewer chain walks), 1 beyond */
     size_t nb = t->mask + 1;

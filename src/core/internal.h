@@ -271,40 +271,42 @@ static inline uint64_t promc__double_bits(double d) {
   return b;
 }
 
-/* Multi-process mode, provided by src/multiprocess. Strong references when it
- * is built (so a static link pulls it in and PROMC_MULTIPROC_DIR works
- * without a promc_multiprocess_* call), weak otherwise: the core never calls
- * them unless that code set f->mp or S_MP_GAUGE, and checks the pointers.
- *   family_init   at family creation: may turn f->mp on and bind the root.
- *   family_free   forget f's children before they are freed.
+/* registry.c: the core's side of the storage seam (core/store.h). Each
+ * calls promc__store_backend when there is one and does nothing otherwise.
+ *   family_init   at family creation: the backend may hold f (f->mp) and
+ *                 bind its root; the core then lists f for the fork step.
+ *   family_free   (f->mp set) unlists f; the backend forgets its children.
+ *   scrape_begin  before a render: fold dead processes, map new series. */
+PROMC_HIDDEN int promc__store_family_init(struct promc_family *f, const promc_opts *o);
+PROMC_HIDDEN void promc__store_family_free(struct promc_family *f);
+PROMC_HIDDEN void promc__store_scrape_begin(void);
+/* For f->mp families only (the backend is there):
  *   reserve       before creating a child (f->lock held): find or create its
- *                 shared cells, offset in *off; nonzero = error (PROMC_EFULL).
+ *                 cells, offset in *off; nonzero = error (PROMC_EFULL).
  *   attach        point the new child's cells there; cannot fail.
- *   gauge_written a gauge write: marks the process's value as present (and
- *                 timestamps it for the mostrecent modes).
- *   scrape_begin  fold dead processes, map series other processes created.
- *   emit          render one child aggregated over processes; false = not
- *                 handled here (render it as a local child). */
-struct promc_render_ctx;
-struct promc_fview;
-struct promc_sview;
-#ifdef PROMC_HAVE_MULTIPROCESS
-#define PROMC_MP_HOOK
-#define PROMC_MP_PRESENT(fn) 1
-#else
-#define PROMC_MP_HOOK __attribute__((weak))
-#define PROMC_MP_PRESENT(fn) ((fn) != NULL)
-#endif
-PROMC_HIDDEN int promc__mp_family_init(struct promc_family *f, const promc_opts *o) PROMC_MP_HOOK;
-PROMC_HIDDEN void promc__mp_family_free(struct promc_family *f) PROMC_MP_HOOK;
-PROMC_HIDDEN int promc__mp_reserve(struct promc_family *f, size_t n, const char *const *values,
-                                   const size_t *lens, uint64_t *off) PROMC_MP_HOOK;
-PROMC_HIDDEN void promc__mp_attach(struct promc_series *s, uint64_t off) PROMC_MP_HOOK;
-PROMC_HIDDEN void promc__mp_gauge_written(struct promc_series *s) PROMC_MP_HOOK;
-PROMC_HIDDEN void promc__mp_scrape_begin(void) PROMC_MP_HOOK;
-PROMC_HIDDEN bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv,
-                                 const struct promc_family *f, const struct promc_series *s,
-                                 struct promc_sview *sv, uint64_t *cum) PROMC_MP_HOOK;
+ *   gauge_written a write to an S_MP_GAUGE gauge: marks the process's value
+ *                 as present (and stamps it for the most-recent modes). */
+PROMC_HIDDEN int promc__store_reserve(struct promc_family *f, size_t n, const char *const *values,
+                                      const size_t *lens, uint64_t *off);
+PROMC_HIDDEN void promc__store_attach(struct promc_series *s, uint64_t off);
+PROMC_HIDDEN void promc__store_gauge_written(struct promc_series *s);
+
+/* procstat.c: the fields of /proc/<pid>/stat that promc reads (man 5 proc
+ * numbering), from one parser for the process collector and the store. */
+struct promc_procstat {
+  char state;                      /* 3: R, S, Z, ... */
+  unsigned long long utime, stime; /* 14, 15: clock ticks */
+  unsigned long long threads;      /* 20 */
+  unsigned long long starttime;    /* 22: clock ticks after boot */
+  unsigned long long vsize;        /* 23: bytes */
+  unsigned long long rss;          /* 24: pages */
+};
+/* Parses the NUL-ended text of a stat file: 0, or -1 when it is none. */
+PROMC_HIDDEN int promc__procstat_parse(const char *buf, struct promc_procstat *out);
+/* Reads and parses the stat file at path: 0; -errno when it cannot be
+ * opened; -ESRCH when it reads empty (the process went away); -EBADMSG when
+ * its text is no stat file. Open, read, close: no allocation, no stdio. */
+PROMC_HIDDEN int promc__procstat_read(const char *path, struct promc_procstat *out);
 
 /* Default collectors (src/collectors, always part of the core). A strong
  * reference, so a static link pulls them in too. */

@@ -20,7 +20,7 @@ int promc_gauge_set(promc_gauge *g, double v) {
   struct promc_series *s = promc__series(g);
   PROMC_CHECK_HANDLE(s);
   atomic_store_explicit(&s->cells[0], promc__double_bits(v), memory_order_relaxed);
-  if (PROMC_UNLIKELY(s->flags & S_MP_GAUGE)) promc__mp_gauge_written(s);
+  if (PROMC_UNLIKELY(s->flags & S_MP_GAUGE)) promc__store_gauge_written(s);
   return 0;
 }
 
@@ -28,7 +28,7 @@ int promc_gauge_add(promc_gauge *g, double v) {
   struct promc_series *s = promc__series(g);
   PROMC_CHECK_HANDLE(s);
   promc__add_double(&s->cells[0], v);
-  if (PROMC_UNLIKELY(s->flags & S_MP_GAUGE)) promc__mp_gauge_written(s);
+  if (PROMC_UNLIKELY(s->flags & S_MP_GAUGE)) promc__store_gauge_written(s);
   return 0;
 }
 

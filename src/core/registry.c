@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* registry.c — registries: the default one, registration with name-collision
- * checks, collectors, and the guard that turns a callback's re-entry into
- * the registry it is rendering into an error instead of a deadlock. */
+ * checks, collectors, the guard that turns a callback's re-entry into the
+ * registry it is rendering into an error instead of a deadlock; and the
+ * core's side of the storage seam (core/store.h): the families a backend
+ * holds, and the fork step that takes every lock they involve. */
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "core/store.h"
 
 static pthread_mutex_t g_default_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(promc_registry *) g_default;
@@ -222,4 +224,131 @@ int promc_registry_remove_collector(promc_registry *r, const char *name) {
   promc__free(n->name);
   promc__free(n);
   return 0;
+}
+
+/* ------------------------------------------------------ storage backend */
+/* The families the backend holds (f->mp), for the fork step and for the
+ * backend's scrape (it maps other processes' series to local families).
+ * Lock order, outermost first: this list, registries, family vlock, family
+ * lock, then the backend's own locks (taken by its prefork hook). */
+static struct {
+  pthread_mutex_t lock;
+  struct promc_family **fams;
+  promc_registry **regs; /* the fork handlers' scratch: capacity cap */
+  size_t n, cap, nregs_locked;
+} g_store = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+struct promc_family *const *promc__store_families(size_t *n) {
+  pthread_mutex_lock(&g_store.lock);
+  *n = g_store.n;
+  return g_store.fams;
+}
+
+void promc__store_families_done(void) { pthread_mutex_unlock(&g_store.lock); }
+
+int promc__store_family_init(struct promc_family *f, const promc_opts *o) {
+  const struct promc_store_ops *b = promc__store_backend;
+  if (!b) return 0;
+  pthread_mutex_lock(&g_store.lock);
+  int rc = b->family_init(f, o);
+  if (rc == 0 && f->mp && g_store.n == g_store.cap) {
+    /* the fork handlers cannot allocate: room for every registry too */
+    size_t cap = g_store.cap ? g_store.cap * 2 : 16;
+    struct promc_family **nf = promc__realloc(g_store.fams, cap * sizeof *nf);
+    if (nf) g_store.fams = nf;
+    promc_registry **nr = nf ? promc__realloc(g_store.regs, cap * sizeof *nr) : NULL;
+    if (nr) g_store.regs = nr;
+    if (nf && nr) g_store.cap = cap;
+    else rc = promc__err(PROMC_ENOMEM, "multiprocess: out of memory adding \"%s\"", f->name);
+  }
+  if (rc == 0 && f->mp) g_store.fams[g_store.n++] = f;
+  pthread_mutex_unlock(&g_store.lock);
+  return rc; /* on error the caller frees f, which lets the backend forget it */
+}
+
+void promc__store_family_free(struct promc_family *f) {
+  pthread_mutex_lock(&g_store.lock);
+  for (size_t i = 0; i < g_store.n; i++)
+    if (g_store.fams[i] == f) {
+      memmove(&g_store.fams[i], &g_store.fams[i + 1], (g_store.n - i - 1) * sizeof g_store.fams[0]);
+      g_store.n--;
+      break;
+    }
+  promc__store_backend->family_free(f);
+  if (!g_store.n) {
+    promc__free(g_store.fams);
+    promc__free(g_store.regs);
+    g_store.fams = NULL;
+    g_store.regs = NULL;
+    g_store.cap = 0;
+  }
+  pthread_mutex_unlock(&g_store.lock);
+}
+
+int promc__store_reserve(struct promc_family *f, size_t n, const char *const *values, const size_t *lens,
+                         uint64_t *off) {
+  return promc__store_backend->reserve(f, n, values, lens, off);
+}
+
+void promc__store_attach(struct promc_series *s, uint64_t off) { promc__store_backend->attach(s, off); }
+
+void promc__store_gauge_written(struct promc_series *s) { promc__store_backend->gauge_written(s); }
+
+void promc__store_scrape_begin(void) {
+  if (promc__store_backend) promc__store_backend->scrape_begin();
+}
+
+/* The fork step. A fork while another thread holds one of these locks
+ * would leave it held for good in the child, where that thread does not
+ * exist; so the prepare handler takes them all, in the lock order, and both
+ * sides let them go after the backend's hook (the child's claims its own
+ * storage first, with everything still held). */
+static void fork_prepare(void) {
+  pthread_mutex_lock(&g_store.lock);
+  g_store.nregs_locked = 0;
+  for (size_t i = 0; i < g_store.n; i++) { /* registries before families (render's order) */
+    promc_registry *r = atomic_load(&g_store.fams[i]->registry);
+    bool seen = !r;
+    for (size_t j = 0; j < g_store.nregs_locked && !seen; j++) seen = g_store.regs[j] == r;
+    if (seen) continue;
+    g_store.regs[g_store.nregs_locked++] = r;
+    pthread_mutex_lock(&r->lock);
+  }
+  for (size_t i = 0; i < g_store.n; i++) { /* vlock first: a value callback may create children */
+    pthread_mutex_lock(&g_store.fams[i]->vlock);
+    pthread_mutex_lock(&g_store.fams[i]->lock);
+  }
+  promc__store_backend->prefork();
+}
+
+static void fork_unlock_all(void) {
+  for (size_t i = g_store.n; i-- > 0;) {
+    pthread_mutex_unlock(&g_store.fams[i]->lock);
+    pthread_mutex_unlock(&g_store.fams[i]->vlock);
+  }
+  for (size_t i = g_store.nregs_locked; i-- > 0;) pthread_mutex_unlock(&g_store.regs[i]->lock);
+  pthread_mutex_unlock(&g_store.lock);
+}
+
+static void fork_parent(void) {
+  promc__store_backend->postfork_parent();
+  fork_unlock_all();
+}
+
+static void fork_child(void) {
+  promc__store_backend->postfork_child();
+  fork_unlock_all();
+}
+
+int promc__store_fork_install(void) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static int installed;
+  pthread_mutex_lock(&lock);
+  int rc = 0;
+  if (!installed) {
+    if (pthread_atfork(fork_prepare, fork_parent, fork_child) == 0) installed = 1;
+    else rc = promc__err(PROMC_ENOMEM, "multiprocess: pthread_atfork failed");
+  }
+  pthread_mutex_unlock(&lock);
+  return rc;
 }

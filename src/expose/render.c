@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/kind.h"
+#include "core/store.h"
 
 const char *promc_format_content_type(promc_format f) {
   switch (f) {
@@ -48,6 +49,66 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
   return promc__kind(f->type)->read(f, s, s->cells, v, cum);
 }
 
+/* One sample of an all/liveall gauge: the process's value, read by the kind
+ * as a one-process gauge, under the child's labels plus pid="N". */
+struct pid_sample {
+  struct promc_render_ctx *rc;
+  const struct promc_fview *fv;
+  const struct promc_family *f;
+  const struct promc_series *s;
+  struct promc_sview *sv;
+  uint64_t *cum;
+};
+
+static void pid_sample(void *u, long pid, double v) {
+  struct pid_sample *p = u;
+  _Atomic uint64_t cells[3] = {promc__double_bits(v), 1, 0};
+  if (!promc__kind(p->f->type)->read(p->f, p->s, cells, p->sv, p->cum)) return;
+  char small[512], *buf = small;
+  size_t need = p->s->labels_len + 24;
+  if (need > sizeof small && !(buf = promc__malloc(need))) {
+    p->rc->out->err = p->rc->out->err ? p->rc->out->err : PROMC_ENOMEM;
+    return;
+  }
+  size_t len = 0;
+  if (p->s->labels_len) {
+    memcpy(buf, p->s->labels, p->s->labels_len);
+    buf[p->s->labels_len] = ',';
+    len = p->s->labels_len + 1;
+  }
+  len += (size_t)snprintf(buf + len, need - len, "pid=\"%ld\"", pid);
+  p->sv->labels = buf;
+  p->sv->labels_len = len;
+  p->rc->ops->series(p->rc->out, p->fv, p->sv, p->rc->st);
+  if (buf != small) promc__free(buf);
+}
+
+/* A child whose cells the storage backend holds: its cells summed over
+ * processes (sum: room for f->ncells + 2), read by the kind as a local
+ * child's are; all/liveall gauges give one sample per process. False when
+ * the backend does not hold it: read it locally. */
+static bool store_child(struct promc_render_ctx *rc, const struct promc_fview *fv, const struct promc_family *f,
+                        const struct promc_series *s, struct promc_sview *sv, uint64_t *cum,
+                        _Atomic uint64_t *sum) {
+  const struct promc_store_ops *b = promc__store_backend;
+  for (size_t i = 0; i < f->ncells + 2; i++) atomic_store_explicit(&sum[i], 0, memory_order_relaxed);
+  int r = b->read_sum(f, s, sum);
+  if (!r) return false;
+  sv->labels = s->labels;
+  sv->labels_len = s->labels_len;
+  sv->created = atomic_load_explicit(&s->created, memory_order_relaxed);
+  sv->info_labels = NULL;
+  sv->info_len = 0;
+  sv->exemplars = NULL; /* exemplars stay in each process's memory: not exposed in this mode */
+  if (r == 2) {
+    struct pid_sample p = {.rc = rc, .fv = fv, .f = f, .s = s, .sv = sv, .cum = cum};
+    b->each(f, s, pid_sample, &p);
+  } else if (promc__kind(f->type)->read(f, s, sum, sv, cum)) {
+    rc->ops->series(rc->out, fv, sv, rc->st);
+  }
+  return true;
+}
+
 static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_fview fv = {
       .name = f->name, .name_len = f->name_len, .help = f->help, .unit = f->unit, .type = f->type,
@@ -61,9 +122,16 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       return;
     }
   }
+  _Atomic uint64_t stack_sum[66], *sum = stack_sum; /* a store-held child's sum over processes */
+  if (f->mp && f->ncells + 2 > 66 && !(sum = promc__malloc((f->ncells + 2) * sizeof *sum))) {
+    if (cum != stack_cum) promc__free(cum);
+    rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
+    return;
+  }
   struct promc_exemplar_view *ex = NULL;
   if (f->nexemplars && !(ex = promc__malloc(f->nexemplars * sizeof *ex))) { /* once per family */
     if (cum != stack_cum) promc__free(cum);
+    if (sum != stack_sum) promc__free(sum);
     rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
     return;
   }
@@ -84,7 +152,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_acquire)) continue;
     sv.signed_obs = false; /* the aggregate of other processes: the writers check its sum */
-    if (f->mp && promc__mp_emit(rc, &fv, f, s, &sv, cum)) continue;
+    if (f->mp && store_child(rc, &fv, f, s, &sv, cum, sum)) continue;
     if (!read_child(f, s, &sv, cum, ex)) {
       if (nleft == capleft) { /* rare and at scrape time; without room the child only keeps its _created */
         struct promc_series **g = promc__realloc(left_out, (capleft = capleft ? 2 * capleft : 8) * sizeof *g);
@@ -114,6 +182,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   pthread_mutex_unlock(&f->vlock);
   promc__free(left_out);
   if (cum != stack_cum) promc__free(cum);
+  if (sum != stack_sum) promc__free(sum);
   promc__free(ex);
 }
 
@@ -142,7 +211,7 @@ static int render_regs(promc_registry *const *regs, size_t n, bool multi, promc_
   int rc = writer_for(fmt, &ops);
   if (rc) return rc;
   promc__stripes_refill(); /* top up the counter stripe pool off the hot path */
-  if (PROMC_MP_PRESENT(promc__mp_scrape_begin)) promc__mp_scrape_begin();
+  promc__store_scrape_begin();
   struct promc_out *out = promc__malloc(sizeof *out);
   struct promc_render_ctx *ctx = promc__calloc(1, sizeof *ctx);
   if (!out || !ctx) {

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* off.c — the multi-process API in a build configured with
  * -DPROMC_BUILD_MULTIPROCESS=OFF: the functions exist (so programs link
- * against either build) and report PROMC_EUNSUPP. */
-#include "core/internal.h"
+ * against either build) and report PROMC_EUNSUPP; the core has no
+ * storage backend. */
+#include "core/store.h"
 #include "promc/multiprocess.h"
+
+/* No storage backend: every child keeps its cells inline. */
+const struct promc_store_ops *const promc__store_backend = NULL;
 
 int promc_multiprocess_enable(const promc_mp_opts *o) {
   (void)o;
