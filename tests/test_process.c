@@ -332,6 +332,58 @@ static void process_options_and_errors(void **state) {
   promc_registry_free(r);
 }
 
+/* A proc_root of files written here: the stat parser (shared with the
+ * multi-process store's liveness check) reads a command name holding spaces
+ * and parentheses, and refuses a stat file cut short. */
+static void put_file(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(fputs(text, f) >= 0, 1);
+  assert_int_equal(fclose(f), 0);
+}
+
+static void process_stat_parser_reads_odd_command_names(void **state) {
+  (void)state;
+  char root[] = "/tmp/promc-procroot-XXXXXX", self[600];
+  assert_non_null(mkdtemp(root));
+  snprintf(self, sizeof self, "%s/self", root);
+  assert_int_equal(mkdir(self, 0700), 0);
+  put_file(root, "stat", "cpu  1 2 3 4\nintr 5 6\nbtime 1700000000\nprocesses 9\n");
+  /* fields 3..24: state, then 4..13, utime 14 = 250, stime 15 = 150, 16..19
+   * (priority and nice may be negative), threads 20 = 7, 21, starttime 22 =
+   * 12345, vsize 23 = 8192000, rss 24 = 300 */
+  put_file(self, "stat",
+           "4242 (a) b) (c d) S 1 2 3 4 5 6 7 8 9 10 250 150 0 0 -20 -5 7 0 12345 8192000 300 18446744073709551615\n");
+  promc_registry *r = NULL;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_process_collector_register(r, &(promc_process_opts){.proc_root = root}), 0);
+  char *text = bu_render(r, NULL);
+  assert_true(bu_sample(text, "process_cpu_seconds_total") == 400.0 / g_ticks);
+  assert_true(bu_sample(text, "process_start_time_seconds") == 1700000000.0 + 12345.0 / g_ticks);
+  assert_true(bu_sample(text, "process_virtual_memory_bytes") == 8192000.0);
+  assert_true(bu_sample(text, "process_resident_memory_bytes") == 300.0 * (double)g_page);
+  assert_true(bu_sample(text, "process_threads") == 7.0);
+  free(text);
+  promc_registry_free(r);
+
+  /* cut short before the rss field: refused at registration */
+  put_file(self, "stat", "4242 (a) b) (c d) S 1 2 3 4 5 6 7 8 9 10 250 150 0 0 -20 -5 7 0 12345 8192000\n");
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_process_collector_register(r, &(promc_process_opts){.proc_root = root}), PROMC_EIO);
+  assert_non_null(strstr(promc_errmsg(), "unexpected format"));
+  promc_registry_free(r);
+
+  char path[700];
+  snprintf(path, sizeof path, "%s/stat", self);
+  unlink(path);
+  rmdir(self);
+  snprintf(path, sizeof path, "%s/stat", root);
+  unlink(path);
+  rmdir(root);
+}
+
 /* --------------------------------------------------------- platform info */
 static void platform_info_names_build(void **state) {
   (void)state;
@@ -476,6 +528,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(process_rss_follows_allocation),
       cmocka_unit_test_teardown(process_child_pid_matches_proc, kill_child),
       cmocka_unit_test(process_options_and_errors),
+      cmocka_unit_test(process_stat_parser_reads_odd_command_names),
       cmocka_unit_test(platform_info_names_build),
       cmocka_unit_test(malloc_collector_matches_mallinfo2),
       cmocka_unit_test(default_registry_has_default_collectors),
