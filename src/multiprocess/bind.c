@@ -19,7 +19,6 @@ static void point(struct promc_series *s, uint64_t off) {
   if (s->fam->type == PROMC_TYPE_GAUGE) s->flags |= S_MP_GAUGE;
 }
 
-
 /* Finds or creates the shared cells of (f, values) and reserves room in the
  * bound list, so that attach() cannot fail. */
 static int mp_reserve(struct promc_family *f, size_t n, const char *const *v, const size_t *lens,

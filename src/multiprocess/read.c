@@ -5,8 +5,6 @@
  * their kind's merge; gauges combined by the family's gauge mode), the
  * per-process values of all/liveall gauges, and the public reap and stats.
  * It never formats: render.c prints what it sums, through the kind's read. */
-#include <unistd.h>
-
 #include "core/kind.h"
 #include "multiprocess/mp_internal.h"
 
@@ -167,6 +165,7 @@ void promc__mp_each(const struct promc_family *f, const struct promc_series *s,
   }
 }
 
+/* ------------------------------------------------------------ public */
 int promc_multiprocess_reap(void) {
   if (!atomic_load(&promc__mp.on)) return promc__err(PROMC_ESTATE, "multiprocess mode is not enabled");
   promc__mp_nolock = 0;
