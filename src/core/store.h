@@ -30,9 +30,9 @@ struct promc_store_ops {
   /* Before a render walks its registries: fold dead processes, and make
    * local children of series other processes created. */
   void (*scrape_begin)(void);
-  /* The child's cells summed over processes into sum[0 .. f->ncells + 2)
-   * (zeroed by the caller; gauges: combined by the family's gauge mode in
-   * sum[0], sum[1] != 0 when some process has a value). 1 = done; 0 = not a
+  /* The child's cells summed over processes into sum[0 .. f->ncells), and
+   * at least sum[0 .. 2) (zeroed by the caller; gauges: combined by the
+   * family's gauge mode in sum[0], sum[1] != 0 when some process has a value). 1 = done; 0 = not a
    * store-held child (read it locally); 2 = one value per process: call
    * each instead. Runs under the family's vlock, during one render. */
   int (*read_sum)(const struct promc_family *f, const struct promc_series *s, _Atomic uint64_t *sum);

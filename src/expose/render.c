@@ -84,14 +84,14 @@ static void pid_sample(void *u, long pid, double v) {
 }
 
 /* A child whose cells the storage backend holds: its cells summed over
- * processes (sum: room for f->ncells + 2), read by the kind as a local
- * child's are; all/liveall gauges give one sample per process. False when
- * the backend does not hold it: read it locally. */
+ * processes (sum: room for f->ncells cells, 2 at least), read by the kind
+ * as a local child's are; all/liveall gauges give one sample per process.
+ * False when the backend does not hold it: read it locally. */
 static bool store_child(struct promc_render_ctx *rc, const struct promc_fview *fv, const struct promc_family *f,
                         const struct promc_series *s, struct promc_sview *sv, uint64_t *cum,
                         _Atomic uint64_t *sum) {
   const struct promc_store_ops *b = promc__store_backend;
-  for (size_t i = 0; i < f->ncells + 2; i++) atomic_store_explicit(&sum[i], 0, memory_order_relaxed);
+  for (size_t i = 0; i < f->ncells || i < 2; i++) atomic_store_explicit(&sum[i], 0, memory_order_relaxed);
   int r = b->read_sum(f, s, sum);
   if (!r) return false;
   sv->labels = s->labels;
@@ -123,7 +123,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
     }
   }
   _Atomic uint64_t stack_sum[66], *sum = stack_sum; /* a store-held child's sum over processes */
-  if (f->mp && f->ncells + 2 > 66 && !(sum = promc__malloc((f->ncells + 2) * sizeof *sum))) {
+  if (f->mp && f->ncells > 66 && !(sum = promc__malloc(f->ncells * sizeof *sum))) {
     if (cum != stack_cum) promc__free(cum);
     rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
     return;

@@ -51,26 +51,26 @@ static uint64_t bound_off(const struct promc_family *f, const struct promc_serie
 }
 
 /* The arenas a read covers: the archive (0), every live slot, and the
- * overflow arena when a process has used it; the slot's pid beside each
- * (0 for the archive and the overflow). Returns their number. Lock held
- * (or the best-effort read without it). */
+ * overflow arena when a process has used it; with pids, the slot's pid
+ * beside each (0 for the archive and the overflow). Returns their number.
+ * Lock held (or the best-effort read without it). */
 static size_t arenas_now(uint16_t *arenas, int32_t *pids) {
   struct mp_hdr *h = promc__mp.h;
   size_t na = 0;
-  arenas[na] = 0;
-  pids[na++] = 0;
+  if (pids) pids[na] = 0;
+  arenas[na++] = 0;
   for (uint32_t w = 0; w < (h->max_procs + 63) / 64; w++) {
     uint64_t m = atomic_load(&h->live_mask[w]);
     while (m) {
       uint32_t k = w * 64 + (uint32_t)__builtin_ctzll(m) + 1;
       m &= m - 1;
-      arenas[na] = (uint16_t)k;
-      pids[na++] = atomic_load(&mp_slot_rec(k)->pid);
+      if (pids) pids[na] = atomic_load(&mp_slot_rec(k)->pid);
+      arenas[na++] = (uint16_t)k;
     }
   }
   if (atomic_load(&h->overflow_used)) {
-    arenas[na] = (uint16_t)mp_overflow_arena();
-    pids[na++] = 0;
+    if (pids) pids[na] = 0;
+    arenas[na++] = (uint16_t)mp_overflow_arena();
   }
   return na;
 }
@@ -91,11 +91,9 @@ int promc__mp_read_sum(const struct promc_family *f, const struct promc_series *
   uint32_t mode = (uint32_t)f->mp_gauge_mode;
   bool gauge = f->type == PROMC_TYPE_GAUGE;
   if (gauge && mode_is_all(mode)) return 2;
-  /* ~6 KiB of stack at most (1026 arenas) */
   uint16_t arenas[MP_MAX_PROCS + 2];
-  int32_t pids[MP_MAX_PROCS + 2];
   bool locked = scrape_lock();
-  size_t na = arenas_now(arenas, pids);
+  size_t na = arenas_now(arenas, NULL);
   if (!gauge) {
     void (*merge)(const struct promc_family *, _Atomic uint64_t *, const _Atomic uint64_t *) =
         promc__kind(f->type)->merge;
@@ -138,6 +136,7 @@ void promc__mp_each(const struct promc_family *f, const struct promc_series *s,
                     void (*fn)(void *u, long pid, double v), void *u) {
   uint64_t off = bound_off(f, s);
   if (off == UINT64_MAX) return;
+  /* ~14 KiB of stack at most (1026 arenas) */
   uint16_t arenas[MP_MAX_PROCS + 2];
   int32_t pids[MP_MAX_PROCS + 2];
   double vals[MP_MAX_PROCS + 2];
