@@ -49,14 +49,14 @@ static inline void counter_add_u64(struct promc_series *s, uint64_t n) {
   if (PROMC_UNLIKELY(((old + n) & 255) == 0) && n == 1) contention_check(s, old + 1);
 }
 
-int promc_counter_inc(promc_counter *c) {
+PROMC_HOT int promc_counter_inc(promc_counter *c) {
   struct promc_series *s = promc__series(c);
   PROMC_CHECK_HANDLE(s);
   counter_add_u64(s, 1);
   return 0;
 }
 
-int promc_counter_add_int(promc_counter *c, uint64_t v) {
+PROMC_HOT int promc_counter_add_int(promc_counter *c, uint64_t v) {
   struct promc_series *s = promc__series(c);
   PROMC_CHECK_HANDLE(s);
   counter_add_u64(s, v);

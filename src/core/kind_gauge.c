@@ -16,7 +16,7 @@
 #include "promc/inline.h"
 
 /* ------------------------------------------------------------- hot path */
-int promc_gauge_set(promc_gauge *g, double v) {
+PROMC_HOT int promc_gauge_set(promc_gauge *g, double v) {
   struct promc_series *s = promc__series(g);
   PROMC_CHECK_HANDLE(s);
   atomic_store_explicit(&s->cells[0], promc__double_bits(v), memory_order_relaxed);
@@ -24,7 +24,7 @@ int promc_gauge_set(promc_gauge *g, double v) {
   return 0;
 }
 
-int promc_gauge_add(promc_gauge *g, double v) {
+PROMC_HOT int promc_gauge_add(promc_gauge *g, double v) {
   struct promc_series *s = promc__series(g);
   PROMC_CHECK_HANDLE(s);
   promc__add_double(&s->cells[0], v);

@@ -63,7 +63,7 @@ static inline size_t observe(struct promc_series *s, double v) {
   return i;
 }
 
-int promc_histogram_observe(promc_histogram *h, double v) {
+PROMC_HOT int promc_histogram_observe(promc_histogram *h, double v) {
   struct promc_series *s = promc__series(h);
   PROMC_CHECK_HANDLE(s);
   observe(s, v);

@@ -12,7 +12,7 @@
 #include "core/kind.h"
 
 /* ------------------------------------------------------------- hot path */
-int promc_summary_observe(promc_summary *sm, double v) {
+PROMC_HOT int promc_summary_observe(promc_summary *sm, double v) {
   struct promc_series *s = promc__series(sm);
   PROMC_CHECK_HANDLE(s);
   promc__mark_signed(s, v);
