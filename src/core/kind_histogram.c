@@ -156,7 +156,8 @@ static bool histogram_read(const struct promc_family *f, const struct promc_seri
 
 static void histogram_merge(const struct promc_family *f, _Atomic uint64_t *dst, const _Atomic uint64_t *src) {
   promc__cell_add_double(&dst[0], &src[0]);
-  for (size_t i = 1; i < f->nbounds + 2; i++)
+  const size_t n = f->nbounds + 2; /* loaded once: the atomic stores below could alias f */
+  for (size_t i = 1; i < n; i++)
     promc__cell_add_u64(&dst[i], atomic_load_explicit(&src[i], memory_order_relaxed));
 }
 
