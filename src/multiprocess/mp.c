@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "expose/expose.h" /* emit: the writer of the render */
 #include "promc/multiprocess.h"
 
 #define MP_MAGIC 0x3130504d434d5250ull /* "PRMCMP01" */
