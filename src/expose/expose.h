@@ -109,9 +109,15 @@ PROMC_HIDDEN void promc__line_meta(struct promc_out *o, const struct promc_diale
 PROMC_HIDDEN void promc__line_meta_as(struct promc_out *o, const struct promc_dialect *d,
                                       const struct promc_fview *f, const char *suffix, const char *type);
 /* name + suffix (suffix may be NULL). */
-PROMC_HIDDEN void promc__line_name(struct promc_out *o, const struct promc_fview *f, const char *suffix);
+static inline void promc__line_name(struct promc_out *o, const struct promc_fview *f, const char *suffix) {
+  promc__out_write(o, f->name, f->name_len);
+  if (suffix) promc__out_str(o, suffix);
+}
 /* A counter's sample name in the text format: x_total, or as given. */
-PROMC_HIDDEN void promc__line_counter_name(struct promc_out *o, const struct promc_fview *f);
+static inline void promc__line_counter_name(struct promc_out *o, const struct promc_fview *f) {
+  if (f->text_name) promc__out_write(o, f->text_name, f->text_name_len);
+  else promc__line_name(o, f, "_total");
+}
 /* The start of a sample line up to its value: name+suffix, the label
  * block (with xname="xval" when xname) and the space. */
 PROMC_HIDDEN void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,

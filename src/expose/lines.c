@@ -38,16 +38,6 @@ const struct promc_dialect promc__dialect_text = {
 const struct promc_dialect promc__dialect_om = {
     .type_word = k_om_types, .help_escapes_quote = true, .unit = true, .label_num = PROMC_NUM_GO_CANONICAL};
 
-void promc__line_name(struct promc_out *o, const struct promc_fview *f, const char *suffix) {
-  promc__out_write(o, f->name, f->name_len);
-  if (suffix) promc__out_str(o, suffix);
-}
-
-void promc__line_counter_name(struct promc_out *o, const struct promc_fview *f) {
-  if (f->text_name) promc__out_write(o, f->text_name, f->text_name_len);
-  else promc__line_name(o, f, "_total");
-}
-
 static void help(struct promc_out *o, const struct promc_dialect *d, const char *h) {
   if (d->help_escapes_quote) {
     promc__out_escaped(o, h, strlen(h));

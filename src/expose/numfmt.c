@@ -2,6 +2,7 @@
 /* numfmt.c — numbers as exposition text, for every format: one digit
  * formatter (shortest round-trip doubles, fast integers) with each format's
  * layout as a style; and the label helpers of the text formats. */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -80,53 +81,81 @@ static bool reads_back(const struct digits *g, double a) {
 }
 
 #if defined(__SIZEOF_INT128__)
+#define PROMC_SECONDS_PATH 1
+static const uint64_t k_p10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* One level of seconds_round: the correctly rounded candidate with 9 - k
+ * decimals (in units of 10^k ns, ties to even as snprintf breaks them) in
+ * *c, and whether it reads back as a (is inside a's rounding interval;
+ * on its edge, strtod's tie to the even mantissa decides). */
+static bool seconds_level(uint64_t n, uint64_t f, int s, uint64_t m, int k, uint64_t *c) {
+  uint64_t p10 = k_p10[k];
+  uint64_t q = n / p10, r = (n % p10) << s | f, p = p10 << s; /* in 2^-s ns; r, p < 2^59 */
+  bool up = 2 * r > p || (2 * r == p && (q & 1));
+  uint64_t d = up ? p - r : r;
+  const uint64_t half = 500000000u; /* half of a's spacing (2^-s s = 1e9 units of 2^-s ns) */
+  *c = up ? q + 1 : q;
+  return d < half || (d == half && !(m & 1));
+}
+
 /* For 2^23 <= a < 1e10, not an integer (wall-clock seconds: _created,
  * exemplar times, formatted for every child), the digits the general
- * search below finds, without its snprintf/strtod rounds. There a double's
- * spacing is at least 2^-29, above 1e-9, so the shortest form has at most
- * 9 decimals: the correctly rounded candidate with the fewest decimals that
- * lies inside a's rounding interval. With a = m * 2^-s exactly (m < 2^53,
- * 19 <= s <= 29), a in nanoseconds is N + F / 2^s (integers), and every
- * distance below is an exact integer in units of 2^-s ns: no rounding
- * anywhere, ties broken to even as snprintf and strtod break them. */
-static void seconds_digits(double a, struct digits *g) {
-  int e2;
-  double fr = frexp(a, &e2);
-  uint64_t m = (uint64_t)ldexp(fr, 53);
-  int s = 53 - e2;
+ * search below finds, without its snprintf/strtod rounds: *c in units of
+ * 10^*k ns. There a double's spacing is above 1 ns, so the shortest form
+ * has at most 9 decimals: the correctly rounded candidate with the fewest
+ * decimals inside a's rounding interval (symmetric: the powers of two
+ * here are integers). With a = m * 2^-s exactly (2^52 <= m < 2^53,
+ * 19 <= s <= 29), a in nanoseconds is n + f / 2^s, and every distance is an
+ * exact integer in units of 2^-s ns: no rounding anywhere. A level whose
+ * candidate is inside has every finer level inside too (its candidate is
+ * a candidate there), so the search starts at the level the spacing
+ * guarantees (10^k ns <= spacing) and coarsens while it can. */
+static void seconds_round(double a, uint64_t *c, int *k) {
+  static const unsigned char k_sure[11] = {3, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0}; /* by s - 19 */
+  uint64_t bits;
+  memcpy(&bits, &a, sizeof bits);
+  uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+  int s = 1075 - (int)(bits >> 52);
+  assert(s >= 19 && s <= 29);
   __extension__ unsigned __int128 x = (unsigned __int128)m * 1000000000u;
   uint64_t n = (uint64_t)(x >> s), f = (uint64_t)x & ((1ull << s) - 1);
-  const uint64_t half = 500000000u; /* half of a's spacing: 2^-s * 1e9 ns / 2, in 2^-s ns */
-  uint64_t p10 = 1000000000u, c = n;
-  for (int k = 9; k >= 0; k--, p10 /= 10) {
-    uint64_t q = n / p10, r = (n % p10) << s | f, p = p10 << s; /* r, p < 2^59 */
-    bool up = 2 * r > p || (2 * r == p && (q & 1));
-    uint64_t d = up ? p - r : r;
-    if (d < half || (d == half && !(m & 1))) {
-      c = up ? q + 1 : q;
-      char dig[24];
-      int nd = (int)u64_to(dig, c);
-      set_digits(g, dig, nd, nd - 1 + k - 9);
-      return;
-    }
+  int j = k_sure[s - 19];
+  bool inside = seconds_level(n, f, s, m, j, c);
+  assert(inside);
+  (void)inside;
+  *k = j;
+  for (uint64_t cj; ++j <= 9 && seconds_level(n, f, s, m, j, &cj);) {
+    *c = cj;
+    *k = j;
   }
-  /* not reached: some whole nanosecond is within half a spacing of a */
-  char dig[24];
-  int nd = (int)u64_to(dig, c);
-  set_digits(g, dig, nd, nd - 10);
+}
+
+/* seconds_round's result in fixed notation (the PROMC_NUM_G17 layout of
+ * every number in that range). */
+static size_t seconds_fixed(char *out, bool neg, uint64_t c, int k) {
+  char *o = out;
+  if (neg) *o++ = '-';
+  int dec = 9 - k;
+  uint64_t ip = c / k_p10[dec], fr = c % k_p10[dec];
+  o += u64_to(o, ip);
+  if (fr) {
+    while (fr % 10 == 0) {
+      fr /= 10;
+      dec--;
+    }
+    *o++ = '.';
+    for (int i = dec - 1; i >= 0; i--, fr /= 10) o[i] = (char)('0' + fr % 10);
+    o += dec;
+  }
+  *o = 0;
+  return (size_t)(o - out);
 }
 #endif
 
 /* The shortest digits of a (finite, > 0, not an integer below 1e15) that
- * read back as a; of those, the nearest. */
+ * read back as a; of those, the nearest (as seconds_round for its range). */
 static void shortest_digits(double a, struct digits *g) {
   char e[40];
-#if defined(__SIZEOF_INT128__)
-  if (a >= 8388608.0 && a < 1e10) {
-    seconds_digits(a, g);
-    return;
-  }
-#endif
   if (a < DBL_MIN) { /* subnormals: few digits are exact, search */
     for (int prec = 1; prec < 17; prec++) {
       snprintf(e, sizeof e, "%.*e", prec - 1, a);
@@ -244,7 +273,20 @@ size_t promc__fmt_double(double v, enum promc_numstyle style, char out[PROMC_NUM
     return 4;
   }
   struct digits g;
-  shortest_digits(fabs(v), &g);
+  double a = fabs(v);
+#ifdef PROMC_SECONDS_PATH
+  if (a >= 8388608.0 && a < 1e10) {
+    uint64_t c;
+    int k;
+    seconds_round(a, &c, &k);
+    if (!go) return seconds_fixed(out, v < 0, c, k);
+    char d[24];
+    int n = (int)u64_to(d, c);
+    set_digits(&g, d, n, n - 1 + k - 9);
+    return lay_out(out, v < 0, &g, 6, true);
+  }
+#endif
+  shortest_digits(a, &g);
   /* %g's layout at the precision the digits needed: 15 when the shortest
    * form had up to 15 digits, else 17; Go's shortest 'g' switches at 6. */
   return lay_out(out, v < 0, &g, go ? 6 : g.nd <= 15 ? 15 : 17, go);
@@ -258,7 +300,14 @@ void promc__out_u64(struct promc_out *o, uint64_t v) {
 }
 
 void promc__out_double(struct promc_out *o, double v) {
-  if (PROMC_UNLIKELY(o->cap - o->len < 32)) promc__out_room(o, 32);
+  if (PROMC_UNLIKELY(o->cap - o->len < PROMC_NUM_MAX)) promc__out_room(o, PROMC_NUM_MAX);
+  if (v >= 0 && v < 1e15) { /* the common case of a scrape, without the general entry */
+    uint64_t u = (uint64_t)v;
+    if ((double)u == v && (u || !signbit(v))) {
+      o->len += u64_to(o->buf + o->len, u);
+      return;
+    }
+  }
   o->len += promc__fmt_double(v, PROMC_NUM_G17, o->buf + o->len);
 }
 
