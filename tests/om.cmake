@@ -28,7 +28,7 @@ endif()
 # to a real Prometheus: the same exact values, and every exemplar back.
 promc_test_program(om_e2e_gen SOURCES om_e2e_gen.c LIBS promc m)
 promc_py_test(e2e_formats_prometheus tools/om_prom_e2e.py TIMEOUT 240 ARGS --gen $<TARGET_FILE:om_e2e_gen>)
-# The formats must survive a static link (render.c reaches them weakly).
+# The formats must survive a static link (render.c's writer table).
 add_executable(test_om_static test_om_static.c)
 target_link_libraries(test_om_static PRIVATE promc_static)
 target_include_directories(test_om_static PRIVATE ${PROJECT_SOURCE_DIR}/include)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/kind.h"
+#include "expose/expose.h"
 
 static size_t nsuffixes(const struct promc_kind *k) {
   size_t n = 0;

@@ -622,6 +622,77 @@ static void exemplar_timestamps_read_back_exactly(void **state) {
   promc_registry_free(r);
 }
 
+/* Every format prints a number with the same digits: an exemplar's
+ * timestamp in OpenMetrics as a gauge value in the text format (the
+ * shortest form, and of those the nearest), and the canonical le values of
+ * OpenMetrics as Go's strconv.FormatFloat(v, 'g', -1, 64) writes them. */
+static void one_digit_formatter_for_every_format(void **state) {
+  (void)state;
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  promc_counter *c;
+  promc_gauge *g;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "c", .help = "", .registry = r, .exemplars = 1}), 0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "g", .help = "", .registry = r}), 0);
+  promc_buf b = {0};
+  uint64_t x = 0x2545f4914f6cdd1dull;
+  for (int i = 0; i < 3000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double ts = 8388608.0 + (double)(x >> 11) / (double)(1ull << 53) * (1e10 - 8388608.0);
+    if (i == 0) ts = 360216821.50432163; /* 17 digits; ...64 reads back too but is farther */
+    assert_int_equal(promc_counter_add_exemplar(c, 1, 0, NULL, NULL, ts), 0);
+    promc_gauge_set(g, ts);
+    b.len = 0;
+    assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+    const char *p = strstr(b.data, "# {} 1 ");
+    assert_non_null(p);
+    p += 7;
+    char om[40];
+    size_t n = strcspn(p, "\n");
+    assert_true(n < sizeof om);
+    memcpy(om, p, n);
+    om[n] = 0;
+    b.len = 0;
+    assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_TEXT, NULL, &b), 0);
+    p = strstr(b.data, "\ng ");
+    assert_non_null(p);
+    p += 3;
+    if (strncmp(p, om, n) != 0 || p[n] != '\n')
+      fail_msg("%.17g: OpenMetrics timestamp %s, text value %.*s", ts, om, (int)strcspn(p, "\n"), p);
+  }
+  static const struct {
+    double le;
+    const char *text, *om;
+  } cases[] = {
+      {0x1p-44, "5.684341886080802e-14", "5.684341886080802e-14"}, /* a power of two: 16 digits, not 17 */
+      {0.25, "0.25", "0.25"},
+      {1, "1", "1.0"},
+      {123456, "123456", "123456.0"},
+      {1e6, "1000000", "1e+06"},
+      {1234567.5, "1234567.5", "1.2345675e+06"},
+      {1e-5, "1e-05", "1e-05"},
+      {1e15, "1e+15", "1e+15"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "h%zu", i);
+    promc_histogram *h;
+    assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = name, .help = "", .registry = r,
+                                                           .buckets = &cases[i].le, .nbuckets = 1}), 0);
+    char want[96];
+    b.len = 0;
+    assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_TEXT, NULL, &b), 0);
+    snprintf(want, sizeof want, "%s_bucket{le=\"%s\"} 0\n", name, cases[i].text);
+    if (!strstr(b.data, want)) fail_msg("text: no %s", want);
+    b.len = 0;
+    assert_int_equal(promc_registry_render_buf(r, PROMC_FORMAT_OPENMETRICS, NULL, &b), 0);
+    snprintf(want, sizeof want, "%s_bucket{le=\"%s\"} 0\n", name, cases[i].om);
+    if (!strstr(b.data, want)) fail_msg("OpenMetrics: no %s", want);
+  }
+  promc_buf_free(&b);
+  promc_registry_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(mixed_registry_read_back_by_client_python),
@@ -632,6 +703,7 @@ int main(void) {
       cmocka_unit_test(exemplar_errors_leave_the_value_unchanged),
       cmocka_unit_test(exemplar_latest_reset_and_revive),
       cmocka_unit_test(exemplar_timestamps_read_back_exactly),
+      cmocka_unit_test(one_digit_formatter_for_every_format),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_om_static.c — linked against the static libpromc.a, as an embedded
- * application would be: the OpenMetrics and protobuf writers, reached by
- * render.c through weak references only, must still be linked in (the
- * anchor in src/core/exemplar.c). Also: a collector's unit that its family
- * name does not end in is left out of the OpenMetrics output. */
+ * application would be: the OpenMetrics and protobuf writers, reached
+ * through render.c's writer table, must be linked in. Also: a collector's
+ * unit that its family name does not end in is left out of the
+ * OpenMetrics output. */
 #include <stdio.h>
 #include <string.h>
 

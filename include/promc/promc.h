@@ -617,8 +617,8 @@ typedef struct promc_render_opts {
  * order, then its collectors, in format f into write(user, ...). opts may be
  * NULL. Output goes through a 16 KiB buffer (write = promc_buf_write
  * writes into the promc_buf directly); no allocation per child.
- * Errors: PROMC_EINVAL (write NULL, unknown format), PROMC_EUNSUPP
- * (format not built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
+ * Errors: PROMC_EINVAL (write NULL, unknown format; every format is
+ * always built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
  * collector failed; the rest was still rendered),
  * PROMC_ESTATE (called from a callback of r's own render, see "Re-entry").
  * Thread-safe: concurrent renders and hot-path writes are fine; each child

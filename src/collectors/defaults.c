@@ -6,7 +6,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "collectors/collectors.h"
 #include "core/internal.h"
 
 /* 1 = disabled by promc_default_collectors_disable(); 2 = the default

@@ -14,7 +14,6 @@
 #endif
 #endif
 
-#include "collectors/collectors.h"
 #include "core/internal.h"
 
 #define STR2_(x) #x

@@ -14,7 +14,6 @@
 #include <sys/syscall.h>
 #endif
 
-#include "collectors/collectors.h"
 #include "core/internal.h"
 
 #ifdef __linux__

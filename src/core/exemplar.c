@@ -176,12 +176,3 @@ void promc__exemplars_clear(struct promc_series *s) {
     }
   }
 }
-
-/* render.c finds the OpenMetrics and protobuf writers through weak
- * references, which do not make a linker take their objects out of the
- * static libpromc.a. render.c references this file strongly, and this
- * anchor references a strong symbol of each writer's file, so a static link
- * gets them too. */
-PROMC_HIDDEN extern const int promc__openmetrics_linked, promc__protobuf_linked;
-__attribute__((used)) static const int *const k_format_anchor[] = {&promc__openmetrics_linked,
-                                                                    &promc__protobuf_linked};

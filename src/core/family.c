@@ -289,14 +289,8 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   }
   if (ok && t == PROMC_TYPE_HISTOGRAM) {
     f->bounds = promc__malloc((nbounds + 1) * sizeof(double));
-    f->bound_text = promc__calloc(nbounds + 1, sizeof(char *));
-    ok = f->bounds && f->bound_text;
-    for (size_t i = 0; ok && i <= nbounds; i++) {
-      char buf[32];
-      f->bounds[i] = i < nbounds ? bounds[i] : INFINITY;
-      promc_format_double(f->bounds[i], buf);
-      ok = (f->bound_text[i] = promc__strdup(buf)) != NULL;
-    }
+    ok = f->bounds != NULL;
+    for (size_t i = 0; ok && i <= nbounds; i++) f->bounds[i] = i < nbounds ? bounds[i] : INFINITY;
   }
   if (ok && t == PROMC_TYPE_STATESET) {
     f->nstates = o->nstates;
@@ -395,7 +389,6 @@ void promc__family_free(struct promc_family *f) {
   free_strv(f->const_values, f->nconst);
   promc__free(f->const_labels);
   promc__free(f->bounds);
-  free_strv(f->bound_text, f->bound_text ? f->nbounds + 1 : 0);
   free_strv(f->states, f->nstates);
   for (size_t i = 0; i < f->nexposed; i++) promc__free(f->exposed[i]);
   pthread_mutex_destroy(&f->lock);

@@ -32,6 +32,10 @@ PROMC_HIDDEN int promc__err(int code, const char *fmt, ...) __attribute__((forma
 /* Forgets the thread's last message (before a callback whose failure we report). */
 PROMC_HIDDEN void promc__err_clear(void);
 
+/* errmsg.c: "<strerror text> (<ENAME>)" for errno e, written into buf and
+ * returned; thread-safe (strerror_r), never NULL. */
+PROMC_HIDDEN const char *promc__errno_str(int e, char *buf, size_t n);
+
 /* ---- series flags -------------------------------------------------------- */
 enum {
   S_LABELLED_ROOT = 1, /* the family handle of a labelled family: no values */
@@ -107,7 +111,6 @@ struct promc_family {
   char **const_names, **const_values;
   size_t nbounds;     /* histogram bounds without +Inf */
   double *bounds;
-  char **bound_text;  /* rendered "le" values, +Inf included (nbounds + 1) */
   size_t nstates;
   char **states;
   size_t ncells;      /* cells per child */
@@ -312,36 +315,11 @@ PROMC_HIDDEN int promc__procstat_read(const char *path, struct promc_procstat *o
  * reference, so a static link pulls them in too. */
 PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r);
 
-/* ---- exposition (src/expose) --------------------------------------------- */
-/* Output of a render. Writers fill the window buf[len..cap). Into a
- * promc_buf (the sink is promc_buf_write) the window is the buffer's own
- * free space, grown as needed, so bytes are written once; into any other
- * sink it is the 16 KiB `own` array, handed to fn when full. */
-struct promc_out {
-  promc_write_fn fn;
-  void *user;
-  int err;        /* sticky: PROMC_EIO once the sink refused (or a promc_buf could not grow) */
-  promc_buf *direct; /* the promc_buf written in place, or NULL */
-  char *buf;
-  size_t len, cap;
-  char own[16384];
-};
-/* Sets o up to write to fn(user, ...). */
-PROMC_HIDDEN void promc__out_init(struct promc_out *o, promc_write_fn fn, void *user);
-PROMC_HIDDEN void promc__out_write(struct promc_out *o, const char *p, size_t n);
-/* Hands what is buffered to the sink (a promc_buf: its len and NUL are
- * brought up to date). */
-PROMC_HIDDEN void promc__out_flush(struct promc_out *o);
-/* Makes room for n <= sizeof own bytes in the window (after an error the
- * window is `own`, and what is written there is dropped). */
-PROMC_HIDDEN void promc__out_room(struct promc_out *o, size_t n);
-static inline void promc__out_str(struct promc_out *o, const char *s) { promc__out_write(o, s, strlen(s)); }
-static inline void promc__out_ch(struct promc_out *o, char c) {
-  if (PROMC_UNLIKELY(o->len == o->cap)) promc__out_room(o, 1);
-  o->buf[o->len++] = c;
-}
-PROMC_HIDDEN void promc__out_double(struct promc_out *o, double v);
-PROMC_HIDDEN void promc__out_u64(struct promc_out *o, uint64_t v);
+/* ---- what the core hands the exposition pipeline (src/expose) ----------
+ * The pipeline's own declarations (output buffer, writers, registry walk,
+ * collector context) are in src/expose/expose.h, which nothing in src/core
+ * includes. */
+struct promc_out;
 
 /* A family as a format writer sees it: from a registered family or from a
  * collector. Names and help are raw (writers escape). */
@@ -367,7 +345,6 @@ struct promc_sview {
   /* histogram / summary */
   size_t nbounds;
   const double *bounds;
-  const char *const *bound_text; /* nbounds + 1, last "+Inf" */
   const uint64_t *cumulative;    /* nbounds + 1 */
   uint64_t count;
   double sum;
@@ -394,55 +371,5 @@ PROMC_HIDDEN void promc__out_escaped(struct promc_out *o, const char *v, size_t 
 PROMC_HIDDEN void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                                     const char *xname, const char *xval, bool xescape);
 
-/* A format writer. */
-struct promc_writer_ops {
-  void (*family_begin)(struct promc_out *o, const struct promc_fview *f, void *st);
-  void (*series)(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
-                 void *st);
-  void (*family_end)(struct promc_out *o, const struct promc_fview *f, void *st); /* may be NULL */
-  void (*finish)(struct promc_out *o, void *st);                                  /* may be NULL */
-  /* Text format only: a second pass over the children for _created samples
-   * (render.c runs it when the registry asks for _created). NULL elsewhere. */
-  void (*created_begin)(struct promc_out *o, const struct promc_fview *f, void *st);
-  void (*created_series)(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
-                         void *st);
-  /* Per-render writer state: render.c allocates state_size zeroed bytes
-   * (passed as st) and calls cleanup(st) (may be NULL) before freeing them. */
-  size_t state_size;
-  void (*cleanup)(void *st);
-};
-
-struct promc_render_ctx {
-  struct promc_out *out;
-  const struct promc_writer_ops *ops;
-  void *st;
-  const promc_render_opts *opts;
-  int created; /* text format: render _created */
-  /* Several registries rendered as one (promc_registries_render): the
-   * families shown so far, by registry position, and the first error. */
-  bool multi;
-  size_t reg_index;
-  struct promc_multi_name *shown;
-  int first_rc;
-  char first_msg[512];
-};
-
-PROMC_HIDDEN const struct promc_writer_ops *promc__text_writer(void);
-/* Formats other than text register a writer here (openmetrics, protobuf). */
-PROMC_HIDDEN const struct promc_writer_ops *promc__openmetrics_writer(void) __attribute__((weak));
-PROMC_HIDDEN const struct promc_writer_ops *promc__protobuf_writer(void) __attribute__((weak));
-
-/* Exposed-name filter for name[] (render.c). */
-PROMC_HIDDEN bool promc__name_selected(const promc_render_opts *o, const char *base, size_t base_len,
-                                       promc_type type);
-/* collect.c: run the registry's collectors into the writer. */
-PROMC_HIDDEN int promc__run_collectors(struct promc_registry *r, struct promc_render_ctx *rc);
-/* collect.c: when rc->multi, refuses (PROMC_EDUP, recorded in rc) a family
- * whose exposed names clash with one an earlier registry showed, and
- * otherwise remembers it. what names it in the message ("family", a
- * collector's name). */
-PROMC_HIDDEN int promc__multi_note(struct promc_render_ctx *rc, const char *what, const char *name, size_t len,
-                                   promc_type type);
-PROMC_HIDDEN void promc__multi_free(struct promc_render_ctx *rc);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "expose/expose.h"
 
 static bool is_ows(char c) { return c == ' ' || c == '\t'; }
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* numfmt.c — numbers as exposition text: shortest round-trip doubles, fast
- * integers, and the buffered output they are written to. */
+/* numfmt.c — numbers as exposition text, for every format: one digit
+ * formatter (shortest round-trip doubles, fast integers) with each format's
+ * layout as a style; and the label helpers of the text formats. */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "expose/expose.h"
 
 static const char k_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -39,178 +41,258 @@ static size_t u64_to(char *out, uint64_t v) {
   return n;
 }
 
-/* Writes sign, digits (no trailing zeros) and decimal exponent as %g would
- * at 17-digit precision: fixed notation for exponents -4..16, else d.ddde±XX. */
-static int fmt_digits(char *out, bool neg, const char *dig, int exp10) {
-  char *o = out;
-  int nd = (int)strlen(dig);
-  if (neg) *o++ = '-';
-  if (exp10 < -4 || exp10 >= 17) {
-    *o++ = dig[0];
-    if (nd > 1) {
-      *o++ = '.';
-      memcpy(o, dig + 1, (size_t)nd - 1);
-      o += nd - 1;
-    }
-    o += snprintf(o, 8, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-  } else if (exp10 < 0) {
-    *o++ = '0';
-    *o++ = '.';
-    for (int i = -1; i > exp10; i--) *o++ = '0';
-    memcpy(o, dig, (size_t)nd);
-    o += nd;
-  } else {
-    for (int i = 0; i < nd || i <= exp10; i++) {
-      if (i == exp10 + 1) *o++ = '.';
-      *o++ = i < nd ? dig[i] : '0';
-    }
-  }
-  *o = 0;
-  return (int)(o - out);
+/* Shortest digits of a finite double > 0: dig[0..nd) without trailing
+ * zeros, the value being 0.d1d2... * 10^(x+1) (x the decimal exponent of the
+ * first digit, as in d.ddd e x). */
+struct digits {
+  char d[24];
+  int nd, x;
+};
+
+/* d (a decimal string of up to 20 digits) as the digits of a number whose
+ * first digit has exponent x, trailing zeros dropped. */
+static void set_digits(struct digits *g, const char *d, int n, int x) {
+  while (n > 1 && d[n - 1] == '0') n--;
+  memcpy(g->d, d, (size_t)n);
+  g->nd = n;
+  g->x = x;
 }
 
-/* The shortest 16-digit form, or 0 if none reads back. The correctly
- * rounded 16 digits are the nearest candidate; next to a power of two the
- * rounding interval is lopsided, so the neighbours get a try too. */
-static int sixteen_digits(double v, char *out) {
+/* The digits and exponent of snprintf's "%.*e" text e ([-]d.ddde±XX). */
+static void parse_e(struct digits *g, const char *e) {
+  char d[24];
+  int n = 0;
+  if (*e == '-') e++;
+  for (; *e && *e != 'e'; e++)
+    if (*e != '.' && n < 20) d[n++] = *e;
+  set_digits(g, d, n, atoi(e + 1));
+}
+
+/* Whether digits g read back as a. */
+static bool reads_back(const struct digits *g, double a) {
+  char t[48];
+  int n = 0;
+  t[n++] = g->d[0];
+  t[n++] = '.';
+  memcpy(t + n, g->d + 1, (size_t)g->nd - 1);
+  n += g->nd - 1;
+  snprintf(t + n, sizeof t - (size_t)n, "e%d", g->x);
+  return strtod(t, NULL) == a;
+}
+
+#if defined(__SIZEOF_INT128__)
+#define PROMC_SECONDS_PATH 1
+static const uint64_t k_p10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* One level of seconds_round: the correctly rounded candidate with 9 - k
+ * decimals (in units of 10^k ns, ties to even as snprintf breaks them) in
+ * *c, and whether it reads back as a (is inside a's rounding interval;
+ * on its edge, strtod's tie to the even mantissa decides). */
+static bool seconds_level(uint64_t n, uint64_t f, int s, uint64_t m, int k, uint64_t *c) {
+  uint64_t p10 = k_p10[k];
+  uint64_t q = n / p10, r = (n % p10) << s | f, p = p10 << s; /* in 2^-s ns; r, p < 2^59 */
+  bool up = 2 * r > p || (2 * r == p && (q & 1));
+  uint64_t d = up ? p - r : r;
+  const uint64_t half = 500000000u; /* half of a's spacing (2^-s s = 1e9 units of 2^-s ns) */
+  *c = up ? q + 1 : q;
+  return d < half || (d == half && !(m & 1));
+}
+
+/* For 2^23 <= a < 1e10, not an integer (wall-clock seconds: _created,
+ * exemplar times, formatted for every child), the digits the general
+ * search below finds, without its snprintf/strtod rounds: *c in units of
+ * 10^*k ns. There a double's spacing is above 1 ns, so the shortest form
+ * has at most 9 decimals: the correctly rounded candidate with the fewest
+ * decimals inside a's rounding interval (symmetric: the powers of two
+ * here are integers). With a = m * 2^-s exactly (2^52 <= m < 2^53,
+ * 19 <= s <= 29), a in nanoseconds is n + f / 2^s, and every distance is an
+ * exact integer in units of 2^-s ns: no rounding anywhere. A level whose
+ * candidate is inside has every finer level inside too (its candidate is
+ * a candidate there), so the search starts at the level the spacing
+ * guarantees (10^k ns <= spacing) and coarsens while it can. */
+static void seconds_round(double a, uint64_t *c, int *k) {
+  static const unsigned char k_sure[11] = {3, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0}; /* by s - 19 */
+  uint64_t bits;
+  memcpy(&bits, &a, sizeof bits);
+  uint64_t m = (bits & ((1ull << 52) - 1)) | (1ull << 52);
+  int s = 1075 - (int)(bits >> 52);
+  assert(s >= 19 && s <= 29);
+  __extension__ unsigned __int128 x = (unsigned __int128)m * 1000000000u;
+  uint64_t n = (uint64_t)(x >> s), f = (uint64_t)x & ((1ull << s) - 1);
+  int j = k_sure[s - 19];
+  bool inside = seconds_level(n, f, s, m, j, c);
+  assert(inside);
+  (void)inside;
+  *k = j;
+  for (uint64_t cj; ++j <= 9 && seconds_level(n, f, s, m, j, &cj);) {
+    *c = cj;
+    *k = j;
+  }
+}
+
+/* seconds_round's result in fixed notation (the PROMC_NUM_G17 layout of
+ * every number in that range). */
+static size_t seconds_fixed(char *out, bool neg, uint64_t c, int k) {
+  char *o = out;
+  if (neg) *o++ = '-';
+  int dec = 9 - k;
+  uint64_t ip = c / k_p10[dec], fr = c % k_p10[dec];
+  o += u64_to(o, ip);
+  if (fr) {
+    while (fr % 10 == 0) {
+      fr /= 10;
+      dec--;
+    }
+    *o++ = '.';
+    for (int i = dec - 1; i >= 0; i--, fr /= 10) o[i] = (char)('0' + fr % 10);
+    o += dec;
+  }
+  *o = 0;
+  return (size_t)(o - out);
+}
+#endif
+
+/* The shortest digits of a (finite, > 0, not an integer below 1e15) that
+ * read back as a; of those, the nearest (as seconds_round for its range). */
+static void shortest_digits(double a, struct digits *g) {
   char e[40];
-  snprintf(e, sizeof e, "%.15e", fabs(v)); /* d.ddddddddddddddde±XX */
+  if (a < DBL_MIN) { /* subnormals: few digits are exact, search */
+    for (int prec = 1; prec < 17; prec++) {
+      snprintf(e, sizeof e, "%.*e", prec - 1, a);
+      parse_e(g, e);
+      if (strtod(e, NULL) == a) return;
+    }
+    snprintf(e, sizeof e, "%.16e", a);
+    parse_e(g, e);
+    return;
+  }
+  /* 15 digits keep the shortest form of every normal double that has one of
+   * up to 15 digits: the double is within half a unit of the 15th digit of
+   * that form, so rounding to 15 digits gives it back, padded with zeros. */
+  snprintf(e, sizeof e, "%.14e", a);
+  if (strtod(e, NULL) == a) {
+    parse_e(g, e);
+    return;
+  }
+  /* 16 digits: the correctly rounded ones are the nearest candidate; next to
+   * a power of two the rounding interval is lopsided, so the neighbours get
+   * a try too. */
+  snprintf(e, sizeof e, "%.15e", a);
   long long m = 0;
   for (const char *p = e; *p && *p != 'e'; p++)
     if (*p >= '0' && *p <= '9') m = m * 10 + (*p - '0');
-  int exp10 = atoi(strchr(e, 'e') + 1);
-  for (int d = 0; d < 3; d++) {
-    long long c = m + (d == 0 ? 0 : d == 1 ? -1 : 1);
-    int ex = exp10;
-    if (c >= 10000000000000000LL) { c /= 10; ex++; }
+  int x10 = atoi(strchr(e, 'e') + 1);
+  for (int k = 0; k < 3; k++) {
+    long long c = m + (k == 0 ? 0 : k == 1 ? -1 : 1);
+    int x = x10;
+    if (c >= 10000000000000000LL) {
+      c /= 10;
+      x++;
+    }
     if (c < 1000000000000000LL) continue;
-    char dig[20], txt[32];
-    snprintf(dig, sizeof dig, "%lld", c);
-    for (int k = (int)strlen(dig) - 1; k > 0 && dig[k] == '0'; k--) dig[k] = 0;
-    int n = fmt_digits(txt, v < 0, dig, ex);
-    if (strtod(txt, NULL) == v) {
-      memcpy(out, txt, (size_t)n + 1);
-      return n;
-    }
+    char d[24];
+    int n = (int)u64_to(d, (uint64_t)c);
+    set_digits(g, d, n, x);
+    if (reads_back(g, a)) return;
   }
-  return 0;
+  snprintf(e, sizeof e, "%.16e", a); /* 17 digits always read back */
+  parse_e(g, e);
 }
 
-size_t promc_format_double(double v, char out[32]) {
-  /* First, the common case of a scrape: integral values below 1e15 print as
-   * integers (they are exact), 0 and -0 included. NaN and the infinities
-   * fail the range test. */
-  if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v) {
-    if (v > 0) return u64_to(out, (uint64_t)v);
-    if (v < 0) {
-      out[0] = '-';
-      return 1 + u64_to(out + 1, (uint64_t)(-(int64_t)v));
+/* Sign and digits g in fixed notation, or d.ddde±XX when the exponent is
+ * below -4 or from exp_from on; dot0 puts ".0" after an integer. */
+static size_t lay_out(char *out, bool neg, const struct digits *g, int exp_from, bool dot0) {
+  char *o = out;
+  int nd = g->nd, x = g->x;
+  if (neg) *o++ = '-';
+  if (x < -4 || x >= exp_from) {
+    *o++ = g->d[0];
+    if (nd > 1) {
+      *o++ = '.';
+      memcpy(o, g->d + 1, (size_t)nd - 1);
+      o += nd - 1;
     }
-    if (signbit(v)) { /* -0 reads back as -0: keep its sign */
-      memcpy(out, "-0", 3);
-      return 2;
+    *o++ = 'e';
+    *o++ = x < 0 ? '-' : '+';
+    int ax = x < 0 ? -x : x;
+    if (ax >= 100) {
+      *o++ = (char)('0' + ax / 100);
+      ax %= 100;
     }
-    memcpy(out, "0", 2);
-    return 1;
-  }
-  if (isnan(v)) return (size_t)snprintf(out, 32, "NaN");
-  if (isinf(v)) return (size_t)snprintf(out, 32, v > 0 ? "+Inf" : "-Inf");
-  /* %.15g keeps the shortest form of every normal double that has one of up
-   * to 15 digits: the double is within half a unit of the 15th digit of
-   * that form, so rounding to 15 digits gives it back, padded with zeros
-   * that %g strips. */
-  if (fabs(v) >= DBL_MIN) {
-    int n = snprintf(out, 32, "%.15g", v);
-    if (strtod(out, NULL) == v) return (size_t)n;
-    n = sixteen_digits(v, out);
-    if (n > 0) return (size_t)n;
-    return (size_t)snprintf(out, 32, "%.17g", v);
-  }
-  for (int prec = 1;; prec++) { /* subnormals: few digits are exact, search */
-    int n = snprintf(out, 32, "%.*g", prec, v);
-    if (prec >= 17 || strtod(out, NULL) == v) return (size_t)n;
-  }
-}
-
-/* Grows b so that n more bytes and a NUL fit; nonzero on failure. */
-static int buf_reserve(promc_buf *b, size_t n) {
-  if (b->len + n + 1 <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 4096;
-  while (cap < b->len + n + 1) cap *= 2;
-  char *d = promc__realloc(b->data, cap);
-  if (!d) return PROMC_ENOMEM;
-  b->data = d;
-  b->cap = cap;
-  return 0;
-}
-
-void promc__out_init(struct promc_out *o, promc_write_fn fn, void *user) {
-  o->fn = fn;
-  o->user = user;
-  o->err = 0;
-  o->len = 0;
-  /* The library's own promc_buf sink: write in place (the same bytes,
-   * growth and NUL as promc_buf_write, without the copy). */
-  o->direct = fn == promc_buf_write ? user : NULL;
-  if (o->direct) {
-    promc_buf *b = o->direct;
-    bool room = b->data && b->len < b->cap; /* else the first write grows it */
-    o->buf = room ? b->data + b->len : NULL;
-    o->cap = room ? b->cap - b->len - 1 : 0; /* one byte past the window stays for the NUL */
+    *o++ = (char)('0' + ax / 10);
+    *o++ = (char)('0' + ax % 10);
+  } else if (x < 0) {
+    *o++ = '0';
+    *o++ = '.';
+    for (int i = -1; i > x; i--) *o++ = '0';
+    memcpy(o, g->d, (size_t)nd);
+    o += nd;
   } else {
-    o->buf = o->own;
-    o->cap = sizeof o->own;
-  }
-}
-
-void promc__out_flush(struct promc_out *o) {
-  if (o->direct) {
-    promc_buf *b = o->direct;
-    if (o->len) { /* cap - len >= 0 kept one byte past the window for this NUL */
-      b->len += o->len;
-      b->data[b->len] = 0;
-      o->buf += o->len;
-      o->cap -= o->len;
+    for (int i = 0; i < nd || i <= x; i++) {
+      if (i == x + 1) *o++ = '.';
+      *o++ = i < nd ? g->d[i] : '0';
     }
-  } else if (o->len && !o->err && o->fn(o->user, o->buf, o->len) != 0) {
-    o->err = PROMC_EIO;
+    if (dot0 && nd <= x + 1) {
+      *o++ = '.';
+      *o++ = '0';
+    }
   }
-  o->len = 0;
+  *o = 0;
+  return (size_t)(o - out);
 }
 
-void promc__out_room(struct promc_out *o, size_t n) {
-  if (o->cap - o->len >= n) return;
-  promc__out_flush(o);
-  if (!o->direct) return; /* own is empty now: n <= sizeof own fits */
-  promc_buf *b = o->direct;
-  size_t want = n > b->cap ? n : b->cap; /* at least double, as promc_buf_write */
-  if (buf_reserve(b, want) != 0) {
-    o->err = PROMC_EIO; /* as when promc_buf_write refuses */
-    o->direct = NULL;   /* what follows is dropped */
-    o->buf = o->own;
-    o->cap = sizeof o->own;
-    return;
-  }
-  o->buf = b->data + b->len;
-  o->cap = b->cap - b->len - 1;
-}
-
-void promc__out_write(struct promc_out *o, const char *p, size_t n) {
-  if (PROMC_UNLIKELY(o->cap - o->len < n)) {
-    if (o->direct || n <= sizeof o->own) {
-      promc__out_room(o, n);
-      if (o->cap - o->len < n) { /* dropped after an error: n was larger than own */
-        return;
+size_t promc__fmt_double(double v, enum promc_numstyle style, char out[PROMC_NUM_MAX]) {
+  bool go = style == PROMC_NUM_GO_CANONICAL;
+  /* First, the common case of a scrape: integral values below 1e15 are
+   * exact integers, 0 and -0 included (-0 reads back as -0: its sign is
+   * kept). NaN and the infinities fail the range test. */
+  if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v) {
+    char *o = out;
+    if (signbit(v)) *o++ = '-';
+    uint64_t u = v < 0 ? (uint64_t)(-(int64_t)v) : (uint64_t)v;
+    if (!go || u < 1000000) {
+      o += u64_to(o, u);
+      if (go) {
+        memcpy(o, ".0", 3);
+        o += 2;
       }
-    } else {
-      promc__out_flush(o);
-      if (!o->err && o->fn(o->user, p, n) != 0) o->err = PROMC_EIO;
-      return;
+      return (size_t)(o - out);
     }
+    struct digits g;
+    char d[24];
+    int n = (int)u64_to(d, u);
+    set_digits(&g, d, n, n - 1);
+    return lay_out(out, v < 0, &g, 6, true);
   }
-  memcpy(o->buf + o->len, p, n);
-  o->len += n;
+  if (isnan(v)) {
+    memcpy(out, "NaN", 4);
+    return 3;
+  }
+  if (isinf(v)) {
+    memcpy(out, v > 0 ? "+Inf" : "-Inf", 5);
+    return 4;
+  }
+  struct digits g;
+  double a = fabs(v);
+#ifdef PROMC_SECONDS_PATH
+  if (a >= 8388608.0 && a < 1e10) {
+    uint64_t c;
+    int k;
+    seconds_round(a, &c, &k);
+    if (!go) return seconds_fixed(out, v < 0, c, k);
+    char d[24];
+    int n = (int)u64_to(d, c);
+    set_digits(&g, d, n, n - 1 + k - 9);
+    return lay_out(out, v < 0, &g, 6, true);
+  }
+#endif
+  shortest_digits(a, &g);
+  /* %g's layout at the precision the digits needed: 15 when the shortest
+   * form had up to 15 digits, else 17; Go's shortest 'g' switches at 6. */
+  return lay_out(out, v < 0, &g, go ? 6 : g.nd <= 15 ? 15 : 17, go);
 }
+
+size_t promc_format_double(double v, char out[32]) { return promc__fmt_double(v, PROMC_NUM_G17, out); }
 
 void promc__out_u64(struct promc_out *o, uint64_t v) {
   if (PROMC_UNLIKELY(o->cap - o->len < 24)) promc__out_room(o, 24);
@@ -218,8 +300,15 @@ void promc__out_u64(struct promc_out *o, uint64_t v) {
 }
 
 void promc__out_double(struct promc_out *o, double v) {
-  if (PROMC_UNLIKELY(o->cap - o->len < 32)) promc__out_room(o, 32);
-  o->len += promc_format_double(v, o->buf + o->len);
+  if (PROMC_UNLIKELY(o->cap - o->len < PROMC_NUM_MAX)) promc__out_room(o, PROMC_NUM_MAX);
+  if (v >= 0 && v < 1e15) { /* the common case of a scrape, without the general entry */
+    uint64_t u = (uint64_t)v;
+    if ((double)u == v && (u || !signbit(v))) {
+      o->len += u64_to(o->buf + o->len, u);
+      return;
+    }
+  }
+  o->len += promc__fmt_double(v, PROMC_NUM_G17, o->buf + o->len);
 }
 
 void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
@@ -266,18 +355,3 @@ void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const s
   promc__out_ch(o, '}');
 }
 
-int promc_buf_write(void *buf, const char *data, size_t len) {
-  promc_buf *b = buf;
-  if (buf_reserve(b, len) != 0) return PROMC_ENOMEM;
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  b->data[b->len] = 0;
-  return 0;
-}
-
-void promc_buf_free(promc_buf *b) {
-  if (!b) return;
-  promc__free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
-}

@@ -28,7 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "expose/expose.h"
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2 };
 enum { MT_COUNTER = 0, MT_GAUGE = 1, MT_SUMMARY = 2, MT_UNTYPED = 3, MT_HISTOGRAM = 4, MT_GAUGE_HISTOGRAM = 5 };
@@ -319,7 +319,7 @@ static void pb_cleanup(void *vst) {
   promc__free(b->d);
 }
 
-static const struct promc_writer_ops k_protobuf = {
+const struct promc_writer_ops promc__protobuf_ops = {
     .family_begin = pb_family_begin,
     .series = pb_series,
     .family_end = pb_family_end,
@@ -327,6 +327,3 @@ static const struct promc_writer_ops k_protobuf = {
     .cleanup = pb_cleanup,
 };
 
-const struct promc_writer_ops *promc__protobuf_writer(void) { return &k_protobuf; }
-
-PROMC_HIDDEN const int promc__protobuf_linked = 1; /* see exemplar.c */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* render.c — walks a registry (families in registration order, then
- * collectors) and feeds each child's values to a format writer. */
+/* render.c — the registry walk: families in registration order, then
+ * collectors (collect.c), each child's values read once and fed to the
+ * writer of the format asked for, into one output (out.c). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/kind.h"
 #include "core/store.h"
+#include "expose/expose.h"
 
 const char *promc_format_content_type(promc_format f) {
   switch (f) {
@@ -135,8 +137,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
     rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
     return;
   }
-  struct promc_sview sv = {.nbounds = f->nbounds, .bounds = f->bounds,
-                           .bound_text = (const char *const *)f->bound_text, .cumulative = cum,
+  struct promc_sview sv = {.nbounds = f->nbounds, .bounds = f->bounds, .cumulative = cum,
                            .nstates = f->nstates, .states = (const char *const *)f->states};
   /* Not the family lock: creating a child must not wait for a scrape. The
    * children are walked lock-free (promc__child_first says why that is
@@ -186,18 +187,19 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   promc__free(ex);
 }
 
+/* The writers by format: strong references, so that whatever links the
+ * walk (a static link included) has every format. */
+static const struct promc_writer_ops *const k_writers[] = {
+    [PROMC_FORMAT_TEXT] = &promc__text_ops,
+    [PROMC_FORMAT_OPENMETRICS] = &promc__openmetrics_ops,
+    [PROMC_FORMAT_PROTOBUF] = &promc__protobuf_ops,
+};
+
 static int writer_for(promc_format fmt, const struct promc_writer_ops **ops) {
-  switch (fmt) {
-    case PROMC_FORMAT_TEXT: *ops = promc__text_writer(); return 0;
-    case PROMC_FORMAT_OPENMETRICS:
-      *ops = promc__openmetrics_writer ? promc__openmetrics_writer() : NULL;
-      break;
-    case PROMC_FORMAT_PROTOBUF:
-      *ops = promc__protobuf_writer ? promc__protobuf_writer() : NULL;
-      break;
-    default: return promc__err(PROMC_EINVAL, "render: unknown format %d", (int)fmt);
-  }
-  return *ops ? 0 : promc__err(PROMC_EUNSUPP, "render: format %d is not built into this library", (int)fmt);
+  if ((unsigned)fmt >= sizeof k_writers / sizeof k_writers[0] || !k_writers[fmt])
+    return promc__err(PROMC_EINVAL, "render: unknown format %d", (int)fmt);
+  *ops = k_writers[fmt];
+  return 0;
 }
 
 /* Renders regs[0..n) in order into one output (multi: as one exposition,
@@ -207,7 +209,7 @@ static int render_regs(promc_registry *const *regs, size_t n, bool multi, promc_
   for (size_t i = 0; i < n; i++)
     if (promc__rendering(regs[i]))
       return promc__err(PROMC_ESTATE, "render: called from a collector or value callback of the registry it renders");
-  const struct promc_writer_ops *ops;
+  const struct promc_writer_ops *ops = NULL;
   int rc = writer_for(fmt, &ops);
   if (rc) return rc;
   promc__stripes_refill(); /* top up the counter stripe pool off the hot path */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collectors/collectors.h"
 #include "core/internal.h"
 
 static const char *errno_name(int e) {

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* collect.c — the context a collector callback writes its families through:
- * it validates names, renders labels and hands samples to the format writer. */
+/* collect.c — the context a collector callback writes its families through
+ * (it validates names, renders labels and hands samples to the format
+ * writer of the render), and the exposed-name checks of a render: against
+ * the registry's families, the families its collectors emitted before, and,
+ * when several registries render as one, the families of earlier ones. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/kind.h"
+#include "expose/expose.h"
 
 /* The families the collectors of one render emitted so far: a name that
  * clashes with one of them, or with a registered family, is refused. */
@@ -288,21 +292,16 @@ int promc_collect_histogram(promc_collect *c, size_t n, const char *const *names
     return promc__err(PROMC_EINVAL, "collect_histogram: bounds/cumulative missing or too many bounds");
   if (nbounds == 0) /* as at creation: +Inf alone is no histogram */
     return promc__err(PROMC_EBUCKETS, "collect_histogram: \"%s\" has no bounds", c->name);
-  char text[257][32];
-  const char *tp[257];
   for (size_t i = 0; i <= nbounds; i++) {
     if (i < nbounds && (isnan(bounds[i]) || isinf(bounds[i]) || (i && !(bounds[i] > bounds[i - 1]))))
       return promc__err(PROMC_EBUCKETS, "collect_histogram: bounds of \"%s\" not finite and increasing (+Inf is "
                         "implied)", c->name);
     if (i && cumulative[i] < cumulative[i - 1])
       return promc__err(PROMC_EVALUE, "collect_histogram: counts of \"%s\" not cumulative", c->name);
-    promc_format_double(i < nbounds ? bounds[i] : INFINITY, text[i]);
-    tp[i] = text[i];
   }
   if ((rc = note_child(c, n, names, values))) return rc;
   v.nbounds = nbounds;
   v.bounds = bounds;
-  v.bound_text = tp;
   v.cumulative = cumulative;
   v.count = cumulative[nbounds];
   v.sum = sum;

@@ -16,8 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collectors/collectors.h"
-#include "core/internal.h"
+#include "expose/expose.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096

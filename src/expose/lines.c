@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* lines.c — the lines the two text formats have in common (metadata and
+ * samples), written under a dialect: Prometheus text 0.0.4 or OpenMetrics
+ * 1.0. The writers (text.c, openmetrics.c) keep only what one format has
+ * and the other does not. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "expose/expose.h"
+
+static const char *const k_text_types[] = {
+    [0] = "untyped",
+    [PROMC_TYPE_COUNTER] = "counter",
+    [PROMC_TYPE_GAUGE] = "gauge",
+    [PROMC_TYPE_HISTOGRAM] = "histogram",
+    [PROMC_TYPE_SUMMARY] = "summary",
+    [PROMC_TYPE_INFO] = "gauge",     /* x_info 1 */
+    [PROMC_TYPE_STATESET] = "gauge", /* one 0/1 sample per state */
+    [PROMC_TYPE_UNTYPED] = "untyped",
+    [PROMC_TYPE_GAUGE_HISTOGRAM] = "histogram", /* _gcount, _gsum: gauge families after it */
+};
+static const char *const k_om_types[] = {
+    [0] = "unknown",
+    [PROMC_TYPE_COUNTER] = "counter",
+    [PROMC_TYPE_GAUGE] = "gauge",
+    [PROMC_TYPE_HISTOGRAM] = "histogram",
+    [PROMC_TYPE_SUMMARY] = "summary",
+    [PROMC_TYPE_INFO] = "info",
+    [PROMC_TYPE_STATESET] = "stateset",
+    [PROMC_TYPE_UNTYPED] = "unknown",
+    [PROMC_TYPE_GAUGE_HISTOGRAM] = "gaugehistogram",
+};
+#define NTYPES (sizeof k_text_types / sizeof k_text_types[0])
+_Static_assert(sizeof k_om_types == sizeof k_text_types, "one TYPE word per type in each dialect");
+
+const struct promc_dialect promc__dialect_text = {
+    .type_word = k_text_types, .meta_sample_name = true, .label_num = PROMC_NUM_G17};
+const struct promc_dialect promc__dialect_om = {
+    .type_word = k_om_types, .help_escapes_quote = true, .unit = true, .label_num = PROMC_NUM_GO_CANONICAL};
+
+static void help(struct promc_out *o, const struct promc_dialect *d, const char *h) {
+  if (d->help_escapes_quote) {
+    promc__out_escaped(o, h, strlen(h));
+    return;
+  }
+  for (; *h; h++) {
+    if (*h == '\\') promc__out_write(o, "\\\\", 2);
+    else if (*h == '\n') promc__out_write(o, "\\n", 2);
+    else promc__out_ch(o, *h);
+  }
+}
+
+/* The name metadata lines give f (see meta_sample_name). */
+static void meta_name(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f) {
+  if (d->meta_sample_name && f->type == PROMC_TYPE_COUNTER) promc__line_counter_name(o, f);
+  else promc__line_name(o, f, d->meta_sample_name && f->type == PROMC_TYPE_INFO ? "_info" : NULL);
+}
+
+void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f) {
+  promc__out_write(o, "# HELP ", 7);
+  meta_name(o, d, f);
+  promc__out_ch(o, ' ');
+  help(o, d, f->help);
+  promc__out_write(o, "\n# TYPE ", 8);
+  meta_name(o, d, f);
+  promc__out_ch(o, ' ');
+  promc__out_str(o, d->type_word[(unsigned)f->type < NTYPES ? f->type : 0]);
+  promc__out_ch(o, '\n');
+  if (!d->unit) return;
+  /* registered families were checked at creation; a collector's unit that
+   * its name does not end in is left out rather than made invalid output;
+   * info and stateset have none (the spec forbids it) */
+  size_t ul = f->unit ? strlen(f->unit) : 0;
+  if (ul && f->type != PROMC_TYPE_INFO && f->type != PROMC_TYPE_STATESET && f->name_len > ul + 1 &&
+      f->name[f->name_len - ul - 1] == '_' && memcmp(f->name + f->name_len - ul, f->unit, ul) == 0) {
+    promc__out_write(o, "# UNIT ", 7);
+    promc__line_name(o, f, NULL);
+    promc__out_ch(o, ' ');
+    promc__out_str(o, f->unit);
+    promc__out_ch(o, '\n');
+  }
+}
+
+void promc__line_meta_as(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f,
+                         const char *suffix, const char *type) {
+  promc__out_write(o, "# HELP ", 7);
+  promc__line_name(o, f, suffix);
+  promc__out_ch(o, ' ');
+  help(o, d, f->help);
+  promc__out_write(o, "\n# TYPE ", 8);
+  promc__line_name(o, f, suffix);
+  promc__out_ch(o, ' ');
+  promc__out_str(o, type);
+  promc__out_ch(o, '\n');
+}
+
+void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                      const char *suffix, const char *xname, const char *xval) {
+  promc__line_name(o, f, suffix);
+  promc__out_labels(o, f, s, xname, xval, false);
+  promc__out_ch(o, ' ');
+}
+
+void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s, const char *suffix,
+                 const char *xname, const char *xval, double v) {
+  promc__line_head(o, f, s, suffix, xname, xval);
+  promc__out_double(o, v);
+  promc__out_ch(o, '\n');
+}
+
+void promc__line_u64(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                     const char *suffix, uint64_t v) {
+  promc__line_head(o, f, s, suffix, NULL, NULL);
+  promc__out_u64(o, v);
+  promc__out_ch(o, '\n');
+}
+
+void promc__line_states(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s) {
+  for (size_t i = 0; i < s->nstates; i++) {
+    promc__line_name(o, f, NULL);
+    promc__out_labels(o, f, s, f->state_label, s->states[i], true);
+    promc__out_write(o, i == s->state ? " 1\n" : " 0\n", 3);
+  }
+}
+
+char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle style,
+                          const struct promc_sview *s))[PROMC_NUM_MAX] {
+  size_t n = s->nbounds + 1;
+  if (c->n == n && (n == 1 || memcmp(c->bounds, s->bounds, s->nbounds * sizeof(double)) == 0)) return c->text;
+  if (n > c->cap) {
+    double *b = promc__realloc(c->bounds, n * sizeof *b);
+    if (b) c->bounds = b;
+    char(*t)[PROMC_NUM_MAX] = b ? promc__realloc(c->text, n * sizeof *t) : NULL;
+    if (t) c->text = t;
+    if (!b || !t) return NULL;
+    c->cap = n;
+  }
+  for (size_t i = 0; i < s->nbounds; i++) {
+    c->bounds[i] = s->bounds[i];
+    promc__fmt_double(s->bounds[i], style, c->text[i]);
+  }
+  promc__fmt_double(INFINITY, style, c->text[s->nbounds]);
+  c->n = n;
+  return c->text;
+}
+
+void promc__bounds_free(struct promc_bounds_cache *c) {
+  promc__free(c->bounds);
+  promc__free(c->text);
+  *c = (struct promc_bounds_cache){0};
+}
