@@ -14,8 +14,9 @@
 #   SECS=5    seconds per wrk run
 #   LIMIT=2400  stop starting repetitions after this many seconds; the table
 #             then says how many repetitions each row had
-# Total on a loaded 2-core machine: about 75 s per repetition without the wrk rows,
-# 115 s with them (both builds), so 6 to 10 minutes at REPS=5 (LIMIT bounds it).
+# Total on a shared 2-core machine: about 115 s per repetition at load 5, 180 s
+# at load 8-10 (both builds; 40 s less with HTTP=0), so 10 to 15 minutes at
+# REPS=5 (LIMIT bounds it).
 # Both builds need the bench targets (the default `make build`). The lookup
 # rows run bench/bench_core.c of this tree, compiled with the same flags
 # against each build's libpromc.a and its source tree's headers (found in
@@ -48,8 +49,8 @@ def num(s):
     try: return float(s)
     except ValueError: return None
 
-def run(argv, timeout, env=None):
-    """stdout of argv, or None (missing, non-zero exit, timeout)."""
+def run(argv, timeout, env=None, ok=(0,)):
+    """stdout of argv, or None (missing, an exit status not in ok, timeout)."""
     if not os.access(argv[0], os.X_OK):
         note(f"  missing: {argv[0]}")
         return None
@@ -60,9 +61,11 @@ def run(argv, timeout, env=None):
         note(f"  timed out after {timeout} s: {' '.join(argv)}")
         return None
     log.write(f"$ {' '.join(argv)}\n{p.stdout}{p.stderr}\n")
-    if p.returncode != 0:
+    if p.returncode not in ok:
         note(f"  exit {p.returncode}: {' '.join(argv)}: {p.stderr.strip()[:200]}")
         return None
+    if p.returncode != 0:
+        note(f"  exit {p.returncode}, its figures kept: {' '.join(argv)}")
     return p.stdout
 
 def plain(out):
@@ -173,9 +176,9 @@ def http_middleware(b):
         finally: stop(p)
 
 # ---- the benchmarks: name, function(build dir, version) -> rows, timeout
-def cmd(rel, *args, parse=plain, timeout=120):
+def cmd(rel, *args, parse=plain, timeout=120, ok=(0,)):
     def f(b, v):
-        out = run([os.path.join(b, rel), *args], timeout)
+        out = run([os.path.join(b, rel), *args], timeout, ok=ok)
         return list(parse(out)) if out is not None else []
     return f
 
@@ -199,7 +202,9 @@ jobs = [
     ("om", cmd("bench/bench_om")),
     ("om", cmd("bench/bench_om", "mem", "0")),
     ("om", cmd("bench/bench_om", "mem", "1")),
-    ("mp", cmd("bench/bench_mp", "1000", "1000")),
+    # exit 2: its own check (totals exact, min scrape after <= 1.10 x before),
+    # which other load trips; the rows totals_exact and *_min show which
+    ("mp", cmd("bench/bench_mp", "1000", "1000", ok=(0, 2))),
     ("collectors", cmd("bench/bench_collectors", mp_dir, parse=collectors)),
     ("middleware", cmd("bench/bench_middleware", "20000", "21")),
 ]
