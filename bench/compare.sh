@@ -14,6 +14,8 @@
 #   SECS=5    seconds per wrk run
 #   LIMIT=2400  stop starting repetitions after this many seconds; the table
 #             then says how many repetitions each row had
+#   TIMEOUT=120 seconds a benchmark may run (its process group is then killed;
+#             the lookup program gets at least 300)
 # Total on a shared 2-core machine: about 115 s per repetition at load 5, 180 s
 # at load 8-10 (both builds; 40 s less with HTTP=0), so 10 to 15 minutes at
 # REPS=5 (LIMIT bounds it).
@@ -32,6 +34,7 @@ root, old_dir, new_dir, reps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.ar
 HTTP = os.environ.get("HTTP", "1") != "0"
 SECS = int(os.environ.get("SECS", "5"))
 LIMIT = float(os.environ.get("LIMIT", "2400"))
+TIMEOUT = int(os.environ.get("TIMEOUT", "120"))
 builds = {"old": os.path.abspath(old_dir), "new": os.path.abspath(new_dir)}
 work = tempfile.mkdtemp(prefix="promc-compare-")
 log = open(os.path.join(work, "log.txt"), "w")
@@ -54,10 +57,14 @@ def run(argv, timeout, env=None, ok=(0,)):
     if not os.access(argv[0], os.X_OK):
         note(f"  missing: {argv[0]}")
         return None
+    # its own process group, so that a timeout also ends what it forked
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, start_new_session=True)
     try:
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout, text=True, env=env, start_new_session=True)
+        p.stdout, p.stderr = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         note(f"  timed out after {timeout} s: {' '.join(argv)}")
         return None
     log.write(f"$ {' '.join(argv)}\n{p.stdout}{p.stderr}\n")
@@ -176,7 +183,7 @@ def http_middleware(b):
         finally: stop(p)
 
 # ---- the benchmarks: name, function(build dir, version) -> rows, timeout
-def cmd(rel, *args, parse=plain, timeout=120, ok=(0,)):
+def cmd(rel, *args, parse=plain, timeout=TIMEOUT, ok=(0,)):
     def f(b, v):
         out = run([os.path.join(b, rel), *args], timeout, ok=ok)
         return list(parse(out)) if out is not None else []
@@ -184,7 +191,7 @@ def cmd(rel, *args, parse=plain, timeout=120, ok=(0,)):
 
 def lookup(b, v):
     if not lookup_exe[v]: return []
-    out = run([lookup_exe[v], "lookup"], 300)
+    out = run([lookup_exe[v], "lookup"], max(TIMEOUT, 300))
     return list(plain(out)) if out is not None else []
 
 mp_dir = tempfile.mkdtemp(prefix="promc-compare-tmp-")
@@ -214,16 +221,18 @@ if HTTP:
     else:
         note("compare: wrk is not installed (apt-get install wrk): the HTTP rows are n/a")
 
-vals, units, order = {}, {}, []
+vals, units, order, produced = {}, {}, [], set()
 done = 0
 for rep in range(1, reps + 1):
     if time.time() - t_start > LIMIT:
         note(f"compare: LIMIT={LIMIT:.0f} s reached after {done} repetitions"); break
     seq = ["old", "new"] if rep % 2 else ["new", "old"]
     note(f"rep {rep}/{reps}: {' '.join(seq)} ({time.time() - t_start:.0f} s so far)")
-    for group, fn in jobs:
+    for j, (group, fn) in enumerate(jobs):
         for v in seq:
-            for name, value, unit in fn(builds[v], v):
+            rows = fn(builds[v], v)
+            if rows: produced.add((j, v))
+            for name, value, unit in rows:
                 row = f"{group}: {name}"
                 if row not in units: order.append(row); units[row] = unit
                 vals.setdefault((row, v), []).append(value)
@@ -268,6 +277,14 @@ for row in order:
         elif d is None and mn != mo and units[row] in ("B", "bytes", "bool", "count"):
             flag = "differs"
     print(f"| {row} | {units[row]} | {cell(mo, o or [])} | {cell(mn, n or [])} | {ratio} | {rng} | {flag} |")
+labels = ["bench_core micro", "bench_core_shared micro", "bench_core expo", "lookup (bench_core.c of this tree)",
+          "bench_render create", "bench_render values zero", "bench_render values int", "bench_render mixed text",
+          "bench_render mixed openmetrics", "bench_render mixed protobuf", "bench_om", "bench_om mem 0",
+          "bench_om mem 1", "bench_mp", "bench_collectors", "bench_middleware", "http_bench + wrk",
+          "embed_mhd + wrk"]
+missing = [f"{labels[j]} ({v})" for j in range(len(jobs)) for v in ("old", "new") if done and (j, v) not in produced]
+if missing:
+    print("\nn/a, no figure in any repetition (stderr and the log say why): " + ", ".join(missing))
 print(f"\n{flagged} rows slower by more than 3% in the new build, {inside} of them by less than the"
       " range of their runs (range: (max - min) / median of the runs of one build, the larger of the two)."
       " Lower is better for times and memory, higher for req/s and scrapes per second; rows without"
