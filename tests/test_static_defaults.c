@@ -21,8 +21,8 @@ static void static_link_default_registry_has_default_collectors(void **state) {
   promc_buf_free(&b);
   promc_shutdown();
   if (!have)
-    fail_msg("linked with libpromc.a, the default registry has no process collector: the core's weak "
-             "reference to promc__register_default_collectors does not pull src/collectors/defaults.o "
+    fail_msg("linked with libpromc.a, the default registry has no process collector: the core's "
+             "reference to promc__default_collectors_hook does not pull src/collectors/defaults.o "
              "out of the archive");
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* defaults.c — registers the default collectors on the default registry
- * (the core calls promc__register_default_collectors when it creates it),
+ * (the core calls it through promc__default_collectors_hook when it creates it),
  * unless promc_default_collectors_disable() ran or the environment variable
  * PROMC_DISABLE_DEFAULT_COLLECTORS is set to something other than "" or "0". */
 #include <stdatomic.h>
@@ -34,7 +34,7 @@ int promc_default_collectors_register(promc_registry *r) {
 
 /* Called by the core with its default-registry lock held: must not call
  * promc_default_registry(). */
-int promc__register_default_collectors(promc_registry *r) {
+static int register_defaults(promc_registry *r) {
   int expected = 0;
   /* the first creation decides; a later re-creation (after promc_shutdown)
    * keeps the same choice */
@@ -44,3 +44,5 @@ int promc__register_default_collectors(promc_registry *r) {
   if (!r) return PROMC_EINVAL;
   return promc_default_collectors_register(r);
 }
+
+int (*const promc__default_collectors_hook)(promc_registry *r) = register_defaults;

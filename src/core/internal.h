@@ -311,9 +311,12 @@ PROMC_HIDDEN int promc__procstat_parse(const char *buf, struct promc_procstat *o
  * its text is no stat file. Open, read, close: no allocation, no stdio. */
 PROMC_HIDDEN int promc__procstat_read(const char *path, struct promc_procstat *out);
 
-/* Default collectors (src/collectors, always part of the core). A strong
- * reference, so a static link pulls them in too. */
-PROMC_HIDDEN int promc__register_default_collectors(promc_registry *r);
+/* The one hook from the core to src/collectors: registers the default
+ * collectors on a new default registry. Defined by src/collectors/defaults.c
+ * (always part of libpromc); a reference to this pointer, not a call by
+ * name, so the core names no function of a layer above it and a static link
+ * still pulls the collectors in. */
+PROMC_HIDDEN extern int (*const promc__default_collectors_hook)(promc_registry *r);
 
 /* ---- what the core hands the exposition pipeline (src/expose) ----------
  * The pipeline's own declarations (output buffer, writers, registry walk,

@@ -55,7 +55,7 @@ promc_registry *promc_default_registry(void) {
   if (!r && promc_registry_new(&r) == 0) {
     /* The default collectors (process, platform...) when built in; a
      * failure there must not prevent the registry from working. */
-    (void)promc__register_default_collectors(r);
+    (void)promc__default_collectors_hook(r);
     atomic_store_explicit(&g_default, r, memory_order_release);
   }
   pthread_mutex_unlock(&g_default_lock);

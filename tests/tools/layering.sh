@@ -26,7 +26,7 @@ src=$2
 [ -d "$build" ] || { echo "layering: $build is not a directory" >&2; exit 2; }
 command -v nm >/dev/null && command -v readelf >/dev/null ||
   { echo "layering: nm and readelf are needed (apt-get install binutils)" >&2; exit 2; }
-HOOKS="promc__register_default_collectors promc__store_backend"
+HOOKS="promc__default_collectors_hook promc__store_backend"
 WRITER="promc_writer_ops promc_render_ctx promc__out_[a-z0-9_]*"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/promc-layering-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
