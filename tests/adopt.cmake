@@ -41,3 +41,9 @@ set_tests_properties(debian_package PROPERTIES LABELS integration TIMEOUT 600)
 # Licence: every source, build and script file carries its SPDX line (<1 s).
 add_test(NAME spdx_headers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/spdx_check.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(spdx_headers PROPERTIES LABELS unit TIMEOUT 60)
+
+# The layers of docs/design.md ("Layers"), checked on the sources and on this
+# build's object files: core includes and calls nothing above it,
+# multiprocess never reaches a writer, http/push use public symbols only.
+add_test(NAME layering COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/layering.sh ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR})
+set_tests_properties(layering PROPERTIES LABELS unit TIMEOUT 120)
