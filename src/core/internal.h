@@ -181,7 +181,18 @@ PROMC_HIDDEN void promc__exemplar_read(const struct promc_series *s, size_t i, s
 /* Empties every slot of s (reset / revive; family lock held). */
 PROMC_HIDDEN void promc__exemplars_clear(struct promc_series *s);
 
-/* family.c */
+/* names.c */
+/* "counter", "gauge", ... for messages. */
+PROMC_HIDDEN const char *promc__type_name(promc_type t);
+/* Checks a label name (what: "label", "const label", ...) for a family of
+ * type t named fam_name: 0 or PROMC_ELABEL, recorded. */
+PROMC_HIDDEN int promc__check_label_name(const char *fam_name, promc_type t, const char *ln, const char *what);
+/* Checks the options of a family of type t; its base name (without _total /
+ * _info) into base (cap bytes). 0 or the error, recorded. */
+PROMC_HIDDEN int promc__validate_opts(promc_type t, const promc_opts *o, char *base, size_t cap);
+
+/* children.c */
+PROMC_HIDDEN struct promc_htab *promc__htab_new(size_t nbuckets); /* a power of two */
 /* Children in creation order, removed ones included (check s->removed with
  * acquire):
  *   struct promc_child_it it;
@@ -199,12 +210,15 @@ struct promc_child_it {
 };
 PROMC_HIDDEN struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it);
 PROMC_HIDDEN struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it);
+/* family.c */
 PROMC_HIDDEN void promc__family_free(struct promc_family *f);
+/* names.c */
 PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
 PROMC_HIDDEN bool promc__valid_label_name(const char *s);
+/* labels.c */
 PROMC_HIDDEN size_t promc__escape_label_value(char *out, const char *v, size_t n);
 PROMC_HIDDEN size_t promc__escaped_len(const char *v, size_t n);
-/* Whether n bytes at s are UTF-8 (the exposition formats' only encoding). */
+/* names.c: whether n bytes at s are UTF-8 (the exposition formats' only encoding). */
 PROMC_HIDDEN bool promc__utf8_valid(const char *s, size_t n);
 /* The length (1..4) of the UTF-8 character at p, of which at most avail
  * bytes may be read, or 0 when it is not one: a stray continuation byte,
