@@ -287,6 +287,73 @@ static void error_codes_keep_numbers_names_and_texts(void **state) {
 #undef COUNT_ONE
 }
 
+/* ------------------------------------------------- typed run-time lookups */
+static void typed_labelsv_for_every_kind(void **state) {
+  (void)state;
+  promc_counter *c;
+  promc_gauge *g;
+  promc_histogram *h;
+  promc_summary *su;
+  promc_info *in;
+  promc_enum *e;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "tv_c", .help = "c", .registry = reg,
+                                                       PROMC_LABEL_NAMES("a", "b")}), 0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "tv_g", .help = "g", .registry = reg,
+                                                     PROMC_LABEL_NAMES("a")}), 0);
+  assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "tv_h", .help = "h", .registry = reg,
+                                                         PROMC_LABEL_NAMES("a"), PROMC_BUCKETS(1)}), 0);
+  assert_int_equal(promc_summary_new(&su, &(promc_opts){.name = "tv_s", .help = "s", .registry = reg,
+                                                        PROMC_LABEL_NAMES("a")}), 0);
+  assert_int_equal(promc_info_new(&in, &(promc_opts){.name = "tv_i", .help = "i", .registry = reg,
+                                                     PROMC_LABEL_NAMES("a")}), 0);
+  assert_int_equal(promc_enum_new(&e, &(promc_opts){.name = "tv_e", .help = "e", .registry = reg,
+                                                    PROMC_LABEL_NAMES("a"), PROMC_STATES("on", "off")}), 0);
+  const char *ab[2] = {"x", "y\"z"}, *one[1] = {"v"};
+  promc_counter *cc = promc_counter_labelsv(c, 2, ab);
+  assert_non_null(cc);
+  assert_ptr_equal(cc, promc_counter_labels(c, "x", "y\"z")); /* the macro is the same lookup */
+  promc_counter_add_int(cc, 2);
+  promc_gauge_set(promc_gauge_labelsv(g, 1, one), 5);
+  promc_histogram_observe(promc_histogram_labelsv(h, 1, one), 0.5);
+  promc_summary_observe(promc_summary_labelsv(su, 1, one), 3);
+  assert_int_equal(promc_info_set(promc_info_labelsv(in, 1, one), 1, (const char *const[]){"k"},
+                                  (const char *const[]){"w"}), 0);
+  assert_int_equal(promc_enum_set(promc_enum_labelsv(e, 1, one), 1), 0);
+  char *txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  bu_assert_contains(txt, "tv_c_total{a=\"x\",b=\"y\\\"z\"} 2\n");
+  bu_assert_contains(txt, "tv_g{a=\"v\"} 5\n");
+  bu_assert_contains(txt, "tv_h_bucket{a=\"v\",le=\"1\"} 1\n");
+  bu_assert_contains(txt, "tv_s_sum{a=\"v\"} 3\n");
+  bu_assert_contains(txt, "tv_i_info{a=\"v\",k=\"w\"} 1\n");
+  bu_assert_contains(txt, "tv_e{a=\"v\",tv_e=\"off\"} 1\n");
+
+  /* errors as the generic lookup, plus a handle of the wrong type */
+  assert_null(promc_counter_labelsv(c, 1, one));
+  assert_non_null(strstr(promc_errmsg(), "2 label names, 1 values given"));
+  assert_null(promc_counter_labelsv(cc, 2, ab));
+  assert_non_null(strstr(promc_errmsg(), "already a child"));
+  assert_null(promc_counter_labelsv(NULL, 2, ab));
+  assert_non_null(strstr(promc_errmsg(), "NULL metric handle"));
+  assert_null(promc_counter_labelsv((promc_counter *)(void *)g, 1, one));
+  assert_string_equal(promc_errmsg(), "promc_counter_labelsv: \"tv_g\" is a gauge, not a counter");
+  assert_null(promc_gauge_labelsv((promc_gauge *)(void *)h, 1, one));
+  assert_non_null(strstr(promc_errmsg(), "is a histogram, not a gauge"));
+
+  /* removev twins */
+  assert_int_equal(promc_counter_removev(c, 2, ab), 0);
+  assert_int_equal(promc_counter_removev(c, 2, ab), PROMC_ENOTFOUND);
+  assert_int_equal(promc_gauge_removev((promc_gauge *)(void *)c, 2, ab), PROMC_ETYPE);
+  assert_non_null(strstr(promc_errmsg(), "promc_gauge_removev: \"tv_c\" is a counter"));
+  assert_int_equal(promc_gauge_removev(g, 1, one), 0);
+  assert_int_equal(promc_histogram_removev(h, 1, one), 0);
+  assert_int_equal(promc_summary_removev(su, 1, one), 0);
+  assert_int_equal(promc_info_removev(in, 1, one), 0);
+  assert_int_equal(promc_enum_removev(e, 1, one), 0);
+  txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  bu_assert_not_contains(txt, "a=\"");
+  assert_ptr_equal(promc_counter_labelsv(c, 2, ab), cc); /* revived: same child, from zero */
+}
+
 int main(void) {
   /* an exact comparison of two renders of the default registry needs it
    * without the process collector, whose values move between renders */
@@ -300,6 +367,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(counter_name_as_given_in_text_and_protobuf_not_openmetrics, setup, teardown),
       cmocka_unit_test_setup_teardown(counter_name_as_given_keeps_every_name_for_collisions, setup, teardown),
       cmocka_unit_test_setup_teardown(counter_name_as_given_is_selected_by_every_name, setup, teardown),
+      cmocka_unit_test_setup_teardown(typed_labelsv_for_every_kind, setup, teardown),
   };
   int rc = cmocka_run_group_tests_name("api", tests, NULL, NULL);
   promc_shutdown();

@@ -368,3 +368,30 @@ int promc_metric_clear(promc_metric *m) {
   pthread_mutex_unlock(&f->lock);
   return 0;
 }
+
+/* ------------------------------------------------------- typed lookups */
+/* Whether a typed handle is of type t (else PROMC_ETYPE, recorded); a NULL
+ * handle or a child is left to the generic call to refuse. */
+static bool typed_ok(const void *h, promc_type t, const char *fn) {
+  const struct promc_series *s = promc__series(h);
+  if (!s || s->fam->type == t) return true;
+  promc__err(PROMC_ETYPE, "%s: \"%s\" is a %s, not a %s", fn, s->fam->name, promc__type_name(s->fam->type),
+             promc__type_name(t));
+  return false;
+}
+
+#define PROMC_TYPED_LOOKUP(T, TYPE)                                                          \
+  promc_##T *promc_##T##_labelsv(promc_##T *h, size_t n, const char *const *values) {        \
+    if (!typed_ok(h, TYPE, "promc_" #T "_labelsv")) return NULL;                            \
+    return (promc_##T *)(void *)promc_metric_labelsv((promc_metric *)(void *)h, n, values); \
+  }                                                                                          \
+  int promc_##T##_removev(promc_##T *h, size_t n, const char *const *values) {               \
+    if (!typed_ok(h, TYPE, "promc_" #T "_removev")) return PROMC_ETYPE;                     \
+    return promc_metric_removev((promc_metric *)(void *)h, n, values);                      \
+  }
+PROMC_TYPED_LOOKUP(counter, PROMC_TYPE_COUNTER)
+PROMC_TYPED_LOOKUP(gauge, PROMC_TYPE_GAUGE)
+PROMC_TYPED_LOOKUP(histogram, PROMC_TYPE_HISTOGRAM)
+PROMC_TYPED_LOOKUP(summary, PROMC_TYPE_SUMMARY)
+PROMC_TYPED_LOOKUP(info, PROMC_TYPE_INFO)
+PROMC_TYPED_LOOKUP(enum, PROMC_TYPE_STATESET)
