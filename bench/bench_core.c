@@ -4,14 +4,20 @@
  * client_python), plus the physical references measured in the same process.
  * Usage: bench_core micro [N]   tests a-e and the references
  *        bench_core expo        test f: 100,000 counter + 1,000 histogram children
+ *        bench_core lookup [N]  labelled lookup + inc: 100 children (test c's
+ *                               pattern) and 1,000,000 in random order, beside
+ *                               the cost of one DRAM miss; bench/lookup_go is
+ *                               its client_golang twin
  * Output lines: "promc <test> <value> <unit>" */
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "promc/promc.h"
@@ -162,6 +168,140 @@ static void micro(long N) {
   promc_registry_free(reg);
 }
 
+/* The same generator and shuffle as bench/lookup_go, so that both walk the
+ * children in the same order. */
+static uint64_t splitmix64(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Fisher-Yates; sattolo = 1 gives one cycle through every element. */
+static void shuffle(uint32_t *a, uint32_t n, uint64_t seed, int sattolo) {
+  for (uint32_t i = 0; i < n; i++) a[i] = i;
+  for (uint32_t i = n - 1; i > 0; i--) {
+    uint32_t j = (uint32_t)(splitmix64(&seed) % (sattolo ? i : (uint64_t)i + 1));
+    uint32_t t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof(double), cmp_double);
+  return v[n / 2];
+}
+
+/* One dependent load that misses every cache: a pointer chase through one
+ * random cycle over all the 64-byte lines of `bytes` of memory. With 4 KiB
+ * pages the TLB misses too, as it does for a lookup among a million children
+ * on malloc's heap; huge = 1 asks for 2 MiB pages (madvise), which leaves
+ * mostly the DRAM access itself. */
+static double dram_miss_ns(size_t bytes, long steps, int huge) {
+  uint32_t n = (uint32_t)(bytes / 64);
+  uint32_t *perm = malloc((size_t)n * sizeof *perm);
+  uint32_t *mem = aligned_alloc((size_t)2 << 20, (size_t)n * 64);
+  if (mem) madvise(mem, (size_t)n * 64, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+  if (!perm || !mem) {
+    fprintf(stderr, "lookup: out of memory for the reference\n");
+    exit(1);
+  }
+  shuffle(perm, n, 42, 1);
+  for (uint32_t i = 0; i < n; i++) mem[(size_t)i * 16] = perm[i]; /* line i points to line perm[i] */
+  free(perm);
+  uint32_t at = 0;
+  for (long i = 0; i < steps / 10; i++) at = mem[(size_t)at * 16]; /* warm the page tables a little */
+  double t0 = now_ns();
+  for (long i = 0; i < steps; i++) at = mem[(size_t)at * 16];
+  double ns = (now_ns() - t0) / (double)steps;
+  if (at == UINT32_MAX) printf("unreachable\n"); /* keeps the chase */
+  free(mem);
+  return ns;
+}
+
+#define LK_ROUNDS 5
+#define LK_M 1000000u
+
+static void lookup(long N) {
+  double t[LK_ROUNDS];
+
+  /* labelled lookup + inc over 100 children, test c's access pattern */
+  promc_registry *reg;
+  promc_registry_new(&reg);
+  promc_counter *l;
+  promc_counter_new(&l, &(promc_opts){.name = "bench_req_total", .help = "req", .registry = reg,
+                                      PROMC_LABEL_NAMES("method", "path", "status")});
+  for (int k = 0; k < 100; k++) promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]);
+  long R = N / LK_ROUNDS;
+  for (int r = 0; r < LK_ROUNDS; r++) {
+    double t0 = now_ns();
+    for (long i = 0; i < R; i++) {
+      int k = (int)(i % 100);
+      promc_counter_inc(promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]));
+    }
+    t[r] = (now_ns() - t0) / (double)R;
+  }
+  double sum = 0;
+  for (int k = 0; k < 100; k++)
+    sum += promc_counter_get(promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]));
+  if (sum != (double)(R * LK_ROUNDS)) {
+    fprintf(stderr, "lookup: lookup_100 counted %.0f, want %ld\n", sum, R * LK_ROUNDS);
+    exit(1);
+  }
+  printf("promc lookup_100 %.3f ns/op\n", median(t, LK_ROUNDS));
+  promc_registry_free(reg);
+
+  /* the cost of one miss, measured before the million children exist */
+  double miss = dram_miss_ns((size_t)1 << 30, 4000000, 0);
+  printf("promc ref_dram_miss %.3f ns/op\n", miss);
+  printf("promc ref_dram_miss_hugepages %.3f ns/op\n", dram_miss_ns((size_t)1 << 30, 4000000, 1));
+
+  /* 1,000,000 children of a 3-label counter: 100 x 100 x 100 values, made
+   * beforehand; the children are visited in one random order per round */
+  static char a[100][8], b[100][16], d[100][4];
+  for (int i = 0; i < 100; i++) {
+    snprintf(a[i], sizeof a[i], "m%d", i);
+    snprintf(b[i], sizeof b[i], "/api/v1/res%d", i);
+    snprintf(d[i], sizeof d[i], "%d", 100 + i);
+  }
+  uint32_t *order = malloc(LK_M * sizeof *order);
+  if (!order) {
+    fprintf(stderr, "lookup: out of memory\n");
+    exit(1);
+  }
+  shuffle(order, LK_M, 7, 0);
+  promc_registry_new(&reg);
+  promc_counter_new(&l, &(promc_opts){.name = "bench_requests_total", .help = "req", .registry = reg,
+                                      PROMC_LABEL_NAMES("method", "path", "status")});
+  double t0 = now_ns();
+  for (uint32_t k = 0; k < LK_M; k++)
+    if (!promc_counter_labels(l, a[k / 10000], b[(k / 100) % 100], d[k % 100])) {
+      fprintf(stderr, "lookup: creating child %u: %s\n", k, promc_errmsg());
+      exit(1);
+    }
+  double create = (now_ns() - t0) / LK_M;
+  for (int r = 0; r < LK_ROUNDS; r++) {
+    t0 = now_ns();
+    for (uint32_t i = 0; i < LK_M; i++) {
+      uint32_t k = order[i];
+      promc_counter_inc(promc_counter_labels(l, a[k / 10000], b[(k / 100) % 100], d[k % 100]));
+    }
+    t[r] = (now_ns() - t0) / LK_M;
+  }
+  for (uint32_t k = 0; k < LK_M; k += 9973)
+    if (promc_counter_get(promc_counter_labels(l, a[k / 10000], b[(k / 100) % 100], d[k % 100])) != LK_ROUNDS) {
+      fprintf(stderr, "lookup: child %u was not counted %d times\n", k, LK_ROUNDS);
+      exit(1);
+    }
+  double rnd = median(t, LK_ROUNDS);
+  printf("promc lookup_1m_create %.3f ns/op\n", create);
+  printf("promc lookup_1m_random %.3f ns/op\n", rnd);
+  printf("promc lookup_1m_random_in_misses %.3f x\n", rnd / miss);
+  free(order);
+  promc_registry_free(reg);
+}
+
 static void expo(void) {
   long rss0 = rss_kb("VmRSS:");
   promc_registry *reg;
@@ -195,8 +335,9 @@ int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "micro";
   if (!strcmp(mode, "micro")) micro(argc > 2 ? atol(argv[2]) : 50000000L);
   else if (!strcmp(mode, "expo")) expo();
+  else if (!strcmp(mode, "lookup")) lookup(argc > 2 ? atol(argv[2]) : 10000000L);
   else {
-    fprintf(stderr, "usage: %s micro [N] | expo\n", argv[0]);
+    fprintf(stderr, "usage: %s micro [N] | expo | lookup [N]\n", argv[0]);
     return 2;
   }
   promc_shutdown();
