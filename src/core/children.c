@@ -6,117 +6,80 @@
 
 #include "core/internal.h"
 
-struct promc_htab *promc__htab_new(size_t nbuckets) {
-  assert(nbuckets && (nbuckets & (nbuckets - 1)) == 0); /* h & mask picks a bucket */
-  struct promc_htab *t = promc__calloc(1, sizeof *t + nbuckets * sizeof(t->b[0]));
-  if (t) t->mask = nbuckets - 1;
+struct promc_htab *promc__htab_new(size_t nslots) {
+  assert(nslots && (nslots & (nslots - 1)) == 0); /* h & mask picks a slot */
+  struct promc_htab *t = promc__calloc(1, sizeof *t + nslots * sizeof(t->b[0]));
+  if (t) t->mask = nslots - 1;
   return t;
 }
 
 /* ---------------------------------------------------------- child lookup */
-static inline uint32_t rd32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static inline uint64_t rd64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
+/* A lookup: the key packed (labels.c), its hash, and where the caller keeps
+ * it (a stack buffer, or an allocation for long values). */
+struct key {
+  const char *p;
+  size_t len;
+  uint64_t h;
+  size_t lens[64];
+  char *heap;
+  char small[384];
+};
 
-/* Reads 1..8 bytes at p into a word without touching bytes past p + r
- * (a byte-wise copy would stall store forwarding). */
-static inline uint64_t rd_tail(const char *p, size_t r) {
-  const unsigned char *u = (const unsigned char *)p;
-  if (r >= 4) return (uint64_t)rd32(p) | ((uint64_t)rd32(p + r - 4) << 32);
-  return ((uint64_t)u[0] << 16) | ((uint64_t)u[r >> 1] << 8) | u[r - 1];
-}
-
-/* A fast hash over the values; each value's length is mixed in, so
- * ("a","bc") and ("ab","c") differ. One multiply per 8 bytes. */
-static uint64_t hash_values(size_t n, const char *const *v, size_t *lens) {
-  const uint64_t k = 0x9e3779b97f4a7c15ull;
-  uint64_t h = 0x243f6a8885a308d3ull ^ n;
-  for (size_t i = 0; i < n; i++) {
-    const char *p = v[i];
-    size_t len = strlen(p), r = len;
-    lens[i] = len;
-    while (r > 8) {
-      h = (h ^ rd64(p)) * k;
-      p += 8;
-      r -= 8;
-    }
-    h = (h ^ (r ? rd_tail(p, r) : 0) ^ ((uint64_t)len << 56)) * k;
-    h ^= h >> 29;
+/* Packs values (n <= 64, none NULL) into k: 0, or PROMC_ENOMEM / PROMC_EVALUE (recorded). */
+static int key_make(struct key *k, const struct promc_family *f, size_t n, const char *const *values) {
+  size_t len = promc__pack_size(n, values, k->lens);
+  char *buf = k->small;
+  k->heap = NULL;
+  if (PROMC_UNLIKELY(len > sizeof k->small)) {
+    if (len > UINT32_MAX) return promc__err(PROMC_EVALUE, "labels of \"%s\": the values are too long", f->name);
+    if (!(buf = k->heap = promc__malloc(len)))
+      return promc__err(PROMC_ENOMEM, "out of memory looking up a child of \"%s\"", f->name);
   }
-  h ^= h >> 32;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 29;
-  return h;
+  k->len = promc__pack(buf, n, values, k->lens);
+  assert(k->len == len);
+  k->p = buf;
+  k->h = promc__key_hash(buf, len);
+  return 0;
 }
 
-/* Equal bytes? n is small (a label value); both ranges are readable. */
-static inline bool bytes_equal(const char *a, const char *b, size_t n) {
-  while (n > 8) {
-    if (rd64(a) != rd64(b)) return false;
-    a += 8, b += 8, n -= 8;
+/* The child with key k in table t, or NULL. The slot holds hash and length,
+ * so only a child that is almost surely the one is touched, and its key is
+ * at a fixed offset from it: the compare's load does not wait for the
+ * child's header. */
+static struct promc_series *find_in(const struct promc_family *f, const struct promc_htab *t, const struct key *k) {
+  uint32_t tag = (uint32_t)(k->h >> 32);
+  for (size_t j = k->h & t->mask;; j = (j + 1) & t->mask) {
+    const struct promc_slot *sl = &t->b[j];
+    struct promc_series *s = atomic_load_explicit(&((struct promc_slot *)(uintptr_t)sl)->s, memory_order_acquire);
+    if (!s) return NULL;
+    if (sl->hash == tag && sl->len == k->len && memcmp((const char *)s + f->key_off, k->p, k->len) == 0) return s;
   }
-  return n == 0 || rd_tail(a, n) == rd_tail(b, n);
 }
 
-/* Compares raw values with a child's rendered `n="v",...` text. */
-static bool labels_equal(const struct promc_family *f, const struct promc_series *s, size_t n,
-                         const char *const *v, const size_t *lens) {
-  const char *r = s->labels, *end = s->labels + s->labels_len;
-  for (size_t i = 0; i < n; i++) {
-    r += f->label_name_len[i] + 2 + (i ? 1 : 0); /* [,]name=" */
-    const char *p = v[i], *pe = v[i] + lens[i];
-    if ((size_t)(end - r) > lens[i] && r[lens[i]] == '"' && bytes_equal(r, p, lens[i])) {
-      r += lens[i] + 1; /* fast path: nothing escaped */
-      continue;
-    }
-    for (; p < pe; p++) {
-      char c = *p;
-      if (c == '\\' || c == '"' || c == '\n') {
-        if (r + 2 > end || r[0] != '\\' || r[1] != (c == '\n' ? 'n' : c)) return false;
-        r += 2;
-      } else {
-        if (r >= end || *r != c) return false;
-        r++;
-      }
-    }
-    if (r >= end || *r != '"') return false;
-    r++;
-  }
-  return r == end;
+static struct promc_series *find(struct promc_family *f, const struct key *k) {
+  return find_in(f, atomic_load_explicit(&f->tab, memory_order_acquire), k);
 }
 
-static struct promc_series *find(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
-                                 const size_t *lens) {
-  struct promc_htab *t = atomic_load_explicit(&f->tab, memory_order_acquire);
-  struct promc_series *s = atomic_load_explicit(&t->b[h & t->mask], memory_order_acquire);
-  for (; s; s = atomic_load_explicit(&s->hnext, memory_order_acquire))
-    if (s->hash == (uint32_t)h && labels_equal(f, s, n, v, lens)) return s;
-  return NULL;
+/* Puts s (hash h) into t's first free slot from h (family lock held, or t not yet published). */
+static void slot_put(struct promc_htab *t, struct promc_series *s, uint64_t h) {
+  size_t j = h & t->mask;
+  while (atomic_load_explicit(&t->b[j].s, memory_order_relaxed)) j = (j + 1) & t->mask;
+  t->b[j].hash = (uint32_t)(h >> 32);
+  t->b[j].len = s->labels_len;
+  atomic_store_explicit(&t->b[j].s, s, memory_order_release);
 }
 
-/* Doubles the table. Old chains are relinked in place: a concurrent reader
- * may wander into a new chain and miss, and then retries under the lock;
- * chains never form a cycle because relinked nodes only point to relinked
- * nodes. The old bucket array is retired, not freed (readers may be in it). */
+/* Doubles the table: a new slot array holding every child, published with
+ * release. A reader still in the old one finds every child that existed
+ * when it was replaced; one it misses (created since) it retries under the
+ * lock. The old array is retired, not freed (readers may be in it). */
 static void grow(struct promc_family *f) {
   struct promc_htab *old = atomic_load(&f->tab);
   struct promc_htab *nt = promc__htab_new((old->mask + 1) * 2);
   if (!nt) return; /* stay at the current size: slower, still correct */
   for (size_t i = 0; i <= old->mask; i++) {
-    struct promc_series *s = atomic_load(&old->b[i]), *next;
-    for (; s; s = next) {
-      next = atomic_load(&s->hnext);
-      size_t j = s->hash & nt->mask;
-      atomic_store_explicit(&s->hnext, atomic_load(&nt->b[j]), memory_order_relaxed);
-      atomic_store_explicit(&nt->b[j], s, memory_order_relaxed);
-    }
+    struct promc_series *s = atomic_load_explicit(&old->b[i].s, memory_order_relaxed);
+    if (s) slot_put(nt, s, ((uint64_t)old->b[i].hash << 32) | s->hash);
   }
   assert(nt->mask == 2 * old->mask + 1);
   atomic_store_explicit(&f->tab, nt, memory_order_release);
@@ -158,8 +121,7 @@ static void publish_child(struct promc_family *f) {
 }
 
 static size_t child_size(const struct promc_family *f, const struct promc_series *s) {
-  return (sizeof *s + f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot) +
-          s->labels_len + 1 + 7) & ~(size_t)7;
+  return (f->key_off + s->labels_len + 7) & ~(size_t)7;
 }
 
 /* Iterating children without the family lock (a scrape must not hold up
@@ -222,35 +184,22 @@ struct promc_series *promc__child_next(const struct promc_family *f, struct prom
   return c == it->last ? (it->c = NULL, NULL) : chunk_at(c->next, it);
 }
 
-static struct promc_series *child_new(struct promc_family *f, uint64_t h, size_t n, const char *const *v,
-                                      const size_t *lens) {
-  size_t text = n; /* n - 1 commas and the NUL: exactly what child_size() expects */
-  for (size_t i = 0; i < n; i++) text += f->label_name_len[i] + 3 + promc__escaped_len(v[i], lens[i]);
-  /* layout: series, cells, exemplar slots (opt-in families), label text */
-  size_t cells = f->ncells * sizeof(_Atomic uint64_t) + f->nexemplars * sizeof(struct promc_exemplar_slot);
-  struct promc_series *s = arena_alloc(f, sizeof *s + cells + text);
+static struct promc_series *child_new(struct promc_family *f, const struct key *k) {
+  /* layout: series, cells, exemplar slots (opt-in families), packed key */
+  struct promc_series *s = arena_alloc(f, f->key_off + k->len);
   if (!s) return NULL;
   s->fam = f;
-  s->hash = (uint32_t)h;
+  s->hash = (uint32_t)k->h; /* the low half: with the slot's high half, grow() rebuilds h */
   s->cells = s->inline_cells;
-  s->labels = (char *)s->inline_cells + cells;
-  char *o = s->labels;
-  for (size_t i = 0; i < n; i++) {
-    if (i) *o++ = ',';
-    memcpy(o, f->label_names[i], f->label_name_len[i]);
-    o += f->label_name_len[i];
-    *o++ = '=';
-    *o++ = '"';
-    o += promc__escape_label_value(o, v[i], lens[i]);
-    *o++ = '"';
-  }
-  *o = 0;
-  s->labels_len = (uint32_t)(o - s->labels);
+  s->labels = (char *)s + f->key_off;
+  memcpy(s->labels, k->p, k->len);
+  s->labels_len = (uint32_t)k->len;
   /* the walk of promc__child_next steps by child_size(): it must be the size allocated */
-  assert(s->labels_len + 1 == text && child_size(f, s) == ((sizeof *s + cells + text + 7) & ~(size_t)7));
+  assert(child_size(f, s) == ((f->key_off + k->len + 7) & ~(size_t)7));
   atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);
   return s;
 }
+
 
 /* values with each NULL replaced by "", in subst (room for n). */
 static const char *const *null_as_empty(size_t n, const char *const *values, const char **subst) {
@@ -290,45 +239,47 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     promc__err(PROMC_EINVAL, "labels of \"%s\": values array is NULL", f->name);
     return NULL;
   }
-  size_t lens[64];
   const char *subst[64]; /* NULL reads as "" (as Prometheus reads an empty value) */
   for (size_t i = 0; i < n; i++)
     if (PROMC_UNLIKELY(!values[i])) values = null_as_empty(n, values, subst);
-  uint64_t h = hash_values(n, values, lens);
-  struct promc_series *s = find(f, h, n, values, lens);
-  if (PROMC_LIKELY(s && !atomic_load_explicit(&s->removed, memory_order_relaxed))) return (promc_metric *)s;
+  struct key k;
+  if (key_make(&k, f, n, values)) return NULL;
+  struct promc_series *s = find(f, &k);
+  if (PROMC_LIKELY(s && !atomic_load_explicit(&s->removed, memory_order_relaxed))) {
+    if (PROMC_UNLIKELY(k.heap != NULL)) promc__free(k.heap);
+    return (promc_metric *)s;
+  }
 
   uint64_t mp_off = 0;
   pthread_mutex_lock(&f->lock);
-  s = find(f, h, n, values, lens);
+  s = find(f, &k);
   if (s) {
     if (atomic_load(&s->removed)) { /* revive, from zero */
       promc__series_reset(s);
       atomic_store_explicit(&s->removed, 0, memory_order_release); /* after the reset: see chunk_at */
     }
-  } else if (!values_utf8(f, n, values, lens)) {
+  } else if (!values_utf8(f, n, values, k.lens)) {
     s = NULL; /* never stored, so never found: checked only on first sight */
-  } else if (f->mp && promc__mp_reserve(f, n, values, lens, &mp_off) != 0) {
+  } else if (f->mp && promc__mp_reserve(f, n, values, k.lens, &mp_off) != 0) {
     s = NULL; /* no room in the shared mapping: promc_errmsg says so */
-  } else if ((s = child_new(f, h, n, values, lens)) != NULL) {
+  } else if ((s = child_new(f, &k)) != NULL) {
     if (f->mp) promc__mp_attach(s, mp_off);
     struct promc_htab *t = atomic_load(&f->tab);
-    /* load factor 1/2 while the table is small (fewer chain walks), 1 beyond */
+    /* open addressing: at most 1/2 full while small, 3/4 beyond */
     size_t nb = t->mask + 1;
-    if (f->nchildren + 1 > (nb < 8192 ? nb / 2 : nb)) {
+    if (f->nchildren + 1 > (nb < 8192 ? nb / 2 : nb / 4 * 3)) {
       grow(f);
       t = atomic_load(&f->tab);
     }
-    size_t j = h & t->mask;
-    assert(s->hash == (uint32_t)h && find(f, h, n, values, lens) == NULL);
-    atomic_store_explicit(&s->hnext, atomic_load(&t->b[j]), memory_order_relaxed);
-    atomic_store_explicit(&t->b[j], s, memory_order_release);
+    assert(find(f, &k) == NULL);
+    slot_put(t, s, k.h);
     f->nchildren++;
     publish_child(f);
   } else {
     promc__err(PROMC_ENOMEM, "out of memory adding a child to \"%s\"", f->name);
   }
   pthread_mutex_unlock(&f->lock);
+  promc__free(k.heap);
   return (promc_metric *)s;
 }
 
@@ -342,19 +293,21 @@ int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
   const char *subst[64];
   for (size_t i = 0; i < n; i++)
     if (!values[i]) values = null_as_empty(n, values, subst); /* as promc_metric_labelsv */
-  size_t lens[64];
-  uint64_t h = hash_values(n, values, lens);
+  struct key k;
+  int rc = key_make(&k, f, n, values);
+  if (rc) return rc;
   pthread_mutex_lock(&f->lock);
-  struct promc_series *s = find(f, h, n, values, lens);
-  int rc = 0;
+  struct promc_series *s = find(f, &k);
   if (!s || atomic_load(&s->removed)) {
     rc = promc__err(PROMC_ENOTFOUND, "remove: no such child of \"%s\"", f->name);
   } else {
     atomic_store(&s->removed, 1);
   }
   pthread_mutex_unlock(&f->lock);
+  promc__free(k.heap);
   return rc;
 }
+
 
 int promc_metric_clear(promc_metric *m) {
   struct promc_series *root = promc__series(m);

@@ -55,27 +55,6 @@ static void free_strv(char **v, size_t n) {
   promc__free(v);
 }
 
-/* Renders `n1="v1",n2="v2"` into a new string (escaped). */
-static char *render_pairs(size_t n, const char *const *names, const char *const *values, size_t *len) {
-  size_t total = 1;
-  for (size_t i = 0; i < n; i++) total += strlen(names[i]) + 4 + promc__escaped_len(values[i], strlen(values[i]));
-  char *out = promc__malloc(total), *o = out;
-  if (!out) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (i) *o++ = ',';
-    size_t nl = strlen(names[i]);
-    memcpy(o, names[i], nl);
-    o += nl;
-    *o++ = '=';
-    *o++ = '"';
-    o += promc__escape_label_value(o, values[i], strlen(values[i]));
-    *o++ = '"';
-  }
-  *o = 0;
-  *len = (size_t)(o - out);
-  return out;
-}
-
 static void init_root(struct promc_family *f) {
   struct promc_series *s = &f->root;
   s->fam = f;
@@ -111,6 +90,8 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   f->type = t;
   f->nexemplars = nex;
   f->ncells = ncells;
+  f->key_off = sizeof(struct promc_series) + ncells * sizeof(_Atomic uint64_t) +
+               nex * sizeof(struct promc_exemplar_slot);
   f->nbounds = nbounds;
   pthread_mutex_init(&f->lock, NULL);
   pthread_mutex_init(&f->vlock, NULL);
@@ -123,8 +104,8 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   f->nconst = o->nconst_labels;
   f->const_names = dup_strv(o->const_label_names, o->nconst_labels);
   f->const_values = dup_strv(o->const_label_values, o->nconst_labels);
-  f->const_labels = render_pairs(o->nconst_labels, o->const_label_names, o->const_label_values,
-                                 &f->const_labels_len);
+  f->const_labels = promc__pack_pairs(o->nconst_labels, o->const_label_names, o->const_label_values,
+                                      &f->const_labels_len);
   if (o->counter_name_as_given) f->text_name = promc__strdup(o->name);
   bool ok = f->name && f->help && (!o->unit || !*o->unit || f->unit) && f->label_names &&
             (!o->counter_name_as_given || f->text_name) &&
@@ -209,11 +190,8 @@ void promc__family_free(struct promc_family *f) {
   struct promc_htab *t = atomic_load(&f->tab);
   if (t) {
     for (size_t i = 0; i <= t->mask; i++) {
-      struct promc_series *s = atomic_load(&t->b[i]), *n;
-      for (; s; s = n) {
-        n = atomic_load(&s->hnext);
-        if (f->type == PROMC_TYPE_INFO) promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
-      }
+      struct promc_series *s = atomic_load(&t->b[i].s);
+      if (s && f->type == PROMC_TYPE_INFO) promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
     }
     promc__free(t);
   }
@@ -297,11 +275,18 @@ int promc_info_set(promc_info *i, size_t n, const char *const *names, const char
       if (strcmp(names[k], names[j]) == 0)
         return promc__err(PROMC_ELABEL, "info label \"%s\" given twice", names[k]);
   }
-  size_t len;
-  char *text = render_pairs(n, names, values, &len);
+  size_t len = promc__pack_size(n, names, NULL) + promc__pack_size(n, values, NULL);
+  struct promc_pairs *text = promc__malloc(sizeof *text + len);
   if (!text) return promc__err(PROMC_ENOMEM, "out of memory in info_set");
-  pthread_mutex_lock(&f->vlock); /* a scrape may be copying the old text */
-  char *old = (char *)(uintptr_t)atomic_load(&s->cells[0]);
+  char *o = text->data;
+  for (size_t k = 0; k < n; k++) {
+    o = promc__pack_item(o, names[k], strlen(names[k]));
+    o = promc__pack_item(o, values[k], strlen(values[k]));
+  }
+  text->len = (size_t)(o - text->data);
+  assert(text->len == len);
+  pthread_mutex_lock(&f->vlock); /* a scrape may be reading the old labels */
+  struct promc_pairs *old = (struct promc_pairs *)(uintptr_t)atomic_load(&s->cells[0]);
   atomic_store(&s->cells[0], (uint64_t)(uintptr_t)text);
   pthread_mutex_unlock(&f->vlock);
   promc__free(old);

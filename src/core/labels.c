@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* labels.c — label values: escaping for the text formats. */
+/* labels.c — label values as stored: raw (never escaped), packed once.
+ *
+ * A packed list is a run of items, each its length as a LEB128 varint (one
+ * byte below 128) followed by its bytes. A child's key is its values in
+ * declared order; a pair list (const labels, info labels, a collector's
+ * labels, the extra pairs of a scrape) alternates name and value. Because
+ * lengths are part of the bytes, two keys are the same tuple exactly when
+ * they are the same bytes: a lookup compares them with one memcmp. Writers
+ * escape on output (promc__out_labels), protobuf copies the bytes. */
 #include "core/internal.h"
 
 size_t promc__escaped_len(const char *v, size_t n) {
@@ -24,4 +32,122 @@ size_t promc__escape_label_value(char *out, const char *v, size_t n) {
     }
   }
   return (size_t)(o - out);
+}
+
+static size_t varint_len(size_t n) {
+  size_t k = 1;
+  while (n >= 0x80) n >>= 7, k++;
+  return k;
+}
+
+size_t promc__pack_size(size_t n, const char *const *items, size_t *lens) {
+  size_t total = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t l = strlen(items[i]);
+    if (lens) lens[i] = l;
+    total += varint_len(l) + l;
+  }
+  return total;
+}
+
+char *promc__pack_len(char *out, size_t len) {
+  while (len >= 0x80) {
+    *out++ = (char)(0x80 | (len & 0x7f));
+    len >>= 7;
+  }
+  *out++ = (char)len;
+  return out;
+}
+
+char *promc__pack_item(char *out, const char *p, size_t len) {
+  out = promc__pack_len(out, len);
+  memcpy(out, p, len);
+  return out + len;
+}
+
+size_t promc__pack(char *out, size_t n, const char *const *items, const size_t *lens) {
+  char *o = out;
+  for (size_t i = 0; i < n; i++) o = promc__pack_item(o, items[i], lens[i]);
+  return (size_t)(o - out);
+}
+
+char *promc__pack_pairs(size_t n, const char *const *names, const char *const *values, size_t *len) {
+  size_t total = promc__pack_size(n, names, NULL) + promc__pack_size(n, values, NULL);
+  char *out = promc__malloc(total ? total : 1), *o = out;
+  if (!out) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    o = promc__pack_item(o, names[i], strlen(names[i]));
+    o = promc__pack_item(o, values[i], strlen(values[i]));
+  }
+  *len = total;
+  return out;
+}
+
+const char *promc__unpack(const char *p, const char **item, size_t *len) {
+  const unsigned char *u = (const unsigned char *)p;
+  size_t l = 0;
+  unsigned shift = 0;
+  while (*u & 0x80) {
+    l |= (size_t)(*u++ & 0x7f) << shift;
+    shift += 7;
+  }
+  l |= (size_t)*u++ << shift;
+  *item = (const char *)u;
+  *len = l;
+  return (const char *)u + l;
+}
+
+static inline uint64_t rd64(const char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+static inline uint32_t rd32(const char *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+uint64_t promc__key_hash(const char *p, size_t len) {
+  const uint64_t k = 0x9e3779b97f4a7c15ull;
+  uint64_t h = 0x243f6a8885a308d3ull ^ len;
+  size_t r = len;
+  while (r >= 8) {
+    h = (h ^ rd64(p)) * k;
+    h ^= h >> 29;
+    p += 8;
+    r -= 8;
+  }
+  if (r) { /* 1..7 bytes, read without touching bytes past the end */
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t t = r >= 4 ? (uint64_t)rd32(p) | ((uint64_t)rd32(p + r - 4) << 32)
+                        : ((uint64_t)u[0] << 16) | ((uint64_t)u[r >> 1] << 8) | u[r - 1];
+    h = (h ^ t) * k;
+  }
+  h ^= h >> 32;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
+  return h;
+}
+
+size_t promc__pairs_print(char *out, size_t cap, const char *p, size_t len) {
+  const char *end = p + len;
+  size_t o = 0;
+  if (!cap) return 0;
+  while (p < end) {
+    const char *nm, *v;
+    size_t nl, vl;
+    p = promc__unpack(p, &nm, &nl);
+    p = promc__unpack(p, &v, &vl);
+    if (o + nl + 4 + 2 * vl >= cap) break; /* what fits, whole pairs only */
+    if (o) out[o++] = ',';
+    memcpy(out + o, nm, nl);
+    o += nl;
+    out[o++] = '=';
+    out[o++] = '"';
+    o += promc__escape_label_value(out + o, v, vl);
+    out[o++] = '"';
+  }
+  out[o] = 0;
+  return o;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* numfmt.c — numbers as exposition text: shortest round-trip doubles, fast
  * integers, and the buffered output they are written to. */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -223,38 +224,59 @@ void promc__out_double(struct promc_out *o, double v) {
 }
 
 void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    char c = v[i];
-    if (c == '\\' || c == '"') {
+  const char *run = v, *end = v + n;
+  for (const char *p = v; p < end; p++) {
+    char c = *p;
+    if (PROMC_LIKELY(c != '\\' && c != '"' && c != '\n')) continue;
+    if (p > run) promc__out_write(o, run, (size_t)(p - run));
+    if (c == '\n') promc__out_write(o, "\\n", 2);
+    else {
       promc__out_ch(o, '\\');
       promc__out_ch(o, c);
-    } else if (c == '\n') {
-      promc__out_write(o, "\\n", 2);
-    } else {
-      promc__out_ch(o, c);
     }
+    run = p + 1;
+  }
+  if (end > run) promc__out_write(o, run, (size_t)(end - run));
+}
+
+/* Writes packed raw pairs as `a="x",b="y"` (escaped), after a comma when
+ * *any; sets *any when it wrote something. */
+static void out_pairs(struct promc_out *o, const char *p, size_t len, bool *any) {
+  const char *end = p + len;
+  while (p < end) {
+    const char *nm, *v;
+    size_t nl, vl;
+    p = promc__unpack(p, &nm, &nl);
+    p = promc__unpack(p, &v, &vl);
+    if (*any) promc__out_ch(o, ',');
+    promc__out_write(o, nm, nl);
+    promc__out_write(o, "=\"", 2);
+    promc__out_escaped(o, v, vl);
+    promc__out_ch(o, '"');
+    *any = true;
   }
 }
 
 void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *xname, const char *xval, bool xescape) {
-  if (!f->const_labels_len && !s->labels_len && !s->info_len && !xname) return;
+  if (!f->const_labels_len && !s->labels_len && !s->pairs_len && !xname) return;
   bool any = false;
   promc__out_ch(o, '{');
-  if (f->const_labels_len) {
-    promc__out_write(o, f->const_labels, f->const_labels_len);
-    any = true;
-  }
-  if (s->labels_len) {
+  out_pairs(o, f->const_labels, f->const_labels_len, &any);
+  const char *p = s->labels, *end = s->labels + s->labels_len;
+  for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
+    const char *v;
+    size_t vl;
+    p = promc__unpack(p, &v, &vl);
+    assert(i < f->nlabels);
     if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->labels, s->labels_len);
+    promc__out_write(o, f->label_names[i], f->label_name_len[i]);
+    promc__out_write(o, "=\"", 2);
+    promc__out_escaped(o, v, vl);
+    promc__out_ch(o, '"');
     any = true;
   }
-  if (s->info_len) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->info_labels, s->info_len);
-    any = true;
-  }
+  out_pairs(o, s->pairs, s->pairs_len, &any);
   if (xname) {
     if (any) promc__out_ch(o, ',');
     promc__out_str(o, xname);

@@ -70,8 +70,8 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
   v->labels = s->labels;
   v->labels_len = s->labels_len;
   v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
-  v->info_labels = NULL;
-  v->info_len = 0;
+  v->pairs = NULL;
+  v->pairs_len = 0;
   bool has = false;
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
@@ -100,9 +100,10 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
       v->signed_obs = atomic_load_explicit(&s->signed_obs, memory_order_relaxed) != 0;
       break;
     case PROMC_TYPE_INFO: {
-      const char *t = (const char *)(uintptr_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
-      v->info_labels = t;
-      v->info_len = t ? strlen(t) : 0;
+      const struct promc_pairs *t =
+          (const struct promc_pairs *)(uintptr_t)atomic_load_explicit(&s->cells[0], memory_order_relaxed);
+      v->pairs = t ? t->data : NULL;
+      v->pairs_len = t ? t->len : 0;
       break;
     }
     case PROMC_TYPE_STATESET:
@@ -116,7 +117,8 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
 static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_fview fv = {
       .name = f->name, .name_len = f->name_len, .help = f->help, .unit = f->unit, .type = f->type,
-      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .state_label = f->name,
+      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .nlabels = f->nlabels,
+      .label_names = (const char *const *)f->label_names, .label_name_len = f->label_name_len, .state_label = f->name,
       .text_name = f->text_name, .text_name_len = f->text_name ? strlen(f->text_name) : 0};
   uint64_t stack_cum[64], *cum = stack_cum;
   if (f->nbounds + 1 > 64) {
@@ -174,6 +176,8 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       if (k < nleft) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
+      sv.pairs = NULL;
+      sv.pairs_len = 0;
       sv.created = atomic_load_explicit(&s->created, memory_order_relaxed);
       ops->created_series(rc->out, &fv, &sv, rc->st);
     }

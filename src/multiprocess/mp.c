@@ -898,27 +898,19 @@ void promc__mp_scrape_begin(void) {
   pthread_mutex_unlock(&g.fams_lock);
 }
 
-/* Emits one sample set with labels `<s's labels>,pid="N"`. */
+/* Emits one sample set with the labels of s and pid="N". */
 static void emit_pid(struct promc_render_ctx *rc, const struct promc_fview *fv, const struct promc_series *s,
                      struct promc_sview *sv, int32_t pid, double v) {
-  char small[512], *buf = small;
-  size_t need = s->labels_len + 24;
-  if (need > sizeof small && !(buf = promc__malloc(need))) {
-    rc->out->err = rc->out->err ? rc->out->err : PROMC_ENOMEM;
-    return;
-  }
-  size_t len = 0;
-  if (s->labels_len) {
-    memcpy(buf, s->labels, s->labels_len);
-    buf[s->labels_len] = ',';
-    len = s->labels_len + 1;
-  }
-  len += (size_t)snprintf(buf + len, need - len, "pid=\"%ld\"", (long)pid);
-  sv->labels = buf;
-  sv->labels_len = len;
+  char num[24], pair[32];
+  snprintf(num, sizeof num, "%ld", (long)pid);
+  sv->labels = s->labels;
+  sv->labels_len = s->labels_len;
+  sv->pairs = pair;
+  sv->pairs_len = (size_t)(promc__pack_item(promc__pack_item(pair, "pid", 3), num, strlen(num)) - pair);
   sv->value = v;
   rc->ops->series(rc->out, fv, sv, rc->st);
-  if (buf != small) promc__free(buf);
+  sv->pairs = NULL;
+  sv->pairs_len = 0;
 }
 
 bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv, const struct promc_family *f,
@@ -1022,8 +1014,8 @@ bool promc__mp_emit(struct promc_render_ctx *rc, const struct promc_fview *fv, c
   sv->labels = s->labels;
   sv->labels_len = s->labels_len;
   sv->created = atomic_load_explicit(&s->created, memory_order_relaxed);
-  sv->info_labels = NULL;
-  sv->info_len = 0;
+  sv->pairs = NULL;
+  sv->pairs_len = 0;
   sv->exemplars = NULL; /* exemplars stay in each process's memory: not exposed in this mode */
   switch (f->type) {
     case PROMC_TYPE_COUNTER: sv->value = (double)u + d; break;
