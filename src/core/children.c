@@ -4,7 +4,7 @@
  * iteration, lookup and creation, removal. */
 #include <assert.h>
 
-#include "core/internal.h"
+#include "core/labels.h"
 
 struct promc_htab *promc__htab_new(size_t nslots) {
   assert(nslots && (nslots & (nslots - 1)) == 0); /* h & mask picks a slot */
@@ -14,6 +14,12 @@ struct promc_htab *promc__htab_new(size_t nslots) {
 }
 
 /* ---------------------------------------------------------- child lookup */
+/* values with each NULL replaced by "", in subst (room for n). */
+static const char *const *null_as_empty(size_t n, const char *const *values, const char **subst) {
+  for (size_t i = 0; i < n; i++) subst[i] = values[i] ? values[i] : "";
+  return subst;
+}
+
 /* A lookup: the key packed (labels.c), its hash, and where the caller keeps
  * it (a stack buffer, or an allocation for long values). */
 struct key {
@@ -26,19 +32,23 @@ struct key {
 };
 
 /* Packs values (n <= 64, none NULL) into k: 0, or PROMC_ENOMEM / PROMC_EVALUE (recorded). */
-static int key_make(struct key *k, const struct promc_family *f, size_t n, const char *const *values) {
-  size_t len = promc__pack_size(n, values, k->lens);
-  char *buf = k->small;
+static inline int key_make(struct key *k, const struct promc_family *f, size_t n, const char *const *values) {
+  const char *subst[64];
   k->heap = NULL;
-  if (PROMC_UNLIKELY(len > sizeof k->small)) {
+  k->p = k->small;
+  k->len = promc__pack_key(k->small, sizeof k->small, n, values, k->lens);
+  if (PROMC_UNLIKELY(k->len == SIZE_MAX)) { /* long values: a key of its own */
+    for (size_t i = 0; i < n; i++)
+      if (!values[i]) values = null_as_empty(n, values, subst);
+    size_t len = promc__pack_size(n, values, k->lens);
     if (len > UINT32_MAX) return promc__err(PROMC_EVALUE, "labels of \"%s\": the values are too long", f->name);
-    if (!(buf = k->heap = promc__malloc(len)))
+    if (!(k->heap = promc__malloc(len)))
       return promc__err(PROMC_ENOMEM, "out of memory looking up a child of \"%s\"", f->name);
+    k->len = promc__pack(k->heap, n, values, k->lens);
+    assert(k->len == len);
+    k->p = k->heap;
   }
-  k->len = promc__pack(buf, n, values, k->lens);
-  assert(k->len == len);
-  k->p = buf;
-  k->h = promc__key_hash(buf, len);
+  k->h = promc__key_hash(k->p, k->len);
   return 0;
 }
 
@@ -46,17 +56,17 @@ static int key_make(struct key *k, const struct promc_family *f, size_t n, const
  * so only a child that is almost surely the one is touched, and its key is
  * at a fixed offset from it: the compare's load does not wait for the
  * child's header. */
-static struct promc_series *find_in(const struct promc_family *f, const struct promc_htab *t, const struct key *k) {
+static inline struct promc_series *find_in(const struct promc_family *f, const struct promc_htab *t, const struct key *k) {
   uint32_t tag = (uint32_t)(k->h >> 32);
   for (size_t j = k->h & t->mask;; j = (j + 1) & t->mask) {
     const struct promc_slot *sl = &t->b[j];
     struct promc_series *s = atomic_load_explicit(&((struct promc_slot *)(uintptr_t)sl)->s, memory_order_acquire);
     if (!s) return NULL;
-    if (sl->hash == tag && sl->len == k->len && memcmp((const char *)s + f->key_off, k->p, k->len) == 0) return s;
+    if (sl->hash == tag && sl->len == k->len && promc__key_equal((const char *)s + f->key_off, k->p, k->len)) return s;
   }
 }
 
-static struct promc_series *find(struct promc_family *f, const struct key *k) {
+static inline struct promc_series *find(struct promc_family *f, const struct key *k) {
   return find_in(f, atomic_load_explicit(&f->tab, memory_order_acquire), k);
 }
 
@@ -201,12 +211,6 @@ static struct promc_series *child_new(struct promc_family *f, const struct key *
 }
 
 
-/* values with each NULL replaced by "", in subst (room for n). */
-static const char *const *null_as_empty(size_t n, const char *const *values, const char **subst) {
-  for (size_t i = 0; i < n; i++) subst[i] = values[i] ? values[i] : "";
-  return subst;
-}
-
 /* Label values of a new child must be UTF-8 (family lock held). */
 static bool values_utf8(const struct promc_family *f, size_t n, const char *const *v, const size_t *lens) {
   for (size_t i = 0; i < n; i++)
@@ -239,10 +243,7 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     promc__err(PROMC_EINVAL, "labels of \"%s\": values array is NULL", f->name);
     return NULL;
   }
-  const char *subst[64]; /* NULL reads as "" (as Prometheus reads an empty value) */
-  for (size_t i = 0; i < n; i++)
-    if (PROMC_UNLIKELY(!values[i])) values = null_as_empty(n, values, subst);
-  struct key k;
+  struct key k; /* NULL reads as "" (as Prometheus reads an empty value) */
   if (key_make(&k, f, n, values)) return NULL;
   struct promc_series *s = find(f, &k);
   if (PROMC_LIKELY(s && !atomic_load_explicit(&s->removed, memory_order_relaxed))) {
@@ -251,6 +252,9 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
   }
 
   uint64_t mp_off = 0;
+  const char *subst[64];
+  for (size_t i = 0; i < n; i++)
+    if (!values[i]) values = null_as_empty(n, values, subst);
   pthread_mutex_lock(&f->lock);
   s = find(f, &k);
   if (s) {

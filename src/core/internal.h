@@ -168,7 +168,7 @@ static inline struct promc_series *promc__series(const void *h) {
  * root) nexemplars slots, allocated with it right after its inline cells:
  * one for a counter, one per bucket (+Inf included) for a histogram. A slot
  * is a seqlock over fixed-size fields, all accessed atomically. */
-#define PROMC_EXEMPLAR_TEXT 512 /* raw "name\0value\0..." of <= 128 chars */
+#define PROMC_EXEMPLAR_TEXT 512 /* raw pairs (labels.c) of <= 128 chars */
 struct promc_exemplar_slot {
   _Atomic uint64_t seq;   /* even = stable, odd = a writer is copying; 0 = never set */
   _Atomic uint64_t meta;  /* bit 32: present; low 32 bits: text length */
@@ -179,7 +179,7 @@ struct promc_exemplar_slot {
 /* A consistent copy of a slot, taken by a scrape. */
 struct promc_exemplar_view {
   int present;
-  size_t len; /* bytes of text: n pairs of NUL-ended name and value */
+  size_t len; /* bytes of text: packed raw pairs (labels.c) */
   double value, ts;
   char text[PROMC_EXEMPLAR_TEXT];
 };
@@ -241,8 +241,7 @@ PROMC_HIDDEN size_t promc__pack(char *out, size_t n, const char *const *items, c
 PROMC_HIDDEN char *promc__pack_pairs(size_t n, const char *const *names, const char *const *values, size_t *len);
 /* The item at p: its bytes and length; returns the next item. */
 PROMC_HIDDEN const char *promc__unpack(const char *p, const char **item, size_t *len);
-/* The hash of a packed key. */
-PROMC_HIDDEN uint64_t promc__key_hash(const char *p, size_t len);
+/* Packing a key, its hash and comparison: inline, in core/labels.h. */
 /* Packed pairs as `a="x",b="y"` (escaped, NUL-ended, whole pairs that fit
  * cap), for messages; returns the length. */
 PROMC_HIDDEN size_t promc__pairs_print(char *out, size_t cap, const char *p, size_t len);
@@ -441,6 +440,8 @@ struct promc_sview {
  * escaped (nothing when empty; xval escaped when xescape, else written as
  * is: numbers). */
 PROMC_HIDDEN void promc__out_escaped(struct promc_out *o, const char *v, size_t n);
+/* Packed raw pairs as `a="x",b="y"` (escaped). */
+PROMC_HIDDEN void promc__out_pairs(struct promc_out *o, const char *p, size_t len);
 PROMC_HIDDEN void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                                     const char *xname, const char *xval, bool xescape);
 

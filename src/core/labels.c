@@ -97,41 +97,8 @@ const char *promc__unpack(const char *p, const char **item, size_t *len) {
   return (const char *)u + l;
 }
 
-static inline uint64_t rd64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
-static inline uint32_t rd32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-uint64_t promc__key_hash(const char *p, size_t len) {
-  const uint64_t k = 0x9e3779b97f4a7c15ull;
-  uint64_t h = 0x243f6a8885a308d3ull ^ len;
-  size_t r = len;
-  while (r >= 8) {
-    h = (h ^ rd64(p)) * k;
-    h ^= h >> 29;
-    p += 8;
-    r -= 8;
-  }
-  if (r) { /* 1..7 bytes, read without touching bytes past the end */
-    const unsigned char *u = (const unsigned char *)p;
-    uint64_t t = r >= 4 ? (uint64_t)rd32(p) | ((uint64_t)rd32(p + r - 4) << 32)
-                        : ((uint64_t)u[0] << 16) | ((uint64_t)u[r >> 1] << 8) | u[r - 1];
-    h = (h ^ t) * k;
-  }
-  h ^= h >> 32;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 29;
-  return h;
-}
-
 size_t promc__pairs_print(char *out, size_t cap, const char *p, size_t len) {
-  const char *end = p + len;
+  const char *end = len ? p + len : p;
   size_t o = 0;
   if (!cap) return 0;
   while (p < end) {

@@ -242,6 +242,7 @@ void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
 /* Writes packed raw pairs as `a="x",b="y"` (escaped), after a comma when
  * *any; sets *any when it wrote something. */
 static void out_pairs(struct promc_out *o, const char *p, size_t len, bool *any) {
+  if (!len) return; /* p may be NULL then */
   const char *end = p + len;
   while (p < end) {
     const char *nm, *v;
@@ -257,13 +258,18 @@ static void out_pairs(struct promc_out *o, const char *p, size_t len, bool *any)
   }
 }
 
+void promc__out_pairs(struct promc_out *o, const char *p, size_t len) {
+  bool any = false;
+  out_pairs(o, p, len, &any);
+}
+
 void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *xname, const char *xval, bool xescape) {
   if (!f->const_labels_len && !s->labels_len && !s->pairs_len && !xname) return;
   bool any = false;
   promc__out_ch(o, '{');
   out_pairs(o, f->const_labels, f->const_labels_len, &any);
-  const char *p = s->labels, *end = s->labels + s->labels_len;
+  const char *p = s->labels, *end = s->labels_len ? s->labels + s->labels_len : p;
   for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
     const char *v;
     size_t vl;

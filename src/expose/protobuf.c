@@ -127,6 +127,7 @@ static void label_pair(struct pb_state *b, unsigned field, const char *n, size_t
 
 /* Packed raw pairs (labels.c) to LabelPairs. */
 static void raw_pairs(struct pb_state *b, const char *p, size_t len) {
+  if (!len) return; /* p may be NULL then */
   const char *end = p + len;
   while (p < end) {
     const char *nm, *v;
@@ -140,14 +141,7 @@ static void raw_pairs(struct pb_state *b, const char *p, size_t len) {
 static void exemplar(struct pb_state *b, unsigned field, const struct promc_exemplar_view *x) {
   if (!x || !x->present) return;
   size_t at = nest_begin(b, field);
-  const char *p = x->text, *end = x->text + x->len;
-  while (p < end) {
-    size_t nl = strlen(p);
-    const char *v = p + nl + 1;
-    size_t vl = strlen(v);
-    label_pair(b, 1, p, nl, v, vl);
-    p = v + vl + 1;
-  }
+  raw_pairs(b, x->text, x->len);
   put_double(b, 2, x->value);
   if (x->ts != 0) {
     double sec = floor(x->ts);
@@ -196,7 +190,7 @@ static size_t metric_begin(struct pb_state *b, const struct promc_fview *f, cons
   b->nmetrics++;
   size_t at = nest_begin(b, 4);
   raw_pairs(b, f->const_labels, f->const_labels_len);
-  const char *p = s->labels, *end = s->labels + s->labels_len;
+  const char *p = s->labels, *end = s->labels_len ? s->labels + s->labels_len : p;
   for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
     const char *v;
     size_t vl;
