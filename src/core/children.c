@@ -79,6 +79,22 @@ static void slot_put(struct promc_htab *t, struct promc_series *s, uint64_t h) {
   atomic_store_explicit(&t->b[j].s, s, memory_order_release);
 }
 
+/* Whether the table has a slot for one more child, growing it first when
+ * that child would fill it beyond its load factor: at most 1/2 full while
+ * small, 3/4 beyond (family lock held). When growing fails the table takes
+ * children up to one free slot (a probe ends at a free slot), then none. */
+static void grow(struct promc_family *f);
+static bool table_room(struct promc_family *f) {
+  struct promc_htab *t = atomic_load_explicit(&f->tab, memory_order_relaxed);
+  size_t nb = t->mask + 1;
+  if (f->nchildren + 1 > (nb < 8192 ? nb / 2 : nb / 4 * 3)) {
+    grow(f);
+    t = atomic_load_explicit(&f->tab, memory_order_relaxed);
+    nb = t->mask + 1;
+  }
+  return f->nchildren + 2 <= nb;
+}
+
 /* Doubles the table: a new slot array holding every child, published with
  * release. A reader still in the old one finds every child that existed
  * when it was replaced; one it misses (created since) it retries under the
@@ -264,19 +280,15 @@ promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const 
     }
   } else if (!values_utf8(f, n, values, k.lens)) {
     s = NULL; /* never stored, so never found: checked only on first sight */
+  } else if (!table_room(f)) {
+    s = NULL; /* the table could not grow and has no free slot left to keep */
+    promc__err(PROMC_ENOMEM, "out of memory growing the child table of \"%s\"", f->name);
   } else if (f->mp && promc__mp_reserve(f, n, values, k.lens, &mp_off) != 0) {
     s = NULL; /* no room in the shared mapping: promc_errmsg says so */
   } else if ((s = child_new(f, &k)) != NULL) {
     if (f->mp) promc__mp_attach(s, mp_off);
-    struct promc_htab *t = atomic_load(&f->tab);
-    /* open addressing: at most 1/2 full while small, 3/4 beyond */
-    size_t nb = t->mask + 1;
-    if (f->nchildren + 1 > (nb < 8192 ? nb / 2 : nb / 4 * 3)) {
-      grow(f);
-      t = atomic_load(&f->tab);
-    }
     assert(find(f, &k) == NULL);
-    slot_put(t, s, k.h);
+    slot_put(atomic_load(&f->tab), s, k.h);
     f->nchildren++;
     publish_child(f);
   } else {
