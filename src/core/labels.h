@@ -66,6 +66,15 @@ static inline size_t promc__pack_key(char *out, size_t cap, size_t n, const char
   return (size_t)(o - out);
 }
 
+/* The item at p (its bytes and length); returns the next item. */
+static inline const char *promc__unpack_item(const char *p, const char **item, size_t *len) {
+  unsigned char c = (unsigned char)*p;
+  if (PROMC_UNLIKELY(c & 0x80)) return promc__unpack(p, item, len);
+  *item = p + 1;
+  *len = c;
+  return p + 1 + c;
+}
+
 /* The hash of a packed key: one multiply per 8 bytes. */
 static inline uint64_t promc__key_hash(const char *p, size_t len) {
   const uint64_t k = 0x9e3779b97f4a7c15ull;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "core/internal.h"
+#include "core/labels.h"
 
 static const char k_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -263,9 +264,94 @@ void promc__out_pairs(struct promc_out *o, const char *p, size_t len) {
   out_pairs(o, p, len, &any);
 }
 
+/* The label block, written straight into the window (the caller made room
+ * for its worst case): a value is escaped as it is copied. */
+static const unsigned char esc_tab[256] = {['\\'] = '\\', ['"'] = '"', ['\n'] = 'n'};
+static inline char *put_escaped(char *w, const char *v, size_t n) {
+  unsigned char any = 0; /* copy first: most values need no escaping */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    w[i] = (char)c;
+    any |= esc_tab[c];
+  }
+  if (PROMC_LIKELY(!any)) return w + n;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i], e = esc_tab[c];
+    if (PROMC_UNLIKELY(e)) {
+      *w++ = '\\';
+      *w++ = (char)e;
+    } else {
+      *w++ = (char)c;
+    }
+  }
+  return w;
+}
+static inline char *put_pair(char *w, const char *nm, size_t nl, const char *v, size_t vl) {
+  promc__copy_short(w, nm, nl);
+  w += nl;
+  *w++ = '=';
+  *w++ = '"';
+  w = put_escaped(w, v, vl);
+  *w++ = '"';
+  *w++ = ',';
+  return w;
+}
+static char *put_pairs(char *w, const char *p, size_t len) {
+  if (!len) return w; /* p may be NULL then */
+  const char *end = p + len;
+  while (p < end) {
+    const char *nm, *v;
+    size_t nl, vl;
+    p = promc__unpack_item(p, &nm, &nl);
+    p = promc__unpack_item(p, &v, &vl);
+    w = put_pair(w, nm, nl, v, vl);
+  }
+  return w;
+}
+
 void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *xname, const char *xval, bool xescape) {
   if (!f->const_labels_len && !s->labels_len && !s->pairs_len && !xname) return;
+  /* Worst case: every packed item is at least its bytes plus a 1-byte
+   * prefix, and prints as at most twice its bytes plus `="",` (4) */
+  size_t xl = xname ? strlen(xname) : 0, xvl = xname ? strlen(xval) : 0;
+  size_t bound = 2 + 4 * (f->const_labels_len + s->labels_len + s->pairs_len) + xl + 4 + 2 * xvl;
+  for (size_t i = 0; i < f->nlabels; i++) bound += f->label_name_len[i];
+  if (PROMC_LIKELY(bound <= sizeof o->own)) {
+    promc__out_room(o, bound);
+    assert(o->cap - o->len >= bound);
+    char *w0 = o->buf + o->len, *w = w0;
+    *w++ = '{';
+    w = put_pairs(w, f->const_labels, f->const_labels_len);
+    if (s->labels_len) {
+      const char *p = s->labels, *end = s->labels + s->labels_len;
+      for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
+        const char *v;
+        size_t vl;
+        p = promc__unpack_item(p, &v, &vl);
+        assert(i < f->nlabels);
+        w = put_pair(w, f->label_names[i], f->label_name_len[i], v, vl);
+      }
+    }
+    w = put_pairs(w, s->pairs, s->pairs_len);
+    if (xname) {
+      memcpy(w, xname, xl);
+      w += xl;
+      *w++ = '=';
+      *w++ = '"';
+      if (xescape) w = put_escaped(w, xval, xvl);
+      else {
+        memcpy(w, xval, xvl);
+        w += xvl;
+      }
+      *w++ = '"';
+      *w++ = ',';
+    }
+    w[-1] = '}'; /* the last comma */
+    assert((size_t)(w - w0) <= bound);
+    o->len += (size_t)(w - w0);
+    return;
+  }
   bool any = false;
   promc__out_ch(o, '{');
   out_pairs(o, f->const_labels, f->const_labels_len, &any);
