@@ -33,6 +33,14 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* CPU time of the process: on a shared machine it leaves out the time spent
+ * descheduled, which wall time does not (the caches other jobs pollute stay). */
+static double cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static long rss_kb(const char *key) {
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
@@ -198,7 +206,7 @@ static double median(double *v, int n) {
  * pages the TLB misses too, as it does for a lookup among a million children
  * on malloc's heap; huge = 1 asks for 2 MiB pages (madvise), which leaves
  * mostly the DRAM access itself. */
-static double dram_miss_ns(size_t bytes, long steps, int huge) {
+static double dram_miss_ns(size_t bytes, long steps, int huge, double *cpu) {
   uint32_t n = (uint32_t)(bytes / 64);
   uint32_t *perm = malloc((size_t)n * sizeof *perm);
   uint32_t *mem = aligned_alloc((size_t)2 << 20, (size_t)n * 64);
@@ -212,9 +220,10 @@ static double dram_miss_ns(size_t bytes, long steps, int huge) {
   free(perm);
   uint32_t at = 0;
   for (long i = 0; i < steps / 10; i++) at = mem[(size_t)at * 16]; /* warm the page tables a little */
-  double t0 = now_ns();
+  double t0 = now_ns(), c0 = cpu_ns();
   for (long i = 0; i < steps; i++) at = mem[(size_t)at * 16];
   double ns = (now_ns() - t0) / (double)steps;
+  *cpu = (cpu_ns() - c0) / (double)steps;
   if (at == UINT32_MAX) printf("unreachable\n"); /* keeps the chase */
   free(mem);
   return ns;
@@ -224,7 +233,7 @@ static double dram_miss_ns(size_t bytes, long steps, int huge) {
 #define LK_M 1000000u
 
 static void lookup(long N) {
-  double t[LK_ROUNDS];
+  double t[LK_ROUNDS], tc[LK_ROUNDS], cpu;
 
   /* labelled lookup + inc over 100 children, test c's access pattern */
   promc_registry *reg;
@@ -235,12 +244,13 @@ static void lookup(long N) {
   for (int k = 0; k < 100; k++) promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]);
   long R = N / LK_ROUNDS;
   for (int r = 0; r < LK_ROUNDS; r++) {
-    double t0 = now_ns();
+    double t0 = now_ns(), c0 = cpu_ns();
     for (long i = 0; i < R; i++) {
       int k = (int)(i % 100);
       promc_counter_inc(promc_counter_labels(l, methods[k / 25], paths[(k / 5) % 5], statuses[k % 5]));
     }
     t[r] = (now_ns() - t0) / (double)R;
+    tc[r] = (cpu_ns() - c0) / (double)R;
   }
   double sum = 0;
   for (int k = 0; k < 100; k++)
@@ -250,12 +260,15 @@ static void lookup(long N) {
     exit(1);
   }
   printf("promc lookup_100 %.3f ns/op\n", median(t, LK_ROUNDS));
+  printf("promc lookup_100_cpu %.3f ns/op\n", median(tc, LK_ROUNDS));
   promc_registry_free(reg);
 
   /* the cost of one miss, measured before the million children exist */
-  double miss = dram_miss_ns((size_t)1 << 30, 4000000, 0);
+  double miss = dram_miss_ns((size_t)1 << 30, 4000000, 0, &cpu), miss_cpu = cpu;
   printf("promc ref_dram_miss %.3f ns/op\n", miss);
-  printf("promc ref_dram_miss_hugepages %.3f ns/op\n", dram_miss_ns((size_t)1 << 30, 4000000, 1));
+  printf("promc ref_dram_miss_cpu %.3f ns/op\n", miss_cpu);
+  printf("promc ref_dram_miss_hugepages %.3f ns/op\n", dram_miss_ns((size_t)1 << 30, 4000000, 1, &cpu));
+  printf("promc ref_dram_miss_hugepages_cpu %.3f ns/op\n", cpu);
 
   /* 1,000,000 children of a 3-label counter: 100 x 100 x 100 values, made
    * beforehand; the children are visited in one random order per round */
@@ -283,21 +296,25 @@ static void lookup(long N) {
   double create = (now_ns() - t0) / LK_M;
   for (int r = 0; r < LK_ROUNDS; r++) {
     t0 = now_ns();
+    double c0 = cpu_ns();
     for (uint32_t i = 0; i < LK_M; i++) {
       uint32_t k = order[i];
       promc_counter_inc(promc_counter_labels(l, a[k / 10000], b[(k / 100) % 100], d[k % 100]));
     }
     t[r] = (now_ns() - t0) / LK_M;
+    tc[r] = (cpu_ns() - c0) / LK_M;
   }
   for (uint32_t k = 0; k < LK_M; k += 9973)
     if (promc_counter_get(promc_counter_labels(l, a[k / 10000], b[(k / 100) % 100], d[k % 100])) != LK_ROUNDS) {
       fprintf(stderr, "lookup: child %u was not counted %d times\n", k, LK_ROUNDS);
       exit(1);
     }
-  double rnd = median(t, LK_ROUNDS);
+  double rnd = median(t, LK_ROUNDS), rnd_cpu = median(tc, LK_ROUNDS);
   printf("promc lookup_1m_create %.3f ns/op\n", create);
   printf("promc lookup_1m_random %.3f ns/op\n", rnd);
+  printf("promc lookup_1m_random_cpu %.3f ns/op\n", rnd_cpu);
   printf("promc lookup_1m_random_in_misses %.3f x\n", rnd / miss);
+  printf("promc lookup_1m_random_in_misses_cpu %.3f x\n", rnd_cpu / miss_cpu);
   free(order);
   promc_registry_free(reg);
 }
