@@ -267,12 +267,33 @@ void promc__out_pairs(struct promc_out *o, const char *p, size_t len) {
 /* The label block, written straight into the window (the caller made room
  * for its worst case): a value is escaped as it is copied. */
 static const unsigned char esc_tab[256] = {['\\'] = '\\', ['"'] = '"', ['\n'] = 'n'};
+/* Nonzero when a byte of x is a backslash, a double quote or a newline. */
+static inline uint64_t special8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t a = x ^ (ones * '\\'), q = x ^ (ones * '"'), l = x ^ (ones * '\n');
+  return ((a - ones) & ~a & high) | ((q - ones) & ~q & high) | ((l - ones) & ~l & high);
+}
 static inline char *put_escaped(char *w, const char *v, size_t n) {
-  unsigned char any = 0; /* copy first: most values need no escaping */
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)v[i];
-    w[i] = (char)c;
-    any |= esc_tab[c];
+  uint64_t any; /* copy first, eight bytes at a time: most values need no escaping */
+  if (n >= 8) {
+    any = 0;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      uint64_t x = promc__rd64(v + i);
+      memcpy(w + i, &x, 8);
+      any |= special8(x);
+    }
+    uint64_t x = promc__rd64(v + n - 8);
+    memcpy(w + n - 8, &x, 8);
+    any |= special8(x);
+  } else {
+    unsigned char a = 0;
+    for (size_t i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)v[i];
+      w[i] = (char)c;
+      a |= esc_tab[c];
+    }
+    any = a;
   }
   if (PROMC_LIKELY(!any)) return w + n;
   for (size_t i = 0; i < n; i++) {
