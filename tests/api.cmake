@@ -2,6 +2,9 @@
 # Contracts of the public API that ports rely on: NULL registries, promc_buf,
 # explicit +Inf buckets, counter_name_as_given in every format.
 promc_test(test_api SOURCES test_api.c)
+# A child table that cannot grow: new children refused, lookups still end.
+promc_test(test_table_oom SOURCES test_table_oom.c)
+set_tests_properties(test_table_oom PROPERTIES TIMEOUT 30)
 # The same option's output checked by promtool (its warning) and client_python.
 promc_test_program(name_as_given_gen SOURCES name_as_given_gen.c LIBS promc)
 add_test(NAME name_as_given_promtool COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/name_as_given.sh

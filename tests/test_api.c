@@ -287,6 +287,138 @@ static void error_codes_keep_numbers_names_and_texts(void **state) {
 #undef COUNT_ONE
 }
 
+/* ------------------------------------------------- typed run-time lookups */
+static void typed_labelsv_for_every_kind(void **state) {
+  (void)state;
+  promc_counter *c;
+  promc_gauge *g;
+  promc_histogram *h;
+  promc_summary *su;
+  promc_info *in;
+  promc_enum *e;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "tv_c", .help = "c", .registry = reg,
+                                                       PROMC_LABEL_NAMES("a", "b")}), 0);
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "tv_g", .help = "g", .registry = reg,
+                                                     PROMC_LABEL_NAMES("a")}), 0);
+  assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "tv_h", .help = "h", .registry = reg,
+                                                         PROMC_LABEL_NAMES("a"), PROMC_BUCKETS(1)}), 0);
+  assert_int_equal(promc_summary_new(&su, &(promc_opts){.name = "tv_s", .help = "s", .registry = reg,
+                                                        PROMC_LABEL_NAMES("a")}), 0);
+  assert_int_equal(promc_info_new(&in, &(promc_opts){.name = "tv_i", .help = "i", .registry = reg,
+                                                     PROMC_LABEL_NAMES("a")}), 0);
+  assert_int_equal(promc_enum_new(&e, &(promc_opts){.name = "tv_e", .help = "e", .registry = reg,
+                                                    PROMC_LABEL_NAMES("a"), PROMC_STATES("on", "off")}), 0);
+  const char *ab[2] = {"x", "y\"z"}, *one[1] = {"v"};
+  promc_counter *cc = promc_counter_labelsv(c, 2, ab);
+  assert_non_null(cc);
+  assert_ptr_equal(cc, promc_counter_labels(c, "x", "y\"z")); /* the macro is the same lookup */
+  promc_counter_add_int(cc, 2);
+  promc_gauge_set(promc_gauge_labelsv(g, 1, one), 5);
+  promc_histogram_observe(promc_histogram_labelsv(h, 1, one), 0.5);
+  promc_summary_observe(promc_summary_labelsv(su, 1, one), 3);
+  assert_int_equal(promc_info_set(promc_info_labelsv(in, 1, one), 1, (const char *const[]){"k"},
+                                  (const char *const[]){"w"}), 0);
+  assert_int_equal(promc_enum_set(promc_enum_labelsv(e, 1, one), 1), 0);
+  char *txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  bu_assert_contains(txt, "tv_c_total{a=\"x\",b=\"y\\\"z\"} 2\n");
+  bu_assert_contains(txt, "tv_g{a=\"v\"} 5\n");
+  bu_assert_contains(txt, "tv_h_bucket{a=\"v\",le=\"1\"} 1\n");
+  bu_assert_contains(txt, "tv_s_sum{a=\"v\"} 3\n");
+  bu_assert_contains(txt, "tv_i_info{a=\"v\",k=\"w\"} 1\n");
+  bu_assert_contains(txt, "tv_e{a=\"v\",tv_e=\"off\"} 1\n");
+
+  /* errors as the generic lookup, plus a handle of the wrong type */
+  assert_null(promc_counter_labelsv(c, 1, one));
+  assert_non_null(strstr(promc_errmsg(), "2 label names, 1 values given"));
+  assert_null(promc_counter_labelsv(cc, 2, ab));
+  assert_non_null(strstr(promc_errmsg(), "already a child"));
+  assert_null(promc_counter_labelsv(NULL, 2, ab));
+  assert_non_null(strstr(promc_errmsg(), "NULL metric handle"));
+  assert_null(promc_counter_labelsv((promc_counter *)(void *)g, 1, one));
+  assert_string_equal(promc_errmsg(), "promc_counter_labelsv: \"tv_g\" is a gauge, not a counter");
+  assert_null(promc_gauge_labelsv((promc_gauge *)(void *)h, 1, one));
+  assert_non_null(strstr(promc_errmsg(), "is a histogram, not a gauge"));
+
+  /* removev twins */
+  assert_int_equal(promc_counter_removev(c, 2, ab), 0);
+  assert_int_equal(promc_counter_removev(c, 2, ab), PROMC_ENOTFOUND);
+  assert_int_equal(promc_gauge_removev((promc_gauge *)(void *)c, 2, ab), PROMC_ETYPE);
+  assert_non_null(strstr(promc_errmsg(), "promc_gauge_removev: \"tv_c\" is a counter"));
+  assert_int_equal(promc_gauge_removev(g, 1, one), 0);
+  assert_int_equal(promc_histogram_removev(h, 1, one), 0);
+  assert_int_equal(promc_summary_removev(su, 1, one), 0);
+  assert_int_equal(promc_info_removev(in, 1, one), 0);
+  assert_int_equal(promc_enum_removev(e, 1, one), 0);
+  txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  bu_assert_not_contains(txt, "a=\"");
+  assert_ptr_equal(promc_counter_labelsv(c, 2, ab), cc); /* revived: same child, from zero */
+}
+
+/* ------------------------------------------------------------ raw labels */
+static char dup_msg[512];
+static int dup_collect(promc_collect *ctx, void *user) {
+  (void)user;
+  promc_collect_family(ctx, "rl_ext", "Ext.", PROMC_TYPE_GAUGE, NULL);
+  const char *n[2] = {"a", "b"}, *v[2] = {"x\"y", "p\\q\nr"};
+  promc_collect_sample(ctx, 2, n, v, 1);
+  if (promc_collect_sample(ctx, 2, n, v, 2) == PROMC_EDUP) snprintf(dup_msg, sizeof dup_msg, "%s", promc_errmsg());
+  return 0;
+}
+
+static void raw_labels_are_keys_and_escaped_on_output(void **state) {
+  (void)state;
+  promc_counter *c;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "rl", .help = "r", .registry = reg,
+                                                       PROMC_LABEL_NAMES("a", "b"), .exemplars = 1,
+                                                       PROMC_CONST_LABELS(((const char *[]){"k"}),
+                                                                          ((const char *[]){"c\"v"}))}),
+                   0);
+  /* the length of each value is part of the key */
+  promc_counter *ab_c = promc_counter_labels(c, "ab", "c"), *a_bc = promc_counter_labels(c, "a", "bc");
+  assert_non_null(ab_c);
+  assert_non_null(a_bc);
+  assert_ptr_not_equal(ab_c, a_bc);
+  /* a NULL value is "" */
+  assert_ptr_equal(promc_counter_labels(c, NULL, "z"), promc_counter_labels(c, "", "z"));
+  /* long values: a 2-byte length prefix, and a key too long for the stack */
+  static char v200[201], v5000[5001];
+  memset(v200, 'x', 200);
+  memset(v5000, 'y', 5000);
+  promc_counter *l1 = promc_counter_labels(c, v200, "q"), *l2 = promc_counter_labels(c, v5000, v200);
+  assert_non_null(l1);
+  assert_non_null(l2);
+  assert_ptr_equal(l1, promc_counter_labels(c, v200, "q"));
+  assert_ptr_equal(l2, promc_counter_labels(c, v5000, v200));
+  v5000[4999] = 'z';
+  assert_ptr_not_equal(l2, promc_counter_labels(c, v5000, v200));
+  /* values that need escaping in text, raw in protobuf */
+  promc_counter *esc = promc_counter_labels(c, "q\"x", "b\\s\nn");
+  assert_int_equal(promc_counter_inc_exemplar(esc, 1, (const char *[]){"t"}, (const char *[]){"e\"x"}), 0);
+  char *txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  bu_assert_contains(txt, "rl_total{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} 1\n");
+  bu_assert_contains(txt, "rl_total{k=\"c\\\"v\",a=\"ab\",b=\"c\"} 0\n");
+  char *om = render_fmt(PROMC_FORMAT_OPENMETRICS, NULL);
+  bu_assert_contains(om, "rl_total{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} 1 # {t=\"e\\\"x\"} 1\n");
+  promc_buf pb = {0};
+  assert_int_equal(promc_registry_render_buf(reg, PROMC_FORMAT_PROTOBUF, NULL, &pb), 0);
+  /* LabelPair{name "b", value "b\s<newline>n"}, {name "k", value c"v}, exemplar {t: e"x} */
+  static const char want_b[] = "\x0a\x01" "b\x12\x05" "b\\s\nn";
+  static const char want_k[] = "\x0a\x01" "k\x12\x03" "c\"v";
+  static const char want_t[] = "\x0a\x01" "t\x12\x03" "e\"x";
+  assert_non_null(memmem(pb.data, pb.len, want_b, sizeof want_b - 1));
+  assert_non_null(memmem(pb.data, pb.len, want_k, sizeof want_k - 1));
+  assert_non_null(memmem(pb.data, pb.len, want_t, sizeof want_t - 1));
+  promc_buf_free(&pb);
+
+  /* a collector's label set in a message is shown escaped */
+  promc_collector col = {.name = "rl_col", .collect = dup_collect};
+  assert_int_equal(promc_registry_add_collector(reg, &col), 0);
+  dup_msg[0] = 0;
+  txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  assert_string_equal(dup_msg, "collector \"rl_col\": \"rl_ext\" was given the label set {a=\"x\\\"y\",b=\"p\\\\q\\nr\"} twice");
+  bu_assert_contains(txt, "rl_ext{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 1\n");
+}
+
 int main(void) {
   /* an exact comparison of two renders of the default registry needs it
    * without the process collector, whose values move between renders */
@@ -300,6 +432,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(counter_name_as_given_in_text_and_protobuf_not_openmetrics, setup, teardown),
       cmocka_unit_test_setup_teardown(counter_name_as_given_keeps_every_name_for_collisions, setup, teardown),
       cmocka_unit_test_setup_teardown(counter_name_as_given_is_selected_by_every_name, setup, teardown),
+      cmocka_unit_test_setup_teardown(typed_labelsv_for_every_kind, setup, teardown),
+      cmocka_unit_test_setup_teardown(raw_labels_are_keys_and_escaped_on_output, setup, teardown),
   };
   int rc = cmocka_run_group_tests_name("api", tests, NULL, NULL);
   promc_shutdown();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Go twin of `bench_core lookup`: client_golang's WithLabelValues(...).Inc()
 // over 100 children in test c's order, and over 1,000,000 children of a
 // 3-label counter in the same random order as bench_core (same generator,

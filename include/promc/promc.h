@@ -385,6 +385,26 @@ PROMC_API promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const ch
 PROMC_API int promc_metric_removev(promc_metric *m, size_t n, const char *const *values);
 /* Removes every child (as promc_metric_removev). Errors: PROMC_EINVAL. */
 PROMC_API int promc_metric_clear(promc_metric *m);
+/* The same lookup, typed: the child of family c (a family handle of that
+ * type) for n values, as promc_metric_labelsv, without a cast. Also
+ * PROMC_ETYPE when the handle is a family of another type (it was cast).
+ * The child belongs to the family (never freed by the caller); thread-safe
+ * and lock-free when the child exists, as promc_metric_labelsv. The
+ * promc_*_labels macros below call these. */
+PROMC_API promc_counter *promc_counter_labelsv(promc_counter *c, size_t n, const char *const *values);
+PROMC_API promc_gauge *promc_gauge_labelsv(promc_gauge *g, size_t n, const char *const *values);
+PROMC_API promc_histogram *promc_histogram_labelsv(promc_histogram *h, size_t n, const char *const *values);
+PROMC_API promc_summary *promc_summary_labelsv(promc_summary *s, size_t n, const char *const *values);
+PROMC_API promc_info *promc_info_labelsv(promc_info *i, size_t n, const char *const *values);
+PROMC_API promc_enum *promc_enum_labelsv(promc_enum *e, size_t n, const char *const *values);
+/* promc_metric_removev, typed: errors as promc_metric_removev, and
+ * PROMC_ETYPE for a family of another type. Thread-safe. */
+PROMC_API int promc_counter_removev(promc_counter *c, size_t n, const char *const *values);
+PROMC_API int promc_gauge_removev(promc_gauge *g, size_t n, const char *const *values);
+PROMC_API int promc_histogram_removev(promc_histogram *h, size_t n, const char *const *values);
+PROMC_API int promc_summary_removev(promc_summary *s, size_t n, const char *const *values);
+PROMC_API int promc_info_removev(promc_info *i, size_t n, const char *const *values);
+PROMC_API int promc_enum_removev(promc_enum *e, size_t n, const char *const *values);
 /* The family's type, or 0 for NULL. */
 PROMC_API promc_type promc_metric_type(const promc_metric *m);
 /* The family's name as exposed without suffix (a counter "x_total" gives "x"). */
@@ -393,18 +413,12 @@ PROMC_API const char *promc_metric_name(const promc_metric *m);
 #define PROMC_LABELS_N_(...) (sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 /* promc_counter_labels(c, "GET", "200") and friends: the values are counted
  * by the compiler, so a wrong count is an error, never undefined behaviour. */
-#define promc_counter_labels(c, ...) \
-  ((promc_counter *)promc_metric_labelsv(PROMC_METRIC(c), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
-#define promc_gauge_labels(g, ...) \
-  ((promc_gauge *)promc_metric_labelsv(PROMC_METRIC(g), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
-#define promc_histogram_labels(h, ...) \
-  ((promc_histogram *)promc_metric_labelsv(PROMC_METRIC(h), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
-#define promc_summary_labels(s, ...) \
-  ((promc_summary *)promc_metric_labelsv(PROMC_METRIC(s), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
-#define promc_info_labels(i, ...) \
-  ((promc_info *)promc_metric_labelsv(PROMC_METRIC(i), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
-#define promc_enum_labels(e, ...) \
-  ((promc_enum *)promc_metric_labelsv(PROMC_METRIC(e), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__)))
+#define promc_counter_labels(c, ...) promc_counter_labelsv((c), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
+#define promc_gauge_labels(g, ...) promc_gauge_labelsv((g), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
+#define promc_histogram_labels(h, ...) promc_histogram_labelsv((h), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
+#define promc_summary_labels(s, ...) promc_summary_labelsv((s), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
+#define promc_info_labels(i, ...) promc_info_labelsv((i), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
+#define promc_enum_labels(e, ...) promc_enum_labelsv((e), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
 #define promc_metric_remove(m, ...) \
   promc_metric_removev(PROMC_METRIC(m), PROMC_LABELS_N_(__VA_ARGS__), PROMC_STRS_(__VA_ARGS__))
 
@@ -901,6 +915,17 @@ PROMC_API int promc_write_textfile(promc_registry *r, const char *path);
 inline promc_metric *promc_cxx_labels_(promc_metric *m, std::initializer_list<const char *> v) {
   return promc_metric_labelsv(m, v.size(), v.begin());
 }
+#define PROMC_CXX_TYPED_(T)                                                                 \
+  inline promc_##T *promc_cxx_labels_(promc_##T *h, std::initializer_list<const char *> v) { \
+    return promc_##T##_labelsv(h, v.size(), v.begin());                                   \
+  }
+PROMC_CXX_TYPED_(counter)
+PROMC_CXX_TYPED_(gauge)
+PROMC_CXX_TYPED_(histogram)
+PROMC_CXX_TYPED_(summary)
+PROMC_CXX_TYPED_(info)
+PROMC_CXX_TYPED_(enum)
+#undef PROMC_CXX_TYPED_
 inline int promc_cxx_remove_(promc_metric *m, std::initializer_list<const char *> v) {
   return promc_metric_removev(m, v.size(), v.begin());
 }
@@ -928,12 +953,12 @@ constexpr size_t promc_cxx_count_(const T &...) {
   .states = PROMC_CXX_STATIC_(char *const, __VA_ARGS__), .nstates = promc_cxx_count_(__VA_ARGS__)
 #define PROMC_BUCKETS(...) \
   .buckets = PROMC_CXX_STATIC_(double, __VA_ARGS__), .nbuckets = promc_cxx_count_(__VA_ARGS__)
-#define promc_counter_labels(c, ...) ((promc_counter *)promc_cxx_labels_(PROMC_METRIC(c), {__VA_ARGS__}))
-#define promc_gauge_labels(g, ...) ((promc_gauge *)promc_cxx_labels_(PROMC_METRIC(g), {__VA_ARGS__}))
-#define promc_histogram_labels(h, ...) ((promc_histogram *)promc_cxx_labels_(PROMC_METRIC(h), {__VA_ARGS__}))
-#define promc_summary_labels(s, ...) ((promc_summary *)promc_cxx_labels_(PROMC_METRIC(s), {__VA_ARGS__}))
-#define promc_info_labels(i, ...) ((promc_info *)promc_cxx_labels_(PROMC_METRIC(i), {__VA_ARGS__}))
-#define promc_enum_labels(e, ...) ((promc_enum *)promc_cxx_labels_(PROMC_METRIC(e), {__VA_ARGS__}))
+#define promc_counter_labels(c, ...) promc_cxx_labels_(static_cast<promc_counter *>(c), {__VA_ARGS__})
+#define promc_gauge_labels(g, ...) promc_cxx_labels_(static_cast<promc_gauge *>(g), {__VA_ARGS__})
+#define promc_histogram_labels(h, ...) promc_cxx_labels_(static_cast<promc_histogram *>(h), {__VA_ARGS__})
+#define promc_summary_labels(s, ...) promc_cxx_labels_(static_cast<promc_summary *>(s), {__VA_ARGS__})
+#define promc_info_labels(i, ...) promc_cxx_labels_(static_cast<promc_info *>(i), {__VA_ARGS__})
+#define promc_enum_labels(e, ...) promc_cxx_labels_(static_cast<promc_enum *>(e), {__VA_ARGS__})
 #define promc_metric_remove(m, ...) promc_cxx_remove_(PROMC_METRIC(m), {__VA_ARGS__})
 #endif /* __cplusplus */
 #endif /* PROMC_PROMC_H */

@@ -26,7 +26,7 @@
 
 #include "core/internal.h"
 
-/* Validates the exemplar and packs it as "name\0value\0..." into words.
+/* Validates the exemplar and packs it into words as raw pairs (labels.c).
  * Returns the byte length, or a negative PROMC_E* code. */
 static long pack(size_t n, const char *const *names, const char *const *values, uint64_t *words) {
   if (n && (!names || !values)) return PROMC_EINVAL;
@@ -42,22 +42,20 @@ static long pack(size_t n, const char *const *names, const char *const *values, 
     size_t nl = strlen(nm);
     chars += nl; /* label names are ASCII */
     if (chars > PROMC_EXEMPLAR_MAX_CHARS) return PROMC_EVALUE;
-    memcpy(out + len, nm, nl + 1);
-    len += nl + 1;
-    /* the value: count code points and check UTF-8 as we copy (a NUL is
-     * no continuation byte, so a cut sequence stops there) */
+    /* the value: count code points and check UTF-8 (a NUL is no
+     * continuation byte, so a cut sequence stops there) */
     const unsigned char *p = (const unsigned char *)v;
     while (*p) {
       size_t k = promc__utf8_char(p, 4);
       if (!k) return PROMC_EVALUE;
       if (++chars > PROMC_EXEMPLAR_MAX_CHARS) return PROMC_EVALUE;
-      /* 128 characters of at most 4 bytes, names 1 byte per character plus
-       * 2 NULs per pair: never more than 511 bytes, so this always fits */
-      memcpy(out + len, p, k);
-      len += k;
       p += k;
     }
-    out[len++] = 0;
+    /* 128 characters, names of 1 byte and values of at most 4 per
+     * character, and each item's length prefix (2 bytes only for 128 bytes
+     * or more): never more than 512 bytes, so this always fits */
+    size_t vl = (size_t)(p - (const unsigned char *)v);
+    len = (size_t)(promc__pack_item(promc__pack_item(out + len, nm, nl), v, vl) - out);
   }
   memset(out + len, 0, (8 - len % 8) % 8); /* the last word is stored whole */
   return (long)len;

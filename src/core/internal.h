@@ -54,27 +54,36 @@ struct promc_stripe {
  *   gauge     [0] value bits
  *   histogram [0] sum bits      [1 .. nbounds+1] per-bucket (non-cumulative) counts
  *   summary   [0] count         [1] sum bits
- *   info      [0] pointer to rendered info labels (replaced under the family vlock)
+ *   info      [0] pointer to its info labels, a struct promc_pairs (replaced under the family vlock)
  *   stateset  [0] current state index
  */
 struct promc_series {
   struct promc_family *fam;
-  _Atomic(struct promc_series *) hnext; /* hash chain */
+  void *spare;                           /* unused: keeps the layout promc/inline.h mirrors */
   uint32_t hash;
   uint16_t flags;
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */
-  uint32_t labels_len;                   /* rendered label text length */
+  uint32_t labels_len;                   /* bytes of the packed key */
   _Atomic uint32_t signed_obs;           /* histogram, summary: a negative or NaN observation */
   _Atomic double created;                /* wall-clock seconds; a reset rewrites it under a scrape */
   _Atomic uint64_t *cells;               /* storage seam: inline by default */
-  char *labels;                          /* `a="x",b="y"`, escaped, NUL-ended */
+  char *labels;                          /* the packed raw values (labels.c), at f->key_off */
   _Atomic uint64_t inline_cells[];
 };
 
+/* The child table: open addressing, linear probing. A slot holds the child
+ * and, beside it, its hash and key length, so that a lookup touches only
+ * the child it will return. A slot is written once, under the family lock:
+ * hash and len, then s with release; readers load s with acquire. */
+struct promc_slot {
+  _Atomic(struct promc_series *) s;
+  uint32_t hash; /* the hash's high half (the low bits pick the slot) */
+  uint32_t len;  /* the key's length */
+};
 struct promc_htab {
   size_t mask;
   struct promc_htab *retired_next;
-  _Atomic(struct promc_series *) b[];
+  struct promc_slot b[];
 };
 
 /* Children are carved from per-family chunks: they are only freed with
@@ -105,7 +114,7 @@ struct promc_family {
   size_t nlabels;
   char **label_names;
   size_t *label_name_len;
-  char *const_labels; /* rendered const label text, "" if none */
+  char *const_labels; /* const labels as packed raw pairs (labels.c) */
   size_t const_labels_len;
   size_t nconst;
   char **const_names, **const_values;
@@ -114,6 +123,7 @@ struct promc_family {
   size_t nstates;
   char **states;
   size_t ncells;      /* cells per child */
+  size_t key_off;     /* where a child's packed key starts, from the child */
   char *text_name;    /* counter_name_as_given: the name as given, else NULL */
   char *exposed[6];   /* names this family exposes (collision check / filter) */
   size_t nexposed;
@@ -161,7 +171,7 @@ static inline struct promc_series *promc__series(const void *h) {
  * root) nexemplars slots, allocated with it right after its inline cells:
  * one for a counter, one per bucket (+Inf included) for a histogram. A slot
  * is a seqlock over fixed-size fields, all accessed atomically. */
-#define PROMC_EXEMPLAR_TEXT 512 /* raw "name\0value\0..." of <= 128 chars */
+#define PROMC_EXEMPLAR_TEXT 512 /* raw pairs (labels.c) of <= 128 chars */
 struct promc_exemplar_slot {
   _Atomic uint64_t seq;   /* even = stable, odd = a writer is copying; 0 = never set */
   _Atomic uint64_t meta;  /* bit 32: present; low 32 bits: text length */
@@ -172,7 +182,7 @@ struct promc_exemplar_slot {
 /* A consistent copy of a slot, taken by a scrape. */
 struct promc_exemplar_view {
   int present;
-  size_t len; /* bytes of text: n pairs of NUL-ended name and value */
+  size_t len; /* bytes of text: packed raw pairs (labels.c) */
   double value, ts;
   char text[PROMC_EXEMPLAR_TEXT];
 };
@@ -184,7 +194,18 @@ PROMC_HIDDEN void promc__exemplar_read(const struct promc_series *s, size_t i, s
 /* Empties every slot of s (reset / revive; family lock held). */
 PROMC_HIDDEN void promc__exemplars_clear(struct promc_series *s);
 
-/* family.c */
+/* names.c */
+/* "counter", "gauge", ... for messages. */
+PROMC_HIDDEN const char *promc__type_name(promc_type t);
+/* Checks a label name (what: "label", "const label", ...) for a family of
+ * type t named fam_name: 0 or PROMC_ELABEL, recorded. */
+PROMC_HIDDEN int promc__check_label_name(const char *fam_name, promc_type t, const char *ln, const char *what);
+/* Checks the options of a family of type t; its base name (without _total /
+ * _info) into base (cap bytes). 0 or the error, recorded. */
+PROMC_HIDDEN int promc__validate_opts(promc_type t, const promc_opts *o, char *base, size_t cap);
+
+/* children.c */
+PROMC_HIDDEN struct promc_htab *promc__htab_new(size_t nbuckets); /* a power of two */
 /* Children in creation order, removed ones included (check s->removed with
  * acquire):
  *   struct promc_child_it it;
@@ -202,12 +223,37 @@ struct promc_child_it {
 };
 PROMC_HIDDEN struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it);
 PROMC_HIDDEN struct promc_series *promc__child_next(const struct promc_family *f, struct promc_child_it *it);
+/* family.c */
 PROMC_HIDDEN void promc__family_free(struct promc_family *f);
+/* names.c */
 PROMC_HIDDEN bool promc__valid_metric_name(const char *s);
 PROMC_HIDDEN bool promc__valid_label_name(const char *s);
+/* labels.c */
 PROMC_HIDDEN size_t promc__escape_label_value(char *out, const char *v, size_t n);
 PROMC_HIDDEN size_t promc__escaped_len(const char *v, size_t n);
-/* Whether n bytes at s are UTF-8 (the exposition formats' only encoding). */
+/* Packed raw labels (the format is described at the top of labels.c). */
+/* Bytes n items take packed; their strlen()s into lens (unless NULL). */
+PROMC_HIDDEN size_t promc__pack_size(size_t n, const char *const *items, size_t *lens);
+/* Writes the length prefix of an item of len bytes (at most 10 bytes); returns the end. */
+PROMC_HIDDEN char *promc__pack_len(char *out, size_t len);
+/* Packs one item at out; returns the end. */
+PROMC_HIDDEN char *promc__pack_item(char *out, const char *p, size_t len);
+/* Packs n items (lengths lens) at out; returns the bytes written. */
+PROMC_HIDDEN size_t promc__pack(char *out, size_t n, const char *const *items, const size_t *lens);
+/* n name/value pairs packed into a new allocation (length in *len), NULL when out of memory. */
+PROMC_HIDDEN char *promc__pack_pairs(size_t n, const char *const *names, const char *const *values, size_t *len);
+/* The item at p: its bytes and length; returns the next item. */
+PROMC_HIDDEN const char *promc__unpack(const char *p, const char **item, size_t *len);
+/* Packing a key, its hash and comparison: inline, in core/labels.h. */
+/* Packed pairs as `a="x",b="y"` (escaped, NUL-ended, whole pairs that fit
+ * cap), for messages; returns the length. */
+PROMC_HIDDEN size_t promc__pairs_print(char *out, size_t cap, const char *p, size_t len);
+/* An info child's labels: packed raw pairs (cells[0] points at one). */
+struct promc_pairs {
+  size_t len;
+  char data[];
+};
+/* names.c: whether n bytes at s are UTF-8 (the exposition formats' only encoding). */
 PROMC_HIDDEN bool promc__utf8_valid(const char *s, size_t n);
 /* The length (1..4) of the UTF-8 character at p, of which at most avail
  * bytes may be read, or 0 when it is not one: a stray continuation byte,
@@ -332,8 +378,11 @@ struct promc_fview {
   const char *help;
   const char *unit; /* NULL if none */
   promc_type type;
-  const char *const_labels; /* rendered, may be "" */
+  const char *const_labels; /* packed raw pairs (labels.c) */
   size_t const_labels_len;
+  size_t nlabels; /* the names of a child's packed values */
+  const char *const *label_names;
+  const size_t *label_name_len;
   const char *state_label; /* stateset: label name (the family name) */
   const char *text_name;   /* counter_name_as_given: the name for text and protobuf, else NULL */
   size_t text_name_len;
@@ -341,7 +390,7 @@ struct promc_fview {
 
 /* One child's values, read once per scrape. */
 struct promc_sview {
-  const char *labels; /* rendered, escaped */
+  const char *labels; /* packed raw values, named by the fview's label_names */
   size_t labels_len;
   double created;     /* 0 = none */
   double value;       /* counter, gauge, untyped */
@@ -353,9 +402,10 @@ struct promc_sview {
   double sum;
   size_t nq;
   const double *quantiles, *qvalues;
-  /* info */
-  const char *info_labels;
-  size_t info_len;
+  /* packed raw pairs after the labels: an info child's labels, a
+   * collector's labels, `pid` of a multi-process gauge */
+  const char *pairs;
+  size_t pairs_len;
   /* stateset */
   size_t nstates;
   const char *const *states;
@@ -368,9 +418,12 @@ struct promc_sview {
 };
 
 /* Shared by the text writers: a label value escaped (\\, \", newline), and
- * the label block {const,labels,info,xname="xval"} (nothing when empty;
- * xval escaped when xescape, else written as is). */
+ * the label block {const,labels,pairs,xname="xval"} from the raw forms,
+ * escaped (nothing when empty; xval escaped when xescape, else written as
+ * is: numbers). */
 PROMC_HIDDEN void promc__out_escaped(struct promc_out *o, const char *v, size_t n);
+/* Packed raw pairs as `a="x",b="y"` (escaped). */
+PROMC_HIDDEN void promc__out_pairs(struct promc_out *o, const char *p, size_t len);
 PROMC_HIDDEN void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                                     const char *xname, const char *xval, bool xescape);
 

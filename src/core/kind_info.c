@@ -19,9 +19,10 @@ static void info_reset(struct promc_series *s) { (void)s; }
 static bool info_read(const struct promc_family *f, const struct promc_series *s, const _Atomic uint64_t *cells,
                       struct promc_sview *v, uint64_t *cum) {
   (void)f, (void)s, (void)cum;
-  const char *t = (const char *)(uintptr_t)atomic_load_explicit(&cells[0], memory_order_relaxed);
-  v->info_labels = t;
-  v->info_len = t ? strlen(t) : 0;
+  const struct promc_pairs *t =
+      (const struct promc_pairs *)(uintptr_t)atomic_load_explicit(&cells[0], memory_order_relaxed);
+  v->pairs = t ? t->data : NULL;
+  v->pairs_len = t ? t->len : 0;
   return true;
 }
 

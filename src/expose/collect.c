@@ -162,9 +162,10 @@ static int note_child(promc_collect *c, size_t n, const char *const *names, cons
   struct seen_slot *s = seen_find(t, t->keys.data + off, len, h);
   if (s->len != SIZE_MAX) {
     t->keys.len = off;
-    return promc__err(PROMC_EDUP, "collector \"%s\": \"%s\" was given the label set {%.*s} twice", c->collector,
-                      c->name, (int)(c->labels.len < 300 ? c->labels.len : 300),
-                      c->labels.len ? c->labels.data : "");
+    char shown[301];
+    promc__pairs_print(shown, sizeof shown, c->labels.data, c->labels.len);
+    return promc__err(PROMC_EDUP, "collector \"%s\": \"%s\" was given the label set {%s} twice", c->collector,
+                      c->name, shown);
   }
   *s = (struct seen_slot){h, off, len};
   t->count++;
@@ -210,7 +211,7 @@ int promc_collect_family(promc_collect *c, const char *name, const char *help, p
   return 0;
 }
 
-/* Renders names/values into c->labels. */
+/* Packs names/values into c->labels as raw pairs (labels.c). */
 static int render_labels(promc_collect *c, size_t n, const char *const *names, const char *const *values) {
   c->labels.len = 0;
   if (n && (!names || !values)) return promc__err(PROMC_EINVAL, "collect: label names or values NULL");
@@ -232,14 +233,11 @@ static int render_labels(promc_collect *c, size_t n, const char *const *names, c
     if (!promc__utf8_valid(values[i], vl))
       return promc__err(PROMC_EVALUE, "collector \"%s\": the value of label \"%s\" on \"%s\" is not valid UTF-8",
                         c->collector, names[i], c->name);
-    char esc[512];
-    char *tmp = vl * 2 < sizeof esc ? esc : promc__malloc(vl * 2 + 1);
-    if (!tmp) return promc__err(PROMC_ENOMEM, "collect: out of memory");
-    size_t el = promc__escape_label_value(tmp, values[i], vl);
-    int w = (i ? promc_buf_write(&c->labels, ",", 1) : 0) | promc_buf_write(&c->labels, names[i], strlen(names[i])) |
-            promc_buf_write(&c->labels, "=\"", 2) | promc_buf_write(&c->labels, tmp, el) |
-            promc_buf_write(&c->labels, "\"", 1);
-    if (tmp != esc) promc__free(tmp);
+    size_t nl = strlen(names[i]);
+    char np[10], vp[10]; /* the two items' length prefixes */
+    size_t npl = (size_t)(promc__pack_len(np, nl) - np), vpl = (size_t)(promc__pack_len(vp, vl) - vp);
+    int w = promc_buf_write(&c->labels, np, npl) | promc_buf_write(&c->labels, names[i], nl) |
+            promc_buf_write(&c->labels, vp, vpl) | promc_buf_write(&c->labels, values[i], vl);
     if (w) return promc__err(PROMC_ENOMEM, "collect: out of memory");
   }
   return 0;
@@ -252,8 +250,8 @@ static int begin_sample(promc_collect *c, struct promc_sview *v, size_t n, const
   int rc = render_labels(c, n, names, values);
   if (rc) return rc;
   memset(v, 0, sizeof *v);
-  v->labels = c->labels.len ? c->labels.data : "";
-  v->labels_len = c->labels.len;
+  v->pairs = c->labels.len ? c->labels.data : NULL;
+  v->pairs_len = c->labels.len;
   return 0;
 }
 
@@ -269,12 +267,6 @@ int promc_collect_sample(promc_collect *c, size_t n, const char *const *names, c
   if (t == PROMC_TYPE_COUNTER && !(value >= 0))
     return promc__err(PROMC_EVALUE, "collector \"%s\": counter \"%s\" given %g (negative or NaN)", c->collector,
                       c->name, value);
-  if (t == PROMC_TYPE_INFO) { /* the labels are the info labels */
-    v.info_labels = v.labels;
-    v.info_len = v.labels_len;
-    v.labels = "";
-    v.labels_len = 0;
-  }
   if ((rc = note_child(c, n, names, values))) return rc;
   v.value = value;
   if (c->selected) c->rc->ops->series(c->rc->out, &c->fv, &v, c->rc->st);

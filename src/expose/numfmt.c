@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/labels.h"
 #include "expose/expose.h"
 
 static const char k_pairs[201] =
@@ -312,38 +313,171 @@ void promc__out_double(struct promc_out *o, double v) {
 }
 
 void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    char c = v[i];
-    if (c == '\\' || c == '"') {
+  const char *run = v, *end = v + n;
+  for (const char *p = v; p < end; p++) {
+    char c = *p;
+    if (PROMC_LIKELY(c != '\\' && c != '"' && c != '\n')) continue;
+    if (p > run) promc__out_write(o, run, (size_t)(p - run));
+    if (c == '\n') promc__out_write(o, "\\n", 2);
+    else {
       promc__out_ch(o, '\\');
       promc__out_ch(o, c);
-    } else if (c == '\n') {
-      promc__out_write(o, "\\n", 2);
+    }
+    run = p + 1;
+  }
+  if (end > run) promc__out_write(o, run, (size_t)(end - run));
+}
+
+/* Writes packed raw pairs as `a="x",b="y"` (escaped), after a comma when
+ * *any; sets *any when it wrote something. */
+static void out_pairs(struct promc_out *o, const char *p, size_t len, bool *any) {
+  if (!len) return; /* p may be NULL then */
+  const char *end = p + len;
+  while (p < end) {
+    const char *nm, *v;
+    size_t nl, vl;
+    p = promc__unpack(p, &nm, &nl);
+    p = promc__unpack(p, &v, &vl);
+    if (*any) promc__out_ch(o, ',');
+    promc__out_write(o, nm, nl);
+    promc__out_write(o, "=\"", 2);
+    promc__out_escaped(o, v, vl);
+    promc__out_ch(o, '"');
+    *any = true;
+  }
+}
+
+void promc__out_pairs(struct promc_out *o, const char *p, size_t len) {
+  bool any = false;
+  out_pairs(o, p, len, &any);
+}
+
+/* The label block, written straight into the window (the caller made room
+ * for its worst case): a value is escaped as it is copied. */
+static const unsigned char esc_tab[256] = {['\\'] = '\\', ['"'] = '"', ['\n'] = 'n'};
+/* Nonzero when a byte of x is a backslash, a double quote or a newline. */
+static inline uint64_t special8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t a = x ^ (ones * '\\'), q = x ^ (ones * '"'), l = x ^ (ones * '\n');
+  return ((a - ones) & ~a & high) | ((q - ones) & ~q & high) | ((l - ones) & ~l & high);
+}
+static inline char *put_escaped(char *w, const char *v, size_t n) {
+  uint64_t any; /* copy first, eight bytes at a time: most values need no escaping */
+  if (n >= 8) {
+    any = 0;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      uint64_t x = promc__rd64(v + i);
+      memcpy(w + i, &x, 8);
+      any |= special8(x);
+    }
+    uint64_t x = promc__rd64(v + n - 8);
+    memcpy(w + n - 8, &x, 8);
+    any |= special8(x);
+  } else {
+    unsigned char a = 0;
+    for (size_t i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)v[i];
+      w[i] = (char)c;
+      a |= esc_tab[c];
+    }
+    any = a;
+  }
+  if (PROMC_LIKELY(!any)) return w + n;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i], e = esc_tab[c];
+    if (PROMC_UNLIKELY(e)) {
+      *w++ = '\\';
+      *w++ = (char)e;
     } else {
-      promc__out_ch(o, c);
+      *w++ = (char)c;
     }
   }
+  return w;
+}
+static inline char *put_pair(char *w, const char *nm, size_t nl, const char *v, size_t vl) {
+  promc__copy_short(w, nm, nl);
+  w += nl;
+  *w++ = '=';
+  *w++ = '"';
+  w = put_escaped(w, v, vl);
+  *w++ = '"';
+  *w++ = ',';
+  return w;
+}
+static char *put_pairs(char *w, const char *p, size_t len) {
+  if (!len) return w; /* p may be NULL then */
+  const char *end = p + len;
+  while (p < end) {
+    const char *nm, *v;
+    size_t nl, vl;
+    p = promc__unpack_item(p, &nm, &nl);
+    p = promc__unpack_item(p, &v, &vl);
+    w = put_pair(w, nm, nl, v, vl);
+  }
+  return w;
 }
 
 void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *xname, const char *xval, bool xescape) {
-  if (!f->const_labels_len && !s->labels_len && !s->info_len && !xname) return;
+  if (!f->const_labels_len && !s->labels_len && !s->pairs_len && !xname) return;
+  /* Worst case: every packed item is at least its bytes plus a 1-byte
+   * prefix, and prints as at most twice its bytes plus `="",` (4) */
+  size_t xl = xname ? strlen(xname) : 0, xvl = xname ? strlen(xval) : 0;
+  size_t bound = 2 + 4 * (f->const_labels_len + s->labels_len + s->pairs_len) + xl + 4 + 2 * xvl;
+  for (size_t i = 0; i < f->nlabels; i++) bound += f->label_name_len[i];
+  if (PROMC_LIKELY(bound <= sizeof o->own)) {
+    promc__out_room(o, bound);
+    assert(o->cap - o->len >= bound);
+    char *w0 = o->buf + o->len, *w = w0;
+    *w++ = '{';
+    w = put_pairs(w, f->const_labels, f->const_labels_len);
+    if (s->labels_len) {
+      const char *p = s->labels, *end = s->labels + s->labels_len;
+      for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
+        const char *v;
+        size_t vl;
+        p = promc__unpack_item(p, &v, &vl);
+        assert(i < f->nlabels);
+        w = put_pair(w, f->label_names[i], f->label_name_len[i], v, vl);
+      }
+    }
+    w = put_pairs(w, s->pairs, s->pairs_len);
+    if (xname) {
+      memcpy(w, xname, xl);
+      w += xl;
+      *w++ = '=';
+      *w++ = '"';
+      if (xescape) w = put_escaped(w, xval, xvl);
+      else {
+        memcpy(w, xval, xvl);
+        w += xvl;
+      }
+      *w++ = '"';
+      *w++ = ',';
+    }
+    w[-1] = '}'; /* the last comma */
+    assert((size_t)(w - w0) <= bound);
+    o->len += (size_t)(w - w0);
+    return;
+  }
   bool any = false;
   promc__out_ch(o, '{');
-  if (f->const_labels_len) {
-    promc__out_write(o, f->const_labels, f->const_labels_len);
-    any = true;
-  }
-  if (s->labels_len) {
+  out_pairs(o, f->const_labels, f->const_labels_len, &any);
+  const char *p = s->labels, *end = s->labels_len ? s->labels + s->labels_len : p;
+  for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
+    const char *v;
+    size_t vl;
+    p = promc__unpack(p, &v, &vl);
+    assert(i < f->nlabels);
     if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->labels, s->labels_len);
+    promc__out_write(o, f->label_names[i], f->label_name_len[i]);
+    promc__out_write(o, "=\"", 2);
+    promc__out_escaped(o, v, vl);
+    promc__out_ch(o, '"');
     any = true;
   }
-  if (s->info_len) {
-    if (any) promc__out_ch(o, ',');
-    promc__out_write(o, s->info_labels, s->info_len);
-    any = true;
-  }
+  out_pairs(o, s->pairs, s->pairs_len, &any);
   if (xname) {
     if (any) promc__out_ch(o, ',');
     promc__out_str(o, xname);

@@ -23,20 +23,7 @@ struct om_state {
 static void exemplar(struct promc_out *o, const struct promc_exemplar_view *x) {
   if (!x || !x->present) return;
   promc__out_write(o, " # {", 4);
-  const char *p = x->text, *end = x->text + x->len;
-  bool first = true;
-  while (p < end) {
-    size_t nl = strlen(p);
-    const char *v = p + nl + 1;
-    size_t vl = strlen(v);
-    if (!first) promc__out_ch(o, ',');
-    first = false;
-    promc__out_write(o, p, nl);
-    promc__out_write(o, "=\"", 2);
-    promc__out_escaped(o, v, vl);
-    promc__out_ch(o, '"');
-    p = v + vl + 1;
-  }
+  promc__out_pairs(o, x->text, x->len);
   promc__out_write(o, "} ", 2);
   promc__out_double(o, x->value);
   if (x->ts != 0) {

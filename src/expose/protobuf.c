@@ -117,67 +117,31 @@ static void nest_end(struct pb_state *b, size_t at) {
   memcpy(b->d + at, v, k);
 }
 
-/* Length of an escaped label value once unescaped, and the unescaping. */
-static size_t unescaped_len(const char *p, const char *end) {
-  size_t n = 0;
-  for (; p < end; p++, n++)
-    if (*p == '\\' && p + 1 < end) p++;
-  return n;
-}
-
-static void put_unescaped(struct pb_state *b, const char *p, const char *end) {
-  if (!reserve(b, (size_t)(end - p))) return;
-  for (; p < end; p++) {
-    char c = *p;
-    if (c == '\\' && p + 1 < end) {
-      c = *++p;
-      if (c == 'n') c = '\n';
-    }
-    b->d[b->len++] = (unsigned char)c;
-  }
-}
-
-static void label_pair(struct pb_state *b, unsigned field, const char *n, size_t nl, const char *v, size_t vl,
-                       bool escaped) {
+/* A LabelPair (raw name and value: protobuf needs no escaping). */
+static void label_pair(struct pb_state *b, unsigned field, const char *n, size_t nl, const char *v, size_t vl) {
   size_t at = nest_begin(b, field);
   put_string(b, 1, n, nl);
-  if (escaped) {
-    put_tag(b, 2, WT_LEN);
-    put_varint(b, unescaped_len(v, v + vl));
-    put_unescaped(b, v, v + vl);
-  } else {
-    put_string(b, 2, v, vl);
-  }
+  put_string(b, 2, v, vl);
   nest_end(b, at);
 }
 
-/* Rendered `a="x",b="y\"z"` text to LabelPairs. */
-static void rendered_labels(struct pb_state *b, const char *p, size_t len) {
+/* Packed raw pairs (labels.c) to LabelPairs. */
+static void raw_pairs(struct pb_state *b, const char *p, size_t len) {
   if (!len) return; /* p may be NULL then */
   const char *end = p + len;
   while (p < end) {
-    const char *eq = memchr(p, '=', (size_t)(end - p));
-    if (!eq || eq + 1 >= end || eq[1] != '"') return; /* not reached: the core renders these */
-    const char *v = eq + 2, *q = v;
-    while (q < end && *q != '"') q += *q == '\\' ? 2 : 1;
-    if (q > end) q = end;
-    label_pair(b, 1, p, (size_t)(eq - p), v, (size_t)(q - v), true);
-    p = q + 1;
-    if (p < end && *p == ',') p++;
+    const char *nm, *v;
+    size_t nl, vl;
+    p = promc__unpack(p, &nm, &nl);
+    p = promc__unpack(p, &v, &vl);
+    label_pair(b, 1, nm, nl, v, vl);
   }
 }
 
 static void exemplar(struct pb_state *b, unsigned field, const struct promc_exemplar_view *x) {
   if (!x || !x->present) return;
   size_t at = nest_begin(b, field);
-  const char *p = x->text, *end = x->text + x->len;
-  while (p < end) {
-    size_t nl = strlen(p);
-    const char *v = p + nl + 1;
-    size_t vl = strlen(v);
-    label_pair(b, 1, p, nl, v, vl, false);
-    p = v + vl + 1;
-  }
+  raw_pairs(b, x->text, x->len);
   put_double(b, 2, x->value);
   if (x->ts != 0) {
     double sec = floor(x->ts);
@@ -225,9 +189,15 @@ static void pb_family_begin(struct promc_out *o, const struct promc_fview *f, vo
 static size_t metric_begin(struct pb_state *b, const struct promc_fview *f, const struct promc_sview *s) {
   b->nmetrics++;
   size_t at = nest_begin(b, 4);
-  rendered_labels(b, f->const_labels, f->const_labels_len);
-  rendered_labels(b, s->labels, s->labels_len);
-  rendered_labels(b, s->info_labels, s->info_len);
+  raw_pairs(b, f->const_labels, f->const_labels_len);
+  const char *p = s->labels, *end = s->labels_len ? s->labels + s->labels_len : p;
+  for (size_t i = 0; p < end; i++) { /* the child's values, named by the family */
+    const char *v;
+    size_t vl;
+    p = promc__unpack(p, &v, &vl);
+    label_pair(b, 1, f->label_names[i], f->label_name_len[i], v, vl);
+  }
+  raw_pairs(b, s->pairs, s->pairs_len);
   return at;
 }
 
@@ -258,7 +228,7 @@ static void pb_series(struct promc_out *o, const struct promc_fview *f, const st
     case PROMC_TYPE_STATESET:
       for (size_t i = 0; i < s->nstates; i++) {
         size_t m = metric_begin(b, f, s);
-        label_pair(b, 1, f->state_label, strlen(f->state_label), s->states[i], strlen(s->states[i]), false);
+        label_pair(b, 1, f->state_label, strlen(f->state_label), s->states[i], strlen(s->states[i]));
         size_t at = nest_begin(b, 2);
         put_double(b, 1, i == s->state ? 1 : 0);
         nest_end(b, at);

@@ -46,8 +46,8 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
   v->labels = s->labels;
   v->labels_len = s->labels_len;
   v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
-  v->info_labels = NULL;
-  v->info_len = 0;
+  v->pairs = NULL; /* the kind's read sets them (info labels) */
+  v->pairs_len = 0;
   return promc__kind(f->type)->read(f, s, s->cells, v, cum);
 }
 
@@ -66,23 +66,13 @@ static void pid_sample(void *u, long pid, double v) {
   struct pid_sample *p = u;
   _Atomic uint64_t cells[3] = {promc__double_bits(v), 1, 0};
   if (!promc__kind(p->f->type)->read(p->f, p->s, cells, p->sv, p->cum)) return;
-  char small[512], *buf = small;
-  size_t need = p->s->labels_len + 24;
-  if (need > sizeof small && !(buf = promc__malloc(need))) {
-    p->rc->out->err = p->rc->out->err ? p->rc->out->err : PROMC_ENOMEM;
-    return;
-  }
-  size_t len = 0;
-  if (p->s->labels_len) {
-    memcpy(buf, p->s->labels, p->s->labels_len);
-    buf[p->s->labels_len] = ',';
-    len = p->s->labels_len + 1;
-  }
-  len += (size_t)snprintf(buf + len, need - len, "pid=\"%ld\"", pid);
-  p->sv->labels = buf;
-  p->sv->labels_len = len;
+  char num[24], pair[40];
+  int nl = snprintf(num, sizeof num, "%ld", pid);
+  p->sv->pairs = pair;
+  p->sv->pairs_len = (size_t)(promc__pack_item(promc__pack_item(pair, "pid", 3), num, (size_t)nl) - pair);
   p->rc->ops->series(p->rc->out, p->fv, p->sv, p->rc->st);
-  if (buf != small) promc__free(buf);
+  p->sv->pairs = NULL;
+  p->sv->pairs_len = 0;
 }
 
 /* A child whose cells the storage backend holds: its cells summed over
@@ -99,8 +89,8 @@ static bool store_child(struct promc_render_ctx *rc, const struct promc_fview *f
   sv->labels = s->labels;
   sv->labels_len = s->labels_len;
   sv->created = atomic_load_explicit(&s->created, memory_order_relaxed);
-  sv->info_labels = NULL;
-  sv->info_len = 0;
+  sv->pairs = NULL;
+  sv->pairs_len = 0;
   sv->exemplars = NULL; /* exemplars stay in each process's memory: not exposed in this mode */
   if (r == 2) {
     struct pid_sample p = {.rc = rc, .fv = fv, .f = f, .s = s, .sv = sv, .cum = cum};
@@ -114,7 +104,8 @@ static bool store_child(struct promc_render_ctx *rc, const struct promc_fview *f
 static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   struct promc_fview fv = {
       .name = f->name, .name_len = f->name_len, .help = f->help, .unit = f->unit, .type = f->type,
-      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .state_label = f->name,
+      .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .nlabels = f->nlabels,
+      .label_names = (const char *const *)f->label_names, .label_name_len = f->label_name_len, .state_label = f->name,
       .text_name = f->text_name, .text_name_len = f->text_name ? strlen(f->text_name) : 0};
   uint64_t stack_cum[64], *cum = stack_cum;
   if (f->nbounds + 1 > 64) {
@@ -176,6 +167,8 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       if (k < nleft) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
+      sv.pairs = NULL;
+      sv.pairs_len = 0;
       sv.created = atomic_load_explicit(&s->created, memory_order_relaxed);
       ops->created_series(rc->out, &fv, &sv, rc->st);
     }

@@ -135,7 +135,7 @@ static void self_metrics_free(struct promc_http_handler *h) {
  * first event rather than being absent. */
 static int make_children(promc_counter *family, promc_counter **out, const char *const *values, int n) {
   for (int i = 0; i < n; i++)
-    if (!(out[i] = (promc_counter *)promc_metric_labelsv(PROMC_METRIC(family), 1, &values[i]))) return PROMC_ENOMEM;
+    if (!(out[i] = promc_counter_labelsv(family, 1, &values[i]))) return PROMC_ENOMEM;
   return 0;
 }
 
@@ -217,7 +217,7 @@ static void count_status(struct promc_http_handler *h, unsigned status) {
     char code[16];
     snprintf(code, sizeof code, "%u", status);
     const char *v = code;
-    c = (promc_counter *)promc_metric_labelsv(PROMC_METRIC(m->requests), 1, &v);
+    c = promc_counter_labelsv(m->requests, 1, &v);
   }
   if (c) promc_counter_inc(c);
 }
