@@ -105,7 +105,7 @@ PROMC_HIDDEN extern const struct promc_dialect promc__dialect_text, promc__diale
 PROMC_HIDDEN void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f);
 /* HELP and TYPE of a family made of one of f's sample names (name +
  * suffix) with the type word `type`: the text format's gauge families
- * for _created, _gcount and _gsum. */
+ * for _created, _gcount and _gsum (suffix NULL: f's own metadata name). */
 PROMC_HIDDEN void promc__line_meta_as(struct promc_out *o, const struct promc_dialect *d,
                                       const struct promc_fview *f, const char *suffix, const char *type);
 /* name + suffix (suffix may be NULL). */
@@ -142,6 +142,12 @@ struct promc_bounds_cache {
 PROMC_HIDDEN char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle style,
                                        const struct promc_sview *s))[PROMC_NUM_MAX];
 PROMC_HIDDEN void promc__bounds_free(struct promc_bounds_cache *c);
+/* The _bucket lines of histogram child s, le texts from cache c; exemplar
+ * (NULL in text) writes bucket i's exemplar before its newline. false when
+ * there was no memory for the le texts (o->err is set). */
+PROMC_HIDDEN bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum promc_numstyle style,
+                                      const struct promc_fview *f, const struct promc_sview *s,
+                                      void (*exemplar)(struct promc_out *o, const struct promc_exemplar_view *x));
 
 /* ---- the registry walk (render.c) and the collector context (collect.c) --- */
 struct promc_render_ctx {

@@ -56,16 +56,24 @@ static void meta_name(struct promc_out *o, const struct promc_dialect *d, const 
   else promc__line_name(o, f, d->meta_sample_name && f->type == PROMC_TYPE_INFO ? "_info" : NULL);
 }
 
-void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f) {
-  promc__out_write(o, "# HELP ", 7);
-  meta_name(o, d, f);
-  promc__out_ch(o, ' ');
-  help(o, d, f->help);
-  promc__out_write(o, "\n# TYPE ", 8);
-  meta_name(o, d, f);
-  promc__out_ch(o, ' ');
-  promc__out_str(o, d->type_word[(unsigned)f->type < NTYPES ? f->type : 0]);
+/* # HELP and # TYPE of f: under its metadata name (meta_name) when suffix
+ * is NULL, else under its name + suffix (a side family such as _created). */
+void promc__line_meta_as(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f,
+                      const char *suffix, const char *type) {
+  for (int line = 0; line < 2; line++) {
+    if (line) promc__out_write(o, "\n# TYPE ", 8);
+    else promc__out_write(o, "# HELP ", 7);
+    if (suffix) promc__line_name(o, f, suffix);
+    else meta_name(o, d, f);
+    promc__out_ch(o, ' ');
+    if (line) promc__out_str(o, type);
+    else help(o, d, f->help);
+  }
   promc__out_ch(o, '\n');
+}
+
+void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f) {
+  promc__line_meta_as(o, d, f, NULL, d->type_word[(unsigned)f->type < NTYPES ? f->type : 0]);
   if (!d->unit) return;
   /* registered families were checked at creation; a collector's unit that
    * its name does not end in is left out rather than made invalid output;
@@ -79,19 +87,6 @@ void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const 
     promc__out_str(o, f->unit);
     promc__out_ch(o, '\n');
   }
-}
-
-void promc__line_meta_as(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f,
-                         const char *suffix, const char *type) {
-  promc__out_write(o, "# HELP ", 7);
-  promc__line_name(o, f, suffix);
-  promc__out_ch(o, ' ');
-  help(o, d, f->help);
-  promc__out_write(o, "\n# TYPE ", 8);
-  promc__line_name(o, f, suffix);
-  promc__out_ch(o, ' ');
-  promc__out_str(o, type);
-  promc__out_ch(o, '\n');
 }
 
 void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
@@ -148,4 +143,21 @@ void promc__bounds_free(struct promc_bounds_cache *c) {
   promc__free(c->bounds);
   promc__free(c->text);
   *c = (struct promc_bounds_cache){0};
+}
+
+bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum promc_numstyle style,
+                         const struct promc_fview *f, const struct promc_sview *s,
+                         void (*exemplar)(struct promc_out *o, const struct promc_exemplar_view *x)) {
+  char(*le)[PROMC_NUM_MAX] = promc__bounds_text(c, style, s);
+  if (!le) {
+    o->err = o->err ? o->err : PROMC_ENOMEM;
+    return false;
+  }
+  for (size_t i = 0; i <= s->nbounds; i++) {
+    promc__line_head(o, f, s, "_bucket", "le", le[i]);
+    promc__out_u64(o, s->cumulative[i]);
+    if (exemplar) exemplar(o, s->exemplars ? &s->exemplars[i] : NULL);
+    promc__out_ch(o, '\n');
+  }
+  return true;
 }

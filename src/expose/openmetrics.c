@@ -56,17 +56,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
       bool g = f->type == PROMC_TYPE_GAUGE_HISTOGRAM;
-      char(*le)[PROMC_NUM_MAX] = promc__bounds_text(&st->le, promc__dialect_om.label_num, s);
-      if (!le) {
-        o->err = o->err ? o->err : PROMC_ENOMEM;
-        return;
-      }
-      for (size_t i = 0; i <= s->nbounds; i++) {
-        promc__line_head(o, f, s, "_bucket", "le", le[i]);
-        promc__out_u64(o, s->cumulative[i]);
-        exemplar(o, s->exemplars ? &s->exemplars[i] : NULL);
-        promc__out_ch(o, '\n');
-      }
+      if (!promc__line_buckets(o, &st->le, promc__dialect_om.label_num, f, s, exemplar)) return;
       /* The spec: a histogram's sum is a counter, so never NaN or negative,
        * and one with negative buckets has none; a gauge histogram's may be
        * negative only with negative buckets, never NaN. A histogram that

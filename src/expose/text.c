@@ -36,16 +36,7 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
     case PROMC_TYPE_STATESET: promc__line_states(o, f, s); break;
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
-      char(*le)[PROMC_NUM_MAX] = promc__bounds_text(&ts->le, promc__dialect_text.label_num, s);
-      if (!le) {
-        o->err = o->err ? o->err : PROMC_ENOMEM;
-        return;
-      }
-      for (size_t i = 0; i <= s->nbounds; i++) {
-        promc__line_head(o, f, s, "_bucket", "le", le[i]);
-        promc__out_u64(o, s->cumulative[i]);
-        promc__out_ch(o, '\n');
-      }
+      if (!promc__line_buckets(o, &ts->le, promc__dialect_text.label_num, f, s, NULL)) return;
       /* _count is written as a double here (from 1e15 on in exponent form) */
       if (f->type == PROMC_TYPE_GAUGE_HISTOGRAM) {
         for (int k = G_COUNT; k <= G_SUM; k++)
