@@ -142,6 +142,10 @@ struct promc_bounds_cache {
 PROMC_HIDDEN char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle style,
                                        const struct promc_sview *s))[PROMC_NUM_MAX];
 PROMC_HIDDEN void promc__bounds_free(struct promc_bounds_cache *c);
+/* The quantile lines of summary child s (quantile label in the dialect's
+ * number style). */
+PROMC_HIDDEN void promc__line_quantiles(struct promc_out *o, const struct promc_dialect *d,
+                                        const struct promc_fview *f, const struct promc_sview *s);
 /* The _bucket lines of histogram child s, le texts from cache c; exemplar
  * (NULL in text) writes bucket i's exemplar before its newline. false when
  * there was no memory for the le texts (o->err is set). */

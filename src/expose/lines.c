@@ -161,3 +161,12 @@ bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum
   }
   return true;
 }
+
+void promc__line_quantiles(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f,
+                           const struct promc_sview *s) {
+  for (size_t i = 0; i < s->nq; i++) {
+    char q[PROMC_NUM_MAX];
+    promc__fmt_double(s->quantiles[i], d->label_num, q);
+    promc__line(o, f, s, NULL, "quantile", q, s->qvalues[i]);
+  }
+}

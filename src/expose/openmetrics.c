@@ -74,11 +74,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       break;
     }
     case PROMC_TYPE_SUMMARY:
-      for (size_t i = 0; i < s->nq; i++) {
-        char q[PROMC_NUM_MAX];
-        promc__fmt_double(s->quantiles[i], promc__dialect_om.label_num, q);
-        promc__line(o, f, s, NULL, "quantile", q, s->qvalues[i]);
-      }
+      promc__line_quantiles(o, &promc__dialect_om, f, s);
       promc__line_u64(o, f, s, "_count", s->count);
       /* a summary's sum is a counter too: none after a negative or NaN value */
       if (!s->signed_obs && s->sum >= 0) promc__line(o, f, s, "_sum", NULL, NULL, s->sum);

@@ -56,11 +56,7 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       break;
     }
     case PROMC_TYPE_SUMMARY:
-      for (size_t i = 0; i < s->nq; i++) {
-        char q[PROMC_NUM_MAX];
-        promc__fmt_double(s->quantiles[i], promc__dialect_text.label_num, q);
-        promc__line(o, f, s, NULL, "quantile", q, s->qvalues[i]);
-      }
+      promc__line_quantiles(o, &promc__dialect_text, f, s);
       promc__line(o, f, s, "_count", NULL, NULL, (double)s->count);
       promc__line(o, f, s, "_sum", NULL, NULL, s->sum);
       break;
