@@ -172,11 +172,12 @@ int promc_enum_new(promc_enum **out, const promc_opts *o) {
 void promc__family_free(struct promc_family *f) {
   if (!f) return;
   if (f->mp) promc__store_family_free(f);
+  void (*release)(struct promc_series *) = promc__kind(f->type)->release;
   struct promc_htab *t = atomic_load(&f->tab);
   if (t) {
-    for (size_t i = 0; i <= t->mask; i++) {
+    for (size_t i = 0; release && i <= t->mask; i++) {
       struct promc_series *s = atomic_load(&t->b[i].s);
-      if (s && f->type == PROMC_TYPE_INFO) promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
+      if (s) release(s);
     }
     promc__free(t);
   }
@@ -188,8 +189,7 @@ void promc__family_free(struct promc_family *f) {
     n = r->retired_next;
     promc__free(r);
   }
-  if (f->type == PROMC_TYPE_INFO && f->root.cells)
-    promc__free((void *)(uintptr_t)atomic_load(&f->root.cells[0]));
+  if (release && f->root.cells) release(&f->root);
   for (struct promc_fnreg *r = f->fns, *n; r; r = n) {
     n = r->next;
     promc__free(r);

@@ -45,6 +45,9 @@ struct promc_kind {
   /* Where promc_timer_stop puts a duration in seconds (observe, set); NULL
    * = the kind cannot be timed. */
   int (*record)(promc_metric *m, double seconds);
+  /* Frees what a child's cells point to when its family is freed (info:
+   * its label pairs). NULL when cells hold only values. */
+  void (*release)(struct promc_series *s);
 };
 
 /* The table of type t: never NULL for a valid promc_type (PROMC_TYPE_COUNTER

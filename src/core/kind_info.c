@@ -26,6 +26,10 @@ static bool info_read(const struct promc_family *f, const struct promc_series *s
   return true;
 }
 
+static void info_release(struct promc_series *s) {
+  promc__free((void *)(uintptr_t)atomic_load(&s->cells[0]));
+}
+
 const struct promc_kind promc__kind_info = {
     .type = PROMC_TYPE_INFO,
     .name = "info",
@@ -34,4 +38,5 @@ const struct promc_kind promc__kind_info = {
     .reset = info_reset,
     .read = info_read,
     .name_suffix = "_info",
+    .release = info_release,
 };

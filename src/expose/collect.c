@@ -196,8 +196,9 @@ int promc_collect_family(promc_collect *c, const char *name, const char *help, p
                       name);
   size_t n = strlen(name);
   memcpy(c->name, name, n + 1);
-  if (type == PROMC_TYPE_COUNTER && n > 6 && strcmp(name + n - 6, "_total") == 0) c->name[n -= 6] = 0;
-  if (type == PROMC_TYPE_INFO && n > 5 && strcmp(name + n - 5, "_info") == 0) c->name[n -= 5] = 0;
+  const char *sfx = promc__kind(type)->name_suffix; /* _total, _info: the base name is without */
+  size_t sl = sfx ? strlen(sfx) : 0;
+  if (sl && n > sl && strcmp(name + n - sl, sfx) == 0) c->name[n -= sl] = 0;
   int rc = check_clash(c, n, type);
   if (rc) return rc;
   if (!(c->help = promc__strdup(help))) return promc__err(PROMC_ENOMEM, "collect_family: out of memory");
@@ -223,9 +224,8 @@ static int render_labels(promc_collect *c, size_t n, const char *const *names, c
       if (strcmp(names[i], names[j]) == 0)
         return promc__err(PROMC_ELABEL, "collector \"%s\": label \"%s\" given twice on \"%s\"", c->collector,
                           names[i], c->name);
-    promc_type t = c->fv.type;
-    if (((t == PROMC_TYPE_HISTOGRAM || t == PROMC_TYPE_GAUGE_HISTOGRAM) && strcmp(names[i], "le") == 0) ||
-        (t == PROMC_TYPE_SUMMARY && strcmp(names[i], "quantile") == 0))
+    const char *reserved = promc__kind(c->fv.type)->reserved_label;
+    if (reserved && strcmp(names[i], reserved) == 0)
       return promc__err(PROMC_ELABEL, "collector \"%s\": label name \"%s\" is reserved on \"%s\"", c->collector,
                         names[i], c->name);
     if (!values[i]) return promc__err(PROMC_EINVAL, "collector \"%s\": NULL label value", c->collector);
