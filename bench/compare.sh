@@ -14,6 +14,8 @@
 #   SECS=5    seconds per wrk run
 #   LIMIT=2400  stop starting repetitions after this many seconds; the table
 #             then says how many repetitions each row had
+#   ONLY=render,lookup  run only these groups (core core_shared lookup render
+#             om mp collectors middleware http middleware_wrk)
 #   TIMEOUT=120 seconds a benchmark may run (its process group is then killed;
 #             the lookup program gets at least 300)
 # Total on a shared 2-core machine: about 115 s per repetition at load 5, 180 s
@@ -215,9 +217,15 @@ jobs = [
     ("collectors", cmd("bench/bench_collectors", mp_dir, parse=collectors)),
     ("middleware", cmd("bench/bench_middleware", "20000", "21")),
 ]
+ONLY = [g for g in os.environ.get("ONLY", "").split(",") if g]
+if ONLY:
+    jobs = [j for j in jobs if j[0] in ONLY]
+    HTTP = HTTP and ("http" in ONLY or "middleware_wrk" in ONLY)
 if HTTP:
     if shutil.which("wrk") and os.access("/usr/bin/wrk", os.X_OK):
-        jobs += [("http", lambda b, v: list(http_scrape(b))), ("middleware_wrk", lambda b, v: list(http_middleware(b)))]
+        jobs += [j for j in (("http", lambda b, v: list(http_scrape(b))),
+                             ("middleware_wrk", lambda b, v: list(http_middleware(b))))
+                 if not ONLY or j[0] in ONLY]
     else:
         note("compare: wrk is not installed (apt-get install wrk): the HTTP rows are n/a")
 
