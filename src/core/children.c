@@ -26,29 +26,35 @@ struct key {
   const char *p;
   size_t len;
   uint64_t h;
-  size_t lens[64];
   char *heap;
-  char small[384];
+  char small[512];
 };
 
-/* Packs values (n <= 64, none NULL) into k: 0, or PROMC_ENOMEM / PROMC_EVALUE (recorded). */
-static inline int key_make(struct key *k, const struct promc_family *f, size_t n, const char *const *values) {
+/* Packs values of long labels (or too many bytes for k->small) into an
+ * allocation of their own; the hash is the one promc__pack_key_hash gives. */
+__attribute__((noinline)) static int key_make_long(struct key *k, const struct promc_family *f, size_t n,
+                                                   const char *const *values) {
   const char *subst[64];
+  size_t lens[64];
+  for (size_t i = 0; i < n; i++)
+    if (!values[i]) values = null_as_empty(n, values, subst);
+  size_t len = promc__pack_size(n, values, lens);
+  if (len > UINT32_MAX) return promc__err(PROMC_EVALUE, "labels of \"%s\": the values are too long", f->name);
+  if (!(k->heap = promc__malloc(len)))
+    return promc__err(PROMC_ENOMEM, "out of memory looking up a child of \"%s\"", f->name);
+  k->len = promc__pack(k->heap, n, values, lens);
+  assert(k->len == len);
+  k->p = k->heap;
+  k->h = promc__values_hash(n, values);
+  return 0;
+}
+
+/* Packs values (n <= 64) into k: 0, or PROMC_ENOMEM / PROMC_EVALUE (recorded). */
+static inline int key_make(struct key *k, const struct promc_family *f, size_t n, const char *const *values) {
   k->heap = NULL;
   k->p = k->small;
-  k->len = promc__pack_key(k->small, sizeof k->small, n, values, k->lens);
-  if (PROMC_UNLIKELY(k->len == SIZE_MAX)) { /* long values: a key of its own */
-    for (size_t i = 0; i < n; i++)
-      if (!values[i]) values = null_as_empty(n, values, subst);
-    size_t len = promc__pack_size(n, values, k->lens);
-    if (len > UINT32_MAX) return promc__err(PROMC_EVALUE, "labels of \"%s\": the values are too long", f->name);
-    if (!(k->heap = promc__malloc(len)))
-      return promc__err(PROMC_ENOMEM, "out of memory looking up a child of \"%s\"", f->name);
-    k->len = promc__pack(k->heap, n, values, k->lens);
-    assert(k->len == len);
-    k->p = k->heap;
-  }
-  k->h = promc__key_hash(k->p, k->len);
+  k->len = promc__pack_key_hash(k->small, sizeof k->small, n, values, &k->h);
+  if (PROMC_UNLIKELY(k->len == SIZE_MAX)) return key_make_long(k, f, n, values);
   return 0;
 }
 
@@ -56,7 +62,7 @@ static inline int key_make(struct key *k, const struct promc_family *f, size_t n
  * so only a child that is almost surely the one is touched, and its key is
  * at a fixed offset from it: the compare's load does not wait for the
  * child's header. */
-static inline struct promc_series *find_in(const struct promc_family *f, const struct promc_htab *t, const struct key *k) {
+__attribute__((always_inline)) static inline struct promc_series *find_in(const struct promc_family *f, const struct promc_htab *t, const struct key *k) {
   uint32_t tag = (uint32_t)(k->h >> 32);
   for (size_t j = k->h & t->mask;; j = (j + 1) & t->mask) {
     const struct promc_slot *sl = &t->b[j];
@@ -66,7 +72,7 @@ static inline struct promc_series *find_in(const struct promc_family *f, const s
   }
 }
 
-static inline struct promc_series *find(struct promc_family *f, const struct key *k) {
+__attribute__((always_inline)) static inline struct promc_series *find(struct promc_family *f, const struct key *k) {
   return find_in(f, atomic_load_explicit(&f->tab, memory_order_acquire), k);
 }
 
@@ -238,65 +244,85 @@ static bool values_utf8(const struct promc_family *f, size_t n, const char *cons
   return true;
 }
 
-promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values) {
-  struct promc_series *root = promc__series(m);
-  if (!root) {
-    promc__err(PROMC_EINVAL, "labels: NULL metric handle");
-    return NULL;
-  }
-  struct promc_family *f = root->fam;
-  if (root != &f->root) {
-    promc__err(PROMC_EINVAL, "labels: \"%s\" handle is already a child", f->name);
-    return NULL;
-  }
-  if (n != f->nlabels) {
-    promc__err(PROMC_ECARD, "%s \"%s\" has %zu label names, %zu values given", promc__type_name(f->type), f->name,
-               f->nlabels, n);
-    return NULL;
-  }
-  if (n == 0) return m;
-  if (!values) {
-    promc__err(PROMC_EINVAL, "labels of \"%s\": values array is NULL", f->name);
-    return NULL;
-  }
-  struct key k; /* NULL reads as "" (as Prometheus reads an empty value) */
-  if (key_make(&k, f, n, values)) return NULL;
-  struct promc_series *s = find(f, &k);
-  if (PROMC_LIKELY(s && !atomic_load_explicit(&s->removed, memory_order_relaxed))) {
-    if (PROMC_UNLIKELY(k.heap != NULL)) promc__free(k.heap);
-    return (promc_metric *)s;
-  }
-
+/* Creates the child for key k, or revives it when it was removed; NULL with
+ * the reason recorded when it cannot. Off the lookup's fast path. */
+__attribute__((noinline)) static struct promc_series *child_get_slow(struct promc_family *f, size_t n,
+                                                                    const char *const *values,
+                                                                    const struct key *k) {
   uint64_t mp_off = 0;
   const char *subst[64];
+  size_t lens[64];
   for (size_t i = 0; i < n; i++)
     if (!values[i]) values = null_as_empty(n, values, subst);
+  for (size_t i = 0; i < n; i++) lens[i] = strlen(values[i]);
   pthread_mutex_lock(&f->lock);
-  s = find(f, &k);
+  struct promc_series *s = find(f, k);
   if (s) {
     if (atomic_load(&s->removed)) { /* revive, from zero */
       promc__series_reset(s);
       atomic_store_explicit(&s->removed, 0, memory_order_release); /* after the reset: see chunk_at */
     }
-  } else if (!values_utf8(f, n, values, k.lens)) {
+  } else if (!values_utf8(f, n, values, lens)) {
     s = NULL; /* never stored, so never found: checked only on first sight */
   } else if (!table_room(f)) {
     s = NULL; /* the table could not grow and has no free slot left to keep */
     promc__err(PROMC_ENOMEM, "out of memory growing the child table of \"%s\"", f->name);
-  } else if (f->mp && promc__store_reserve(f, n, values, k.lens, &mp_off) != 0) {
+  } else if (f->mp && promc__store_reserve(f, n, values, lens, &mp_off) != 0) {
     s = NULL; /* no room in the shared mapping: promc_errmsg says so */
-  } else if ((s = child_new(f, &k)) != NULL) {
+  } else if ((s = child_new(f, k)) != NULL) {
     if (f->mp) promc__store_attach(s, mp_off);
-    assert(find(f, &k) == NULL);
-    slot_put(atomic_load(&f->tab), s, k.h);
+    assert(find(f, k) == NULL);
+    slot_put(atomic_load(&f->tab), s, k->h);
     f->nchildren++;
     publish_child(f);
   } else {
     promc__err(PROMC_ENOMEM, "out of memory adding a child to \"%s\"", f->name);
   }
   pthread_mutex_unlock(&f->lock);
-  promc__free(k.heap);
+  return s;
+}
+
+/* The lookup of promc_metric_labelsv and the typed _labelsv calls: a typed
+ * call passes its type and name (want < 0: any type), so that its check is
+ * the first of the same function rather than a layer around it. */
+static inline promc_metric *labels_get(promc_metric *m, size_t n, const char *const *values, int want,
+                                       const char *fn) {
+  struct promc_series *root = promc__series(m);
+  if (PROMC_UNLIKELY(!root)) {
+    promc__err(PROMC_EINVAL, "labels: NULL metric handle");
+    return NULL;
+  }
+  struct promc_family *f = root->fam;
+  if (want >= 0 && PROMC_UNLIKELY(f->type != (promc_type)want)) {
+    promc__err(PROMC_ETYPE, "%s: \"%s\" is a %s, not a %s", fn, f->name, promc__type_name(f->type),
+               promc__type_name((promc_type)want));
+    return NULL;
+  }
+  if (PROMC_UNLIKELY(root != &f->root)) {
+    promc__err(PROMC_EINVAL, "labels: \"%s\" handle is already a child", f->name);
+    return NULL;
+  }
+  if (PROMC_UNLIKELY(n != f->nlabels)) {
+    promc__err(PROMC_ECARD, "%s \"%s\" has %zu label names, %zu values given", promc__type_name(f->type), f->name,
+               f->nlabels, n);
+    return NULL;
+  }
+  if (n == 0) return m;
+  if (PROMC_UNLIKELY(!values)) {
+    promc__err(PROMC_EINVAL, "labels of \"%s\": values array is NULL", f->name);
+    return NULL;
+  }
+  struct key k; /* NULL reads as "" (as Prometheus reads an empty value) */
+  if (key_make(&k, f, n, values)) return NULL;
+  struct promc_series *s = find(f, &k);
+  if (PROMC_UNLIKELY(!s || atomic_load_explicit(&s->removed, memory_order_relaxed)))
+    s = child_get_slow(f, n, values, &k);
+  if (PROMC_UNLIKELY(k.heap != NULL)) promc__free(k.heap);
   return (promc_metric *)s;
+}
+
+promc_metric *promc_metric_labelsv(promc_metric *m, size_t n, const char *const *values) {
+  return labels_get(m, n, values, -1, NULL);
 }
 
 int promc_metric_removev(promc_metric *m, size_t n, const char *const *values) {
@@ -349,14 +375,14 @@ static bool typed_ok(const void *h, promc_type t, const char *fn) {
   return false;
 }
 
-#define PROMC_TYPED_LOOKUP(T, TYPE)                                                          \
-  promc_##T *promc_##T##_labelsv(promc_##T *h, size_t n, const char *const *values) {        \
-    if (!typed_ok(h, TYPE, "promc_" #T "_labelsv")) return NULL;                            \
-    return (promc_##T *)(void *)promc_metric_labelsv((promc_metric *)(void *)h, n, values); \
-  }                                                                                          \
-  int promc_##T##_removev(promc_##T *h, size_t n, const char *const *values) {               \
-    if (!typed_ok(h, TYPE, "promc_" #T "_removev")) return PROMC_ETYPE;                     \
-    return promc_metric_removev((promc_metric *)(void *)h, n, values);                      \
+#define PROMC_TYPED_LOOKUP(T, TYPE)                                                                      \
+  promc_##T *promc_##T##_labelsv(promc_##T *h, size_t n, const char *const *values) {                    \
+    return (promc_##T *)(void *)labels_get((promc_metric *)(void *)h, n, values, (int)TYPE,             \
+                                           "promc_" #T "_labelsv");                                      \
+  }                                                                                                      \
+  int promc_##T##_removev(promc_##T *h, size_t n, const char *const *values) {                           \
+    if (!typed_ok(h, TYPE, "promc_" #T "_removev")) return PROMC_ETYPE;                                 \
+    return promc_metric_removev((promc_metric *)(void *)h, n, values);                                  \
   }
 PROMC_TYPED_LOOKUP(counter, PROMC_TYPE_COUNTER)
 PROMC_TYPED_LOOKUP(gauge, PROMC_TYPE_GAUGE)

@@ -6,6 +6,8 @@
 #ifndef PROMC_LABELS_H
 #define PROMC_LABELS_H
 
+#include <assert.h>
+
 #include "core/internal.h"
 
 static inline uint64_t promc__rd64(const char *p) {
@@ -45,24 +47,76 @@ static inline void promc__copy_short(char *d, const char *s, size_t n) {
   }
 }
 
-/* Packs n values at out (room for cap bytes; a NULL value is ""), their
- * lengths into lens: the bytes written, or SIZE_MAX when they do not fit
- * (nothing else is promised of out then). */
-static inline size_t promc__pack_key(char *out, size_t cap, size_t n, const char *const *v, size_t *lens) {
-  char *o = out, *end = out + cap;
+/* A key's hash is taken from the values while they are packed, one pass over
+ * each: per value, its length and then its bytes a word at a time (a value
+ * below 8 bytes is one word holding its exact bytes and its length, so the
+ * lengths keep ("a","bc") and ("ab","c") apart). */
+static inline uint64_t promc__hmix(uint64_t h, uint64_t w) {
+  h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+static inline uint64_t promc__hfinal(uint64_t h) {
+  h ^= h >> 32;
+  h *= 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 29);
+}
+
+/* Folds value s (l bytes, NUL-terminated: s[l] is readable) into h; with
+ * store, also copies it to d, which has room for max(l, 8) bytes. Reads only
+ * s[0..l]. Called with a constant store, so each use keeps one branch. */
+static inline uint64_t promc__value_fold(uint64_t h, char *d, const char *s, size_t l, bool store) {
+  uint64_t w;
+  if (PROMC_LIKELY(l - 3 < 5)) { /* 3..7 bytes: two loads cover s[0..l], NUL included */
+    w = (uint64_t)promc__rd32(s) | ((uint64_t)promc__rd32(s + l - 3) << (8 * (l - 3)));
+  } else if (l < 3) {
+    const unsigned char *u = (const unsigned char *)s;
+    w = l ? (uint64_t)u[0] | ((uint64_t)u[l >> 1] << (8 * (l >> 1))) : 0; /* u[1] for l = 2 */
+  } else {
+    h = promc__hmix(h, l);
+    size_t i = 0;
+    for (; i + 8 < l; i += 8) {
+      w = promc__rd64(s + i);
+      if (store) memcpy(d + i, &w, 8);
+      h = promc__hmix(h, w);
+    }
+    w = promc__rd64(s + l - 8);
+    if (store) memcpy(d + l - 8, &w, 8);
+    return promc__hmix(h, w);
+  }
+  if (store) memcpy(d, &w, 8); /* the exact bytes, zeros after: d has room for 8 */
+  return promc__hmix(h, w | ((uint64_t)l << 56));
+}
+
+/* The hash of n values (a NULL value is ""), as promc__pack_key_hash takes it. */
+static inline uint64_t promc__values_hash(size_t n, const char *const *v) {
+  uint64_t h = 0x243f6a8885a308d3ull ^ n;
+  for (size_t i = 0; i < n; i++) {
+    const char *x = v[i] ? v[i] : "";
+    h = promc__value_fold(h, NULL, x, strlen(x), false);
+  }
+  return promc__hfinal(h);
+}
+
+/* Packs n values at out (room for cap bytes; a NULL value is "") and puts
+ * their hash in *h: the bytes written, or SIZE_MAX when a value is 128
+ * bytes or longer or the key may pass cap - 129 bytes (nothing else is promised
+ * of out then; promc__values_hash and promc__pack take that case). */
+static inline size_t promc__pack_key_hash(char *out, size_t cap, size_t n, const char *const *v, uint64_t *hp) {
+  char *o = out;
+  /* a value the fast path takes is below 128 bytes and writes at most 8
+   * past its end: one compare against lim then covers the room it needs */
+  assert(cap >= 137);
+  const char *lim = out + cap - 137;
+  uint64_t h = 0x243f6a8885a308d3ull ^ n;
   for (size_t i = 0; i < n; i++) {
     const char *x = v[i] ? v[i] : "";
     size_t l = strlen(x);
-    lens[i] = l;
-    if (PROMC_UNLIKELY(l >= 0x80 || (size_t)(end - o) < l + 1)) {
-      if ((size_t)(end - o) < l + 10) return SIZE_MAX;
-      o = promc__pack_len(o, l);
-    } else {
-      *o++ = (char)l;
-    }
-    promc__copy_short(o, x, l);
+    if (PROMC_UNLIKELY((l >= 0x80) | (o > lim))) return SIZE_MAX;
+    *o++ = (char)l;
+    h = promc__value_fold(h, o, x, l, true);
     o += l;
   }
+  *hp = promc__hfinal(h);
   return (size_t)(o - out);
 }
 
@@ -75,27 +129,14 @@ static inline const char *promc__unpack_item(const char *p, const char **item, s
   return p + 1 + c;
 }
 
-/* The hash of a packed key: one multiply per 8 bytes. */
-static inline uint64_t promc__key_hash(const char *p, size_t len) {
-  const uint64_t k = 0x9e3779b97f4a7c15ull;
-  uint64_t h = 0x243f6a8885a308d3ull ^ len;
-  size_t r = len;
-  while (r > 8) {
-    h = (h ^ promc__rd64(p)) * k;
-    h ^= h >> 29;
-    p += 8;
-    r -= 8;
-  }
-  h = (h ^ (len >= 8 ? promc__rd64(p + r - 8) : promc__rd_short(p, r))) * k;
-  h ^= h >> 32;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 29;
-  return h;
-}
-
 /* Whether two packed keys of n >= 1 bytes are the same bytes. */
 static inline bool promc__key_equal(const char *a, const char *b, size_t n) {
   if (n < 8) return promc__rd_short(a, n) == promc__rd_short(b, n);
+  if (n <= 16) /* a typical key: two overlapping words, one branch */
+    return ((promc__rd64(a) ^ promc__rd64(b)) | (promc__rd64(a + n - 8) ^ promc__rd64(b + n - 8))) == 0;
+  if (n <= 24)
+    return ((promc__rd64(a) ^ promc__rd64(b)) | (promc__rd64(a + 8) ^ promc__rd64(b + 8)) |
+            (promc__rd64(a + n - 8) ^ promc__rd64(b + n - 8))) == 0;
   for (size_t i = 0; i + 8 < n; i += 8)
     if (promc__rd64(a + i) != promc__rd64(b + i)) return false;
   return promc__rd64(a + n - 8) == promc__rd64(b + n - 8);
