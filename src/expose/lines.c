@@ -89,31 +89,77 @@ void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const 
   }
 }
 
-void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+bool promc__lblock_cache(struct promc_lblock *b, struct promc_lscratch *sc, struct promc_out *o,
+                         const struct promc_fview *f, const struct promc_sview *s) {
+  if (!sc->out && !(sc->out = promc__calloc(1, sizeof *sc->out))) {
+    o->err = o->err ? o->err : PROMC_ENOMEM;
+    return false;
+  }
+  sc->buf.len = 0;
+  promc__out_init(sc->out, promc_buf_write, &sc->buf);
+  promc__out_labels(sc->out, f, s, NULL, NULL, false);
+  promc__out_flush(sc->out);
+  if (sc->out->err) { /* a promc_buf only fails to grow */
+    o->err = o->err ? o->err : PROMC_ENOMEM;
+    return false;
+  }
+  *b = (struct promc_lblock){s, sc->buf.len ? sc->buf.data : "", sc->buf.len};
+  return true;
+}
+
+void promc__lscratch_free(struct promc_lscratch *sc) {
+  promc__free(sc->out);
+  promc_buf_free(&sc->buf);
+  *sc = (struct promc_lscratch){0};
+}
+
+/* The label block of b with xname="xval" (xval escaped when xescape). */
+static void out_block(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
+                      const char *xname, const char *xval, bool xescape) {
+  if (!b->text) {
+    promc__out_labels(o, f, b->s, xname, xval, xescape);
+    return;
+  }
+  if (!xname) {
+    promc__out_write(o, b->text, b->len);
+    return;
+  }
+  size_t xl = strlen(xname), vl = strlen(xval);
+  if (b->len) promc__out_write(o, b->text, b->len - 1); /* all but its '}' */
+  promc__out_ch(o, b->len ? ',' : '{');
+  promc__out_write(o, xname, xl);
+  promc__out_write(o, "=\"", 2);
+  if (xescape) promc__out_escaped(o, xval, vl);
+  else promc__out_write(o, xval, vl);
+  promc__out_write(o, "\"}", 2);
+}
+
+void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
                       const char *suffix, const char *xname, const char *xval) {
   promc__line_name(o, f, suffix);
-  promc__out_labels(o, f, s, xname, xval, false);
+  out_block(o, f, b, xname, xval, false);
   promc__out_ch(o, ' ');
 }
 
-void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s, const char *suffix,
+void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b, const char *suffix,
                  const char *xname, const char *xval, double v) {
-  promc__line_head(o, f, s, suffix, xname, xval);
+  promc__line_head(o, f, b, suffix, xname, xval);
   promc__out_double(o, v);
   promc__out_ch(o, '\n');
 }
 
-void promc__line_u64(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+void promc__line_u64(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
                      const char *suffix, uint64_t v) {
-  promc__line_head(o, f, s, suffix, NULL, NULL);
+  promc__line_head(o, f, b, suffix, NULL, NULL);
   promc__out_u64(o, v);
   promc__out_ch(o, '\n');
 }
 
-void promc__line_states(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s) {
+void promc__line_states(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b) {
+  const struct promc_sview *s = b->s;
   for (size_t i = 0; i < s->nstates; i++) {
     promc__line_name(o, f, NULL);
-    promc__out_labels(o, f, s, f->state_label, s->states[i], true);
+    out_block(o, f, b, f->state_label, s->states[i], true);
     promc__out_write(o, i == s->state ? " 1\n" : " 0\n", 3);
   }
 }
@@ -146,15 +192,16 @@ void promc__bounds_free(struct promc_bounds_cache *c) {
 }
 
 bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum promc_numstyle style,
-                         const struct promc_fview *f, const struct promc_sview *s,
+                         const struct promc_fview *f, const struct promc_lblock *b,
                          void (*exemplar)(struct promc_out *o, const struct promc_exemplar_view *x)) {
+  const struct promc_sview *s = b->s;
   char(*le)[PROMC_NUM_MAX] = promc__bounds_text(c, style, s);
   if (!le) {
     o->err = o->err ? o->err : PROMC_ENOMEM;
     return false;
   }
   for (size_t i = 0; i <= s->nbounds; i++) {
-    promc__line_head(o, f, s, "_bucket", "le", le[i]);
+    promc__line_head(o, f, b, "_bucket", "le", le[i]);
     promc__out_u64(o, s->cumulative[i]);
     if (exemplar) exemplar(o, s->exemplars ? &s->exemplars[i] : NULL);
     promc__out_ch(o, '\n');
@@ -163,10 +210,11 @@ bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum
 }
 
 void promc__line_quantiles(struct promc_out *o, const struct promc_dialect *d, const struct promc_fview *f,
-                           const struct promc_sview *s) {
+                           const struct promc_lblock *b) {
+  const struct promc_sview *s = b->s;
   for (size_t i = 0; i < s->nq; i++) {
     char q[PROMC_NUM_MAX];
     promc__fmt_double(s->quantiles[i], d->label_num, q);
-    promc__line(o, f, s, NULL, "quantile", q, s->qvalues[i]);
+    promc__line(o, f, b, NULL, "quantile", q, s->qvalues[i]);
   }
 }
