@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/labels.h"
 #include "expose/expose.h"
 
 static const char *const k_text_types[] = {
@@ -136,6 +137,41 @@ static void out_block(struct promc_out *o, const struct promc_fview *f, const st
 
 void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
                       const char *suffix, const char *xname, const char *xval) {
+  if (b->text) { /* a cached block: the whole head with one reservation */
+    size_t sl = suffix ? strlen(suffix) : 0, xl = xname ? strlen(xname) : 0, vl = xname ? strlen(xval) : 0;
+    size_t n = f->name_len + sl + b->len + (xname ? xl + vl + 5 : 0) + 1;
+    if (PROMC_LIKELY(n <= sizeof o->own)) {
+      promc__out_room(o, n); /* room for n: the sink's buffer grown, or own emptied */
+      char *w = o->buf + o->len;
+      promc__copy_short(w, f->name, f->name_len);
+      w += f->name_len;
+      promc__copy_short(w, suffix, sl);
+      w += sl;
+      if (!xname) {
+        memcpy(w, b->text, b->len);
+        w += b->len;
+      } else {
+        if (b->len) {
+          memcpy(w, b->text, b->len - 1); /* all but its '}' */
+          w += b->len - 1;
+          *w++ = ',';
+        } else {
+          *w++ = '{';
+        }
+        promc__copy_short(w, xname, xl);
+        w += xl;
+        *w++ = '=';
+        *w++ = '"';
+        promc__copy_short(w, xval, vl);
+        w += vl;
+        *w++ = '"';
+        *w++ = '}';
+      }
+      *w++ = ' ';
+      o->len = (size_t)(w - o->buf);
+      return;
+    }
+  }
   promc__line_name(o, f, suffix);
   out_block(o, f, b, xname, xval, false);
   promc__out_ch(o, ' ');
