@@ -139,9 +139,10 @@ struct promc_lscratch {
 static inline struct promc_lblock promc__lblock_direct(const struct promc_sview *s) {
   return (struct promc_lblock){s, NULL, 0};
 }
-/* Escapes s's label block into sc. false when out of memory (o->err is
- * set and the child is left out, as for the le texts). */
-PROMC_HIDDEN bool promc__lblock_cache(struct promc_lblock *b, struct promc_lscratch *sc, struct promc_out *o,
+/* Escapes s's label block into sc for b. Out of memory for it, b is
+ * promc__lblock_direct(s): the lines escape it each, and the output is the
+ * same. */
+PROMC_HIDDEN void promc__lblock_cache(struct promc_lblock *b, struct promc_lscratch *sc,
                                       const struct promc_fview *f, const struct promc_sview *s);
 PROMC_HIDDEN void promc__lscratch_free(struct promc_lscratch *sc);
 

@@ -90,22 +90,16 @@ void promc__line_meta(struct promc_out *o, const struct promc_dialect *d, const 
   }
 }
 
-bool promc__lblock_cache(struct promc_lblock *b, struct promc_lscratch *sc, struct promc_out *o,
-                         const struct promc_fview *f, const struct promc_sview *s) {
-  if (!sc->out && !(sc->out = promc__calloc(1, sizeof *sc->out))) {
-    o->err = o->err ? o->err : PROMC_ENOMEM;
-    return false;
-  }
+void promc__lblock_cache(struct promc_lblock *b, struct promc_lscratch *sc, const struct promc_fview *f,
+                         const struct promc_sview *s) {
+  *b = promc__lblock_direct(s);
+  if (!sc->out && !(sc->out = promc__calloc(1, sizeof *sc->out))) return;
   sc->buf.len = 0;
   promc__out_init(sc->out, promc_buf_write, &sc->buf);
   promc__out_labels(sc->out, f, s, NULL, NULL, false);
   promc__out_flush(sc->out);
-  if (sc->out->err) { /* a promc_buf only fails to grow */
-    o->err = o->err ? o->err : PROMC_ENOMEM;
-    return false;
-  }
+  if (sc->out->err) return; /* a promc_buf only fails to grow */
   *b = (struct promc_lblock){s, sc->buf.len ? sc->buf.data : "", sc->buf.len};
-  return true;
 }
 
 void promc__lscratch_free(struct promc_lscratch *sc) {

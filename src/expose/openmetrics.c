@@ -43,7 +43,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
   struct promc_lblock b = promc__lblock_direct(s);
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
-      if (s->created > 0 && !promc__lblock_cache(&b, &st->lb, o, f, s)) return;
+      if (s->created > 0) promc__lblock_cache(&b, &st->lb, f, s);
       promc__line_head(o, f, &b, "_total", NULL, NULL);
       promc__out_double(o, s->value);
       exemplar(o, s->exemplars);
@@ -56,13 +56,13 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       promc__out_write(o, " 1\n", 3);
       break;
     case PROMC_TYPE_STATESET:
-      if (s->nstates > 1 && !promc__lblock_cache(&b, &st->lb, o, f, s)) return;
+      if (s->nstates > 1) promc__lblock_cache(&b, &st->lb, f, s);
       promc__line_states(o, f, &b);
       break;
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
       bool g = f->type == PROMC_TYPE_GAUGE_HISTOGRAM;
-      if (!promc__lblock_cache(&b, &st->lb, o, f, s)) return;
+      promc__lblock_cache(&b, &st->lb, f, s);
       if (!promc__line_buckets(o, &st->le, promc__dialect_om.label_num, f, &b, exemplar)) return;
       /* The spec: a histogram's sum is a counter, so never NaN or negative,
        * and one with negative buckets has none; a gauge histogram's may be
@@ -81,7 +81,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       break;
     }
     case PROMC_TYPE_SUMMARY:
-      if (!promc__lblock_cache(&b, &st->lb, o, f, s)) return;
+      promc__lblock_cache(&b, &st->lb, f, s);
       promc__line_quantiles(o, &promc__dialect_om, f, &b);
       promc__line_u64(o, f, &b, "_count", s->count);
       /* a summary's sum is a counter too: none after a negative or NaN value */

@@ -36,12 +36,12 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       break;
     case PROMC_TYPE_INFO: promc__line(o, f, &b, "_info", NULL, NULL, 1); break;
     case PROMC_TYPE_STATESET:
-      if (s->nstates > 1 && !promc__lblock_cache(&b, &ts->lb, o, f, s)) return;
+      if (s->nstates > 1) promc__lblock_cache(&b, &ts->lb, f, s);
       promc__line_states(o, f, &b);
       break;
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
-      if (!promc__lblock_cache(&b, &ts->lb, o, f, s)) return;
+      promc__lblock_cache(&b, &ts->lb, f, s);
       if (!promc__line_buckets(o, &ts->le, promc__dialect_text.label_num, f, &b, NULL)) return;
       /* _count is written as a double here (from 1e15 on in exponent form) */
       if (f->type == PROMC_TYPE_GAUGE_HISTOGRAM) {
@@ -62,7 +62,7 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       break;
     }
     case PROMC_TYPE_SUMMARY:
-      if (!promc__lblock_cache(&b, &ts->lb, o, f, s)) return;
+      promc__lblock_cache(&b, &ts->lb, f, s);
       promc__line_quantiles(o, &promc__dialect_text, f, &b);
       promc__line(o, f, &b, "_count", NULL, NULL, (double)s->count);
       promc__line(o, f, &b, "_sum", NULL, NULL, s->sum);
