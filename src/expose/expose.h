@@ -167,6 +167,7 @@ struct promc_bounds_cache {
   size_t n, cap;
   double *bounds;
   char (*text)[PROMC_NUM_MAX];
+  unsigned char *text_len; /* strlen of each text */
 };
 PROMC_HIDDEN char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle style,
                                        const struct promc_sview *s))[PROMC_NUM_MAX];

@@ -129,10 +129,13 @@ static void out_block(struct promc_out *o, const struct promc_fview *f, const st
   promc__out_write(o, "\"}", 2);
 }
 
-void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
-                      const char *suffix, const char *xname, const char *xval) {
+/* promc__line_head with the lengths of suffix, xname and xval known (a
+ * bucket line's are). Inlined into both callers: a call costs more than
+ * the cached copy itself. */
+static inline __attribute__((always_inline)) void head(struct promc_out *o, const struct promc_fview *f,
+                                                       const struct promc_lblock *b, const char *suffix, size_t sl,
+                                                       const char *xname, size_t xl, const char *xval, size_t vl) {
   if (b->text) { /* a cached block: the whole head with one reservation */
-    size_t sl = suffix ? strlen(suffix) : 0, xl = xname ? strlen(xname) : 0, vl = xname ? strlen(xval) : 0;
     size_t n = f->name_len + sl + b->len + (xname ? xl + vl + 5 : 0) + 1;
     if (PROMC_LIKELY(n <= sizeof o->own)) {
       promc__out_room(o, n); /* room for n: the sink's buffer grown, or own emptied */
@@ -166,9 +169,16 @@ void promc__line_head(struct promc_out *o, const struct promc_fview *f, const st
       return;
     }
   }
-  promc__line_name(o, f, suffix);
+  promc__out_write(o, f->name, f->name_len);
+  if (sl) promc__out_write(o, suffix, sl);
   out_block(o, f, b, xname, xval, false);
   promc__out_ch(o, ' ');
+}
+
+void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
+                      const char *suffix, const char *xname, const char *xval) {
+  head(o, f, b, suffix, suffix ? strlen(suffix) : 0, xname, xname ? strlen(xname) : 0, xval,
+       xname ? strlen(xval) : 0);
 }
 
 void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b, const char *suffix,
@@ -203,14 +213,16 @@ char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle styl
     if (b) c->bounds = b;
     char(*t)[PROMC_NUM_MAX] = b ? promc__realloc(c->text, n * sizeof *t) : NULL;
     if (t) c->text = t;
-    if (!b || !t) return NULL;
+    unsigned char *tl = t ? promc__realloc(c->text_len, n) : NULL;
+    if (tl) c->text_len = tl;
+    if (!b || !t || !tl) return NULL;
     c->cap = n;
   }
   for (size_t i = 0; i < s->nbounds; i++) {
     c->bounds[i] = s->bounds[i];
-    promc__fmt_double(s->bounds[i], style, c->text[i]);
+    c->text_len[i] = (unsigned char)promc__fmt_double(s->bounds[i], style, c->text[i]);
   }
-  promc__fmt_double(INFINITY, style, c->text[s->nbounds]);
+  c->text_len[s->nbounds] = (unsigned char)promc__fmt_double(INFINITY, style, c->text[s->nbounds]);
   c->n = n;
   return c->text;
 }
@@ -218,6 +230,7 @@ char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle styl
 void promc__bounds_free(struct promc_bounds_cache *c) {
   promc__free(c->bounds);
   promc__free(c->text);
+  promc__free(c->text_len);
   *c = (struct promc_bounds_cache){0};
 }
 
@@ -231,7 +244,7 @@ bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum
     return false;
   }
   for (size_t i = 0; i <= s->nbounds; i++) {
-    promc__line_head(o, f, b, "_bucket", "le", le[i]);
+    head(o, f, b, "_bucket", 7, "le", 2, le[i], c->text_len[i]);
     promc__out_u64(o, s->cumulative[i]);
     if (exemplar) exemplar(o, s->exemplars ? &s->exemplars[i] : NULL);
     promc__out_ch(o, '\n');
