@@ -419,6 +419,114 @@ static void raw_labels_are_keys_and_escaped_on_output(void **state) {
   bu_assert_contains(txt, "rl_ext{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 1\n");
 }
 
+/* A child of several lines has its label block on each of them, escaped,
+ * with the line's own le, quantile or state pair after it. */
+static int multi_collect(promc_collect *ctx, void *user) {
+  (void)user;
+  const char *n[2] = {"a", "b"}, *v[2] = {"x\"y", "p\\q\nr"};
+  double b[] = {0.5}, q[] = {0.5};
+  uint64_t cum[] = {1, 4};
+  promc_collect_family(ctx, "rm_col_s", "S.", PROMC_TYPE_SUMMARY, NULL);
+  promc_collect_summary(ctx, 2, n, v, 5, 7.5, 1, q, (double[]){1});
+  promc_collect_family(ctx, "rm_col_gh", "G.", PROMC_TYPE_GAUGE_HISTOGRAM, NULL);
+  promc_collect_histogram(ctx, 2, n, v, 1, b, cum, 3);
+  return 0;
+}
+static int to_buf(void *user, const char *d, size_t n) { return promc_buf_write(user, d, n); }
+
+static void raw_labels_on_every_line_of_a_multi_line_child(void **state) {
+  (void)state;
+  promc_histogram *h, *u;
+  assert_int_equal(promc_histogram_new(&h, &(promc_opts){.name = "rm_h", .help = "h", .registry = reg,
+                                                         PROMC_LABEL_NAMES("a", "b"), PROMC_BUCKETS(0.5, 2),
+                                                         PROMC_CONST_LABELS(((const char *[]){"k"}),
+                                                                            ((const char *[]){"c\"v"}))}),
+                   0);
+  assert_int_equal(promc_histogram_new(&u, &(promc_opts){.name = "rm_u", .help = "u", .registry = reg,
+                                                         PROMC_BUCKETS(0.5)}),
+                   0);
+  promc_histogram_observe(promc_histogram_labels(h, "q\"x", "b\\s\nn"), 1);
+  promc_histogram_observe(promc_histogram_labels(h, "", ""), 3);
+  promc_histogram_observe(u, 0.25);
+  static char big[20001]; /* a block larger than the 16 KiB window */
+  memset(big, 'w', 20000);
+  big[7] = '"';
+  promc_histogram_observe(promc_histogram_labels(h, big, "z"), 0.1);
+  promc_summary *sm;
+  assert_int_equal(promc_summary_new(&sm, &(promc_opts){.name = "rm_s", .help = "s", .registry = reg,
+                                                        PROMC_LABEL_NAMES("a")}),
+                   0);
+  promc_summary_observe(promc_summary_labels(sm, "q\"x"), 2);
+  promc_enum *e;
+  assert_int_equal(promc_enum_new(&e, &(promc_opts){.name = "rm_e", .help = "e", .registry = reg,
+                                                    PROMC_LABEL_NAMES("a"), PROMC_STATES("x\"y", "p\\q\nr")}),
+                   0);
+  promc_enum_set(promc_enum_labels(e, "v\n"), 1);
+  promc_counter *c;
+  assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "rm_c", .help = "c", .registry = reg,
+                                                       PROMC_LABEL_NAMES("a")}),
+                   0);
+  promc_counter_inc(promc_counter_labels(c, "q\"x"));
+  promc_collector col = {.name = "rm_col", .collect = multi_collect};
+  assert_int_equal(promc_registry_add_collector(reg, &col), 0);
+
+  char *txt = render_fmt(PROMC_FORMAT_TEXT, NULL);
+  bu_assert_contains(txt, "rm_h_bucket{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\",le=\"0.5\"} 0\n"
+                          "rm_h_bucket{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\",le=\"2\"} 1\n"
+                          "rm_h_bucket{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\",le=\"+Inf\"} 1\n"
+                          "rm_h_count{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} 1\n"
+                          "rm_h_sum{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} 1\n"
+                          "rm_h_bucket{k=\"c\\\"v\",a=\"\",b=\"\",le=\"0.5\"} 0\n");
+  bu_assert_contains(txt, "rm_u_bucket{le=\"0.5\"} 1\nrm_u_bucket{le=\"+Inf\"} 1\nrm_u_count 1\nrm_u_sum 0.25\n");
+  bu_assert_contains(txt, "rm_s_count{a=\"q\\\"x\"} 1\nrm_s_sum{a=\"q\\\"x\"} 2\n");
+  bu_assert_contains(txt, "rm_e{a=\"v\\n\",rm_e=\"x\\\"y\"} 0\nrm_e{a=\"v\\n\",rm_e=\"p\\\\q\\nr\"} 1\n");
+  bu_assert_contains(txt, "rm_col_s{a=\"x\\\"y\",b=\"p\\\\q\\nr\",quantile=\"0.5\"} 1\n"
+                          "rm_col_s_count{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 5\n"
+                          "rm_col_s_sum{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 7.5\n");
+  bu_assert_contains(txt, "rm_col_gh_bucket{a=\"x\\\"y\",b=\"p\\\\q\\nr\",le=\"+Inf\"} 4\n"
+                          "# HELP rm_col_gh_gcount G.\n# TYPE rm_col_gh_gcount gauge\n"
+                          "rm_col_gh_gcount{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 4\n");
+  /* the long block, on each of its lines */
+  size_t want_len = 200000;
+  char *want = malloc(want_len), *w = want;
+  static const char *const les[] = {"0.5", "2", "+Inf"};
+  for (int i = 0; i < 3; i++)
+    w += sprintf(w, "rm_h_bucket{k=\"c\\\"v\",a=\"wwwwwww\\\"%s\",b=\"z\",le=\"%s\"} 1\n", big + 8, les[i]);
+  w += sprintf(w, "rm_h_count{k=\"c\\\"v\",a=\"wwwwwww\\\"%s\",b=\"z\"} 1\n", big + 8);
+  bu_assert_contains(txt, want);
+  /* the same bytes through a sink that is no promc_buf (the 16 KiB window) */
+  for (promc_format f = PROMC_FORMAT_TEXT; f <= PROMC_FORMAT_OPENMETRICS; f++) {
+    promc_buf in_place = {0}, streamed = {0};
+    promc_registry_set_created(reg, f == PROMC_FORMAT_TEXT);
+    assert_int_equal(promc_registry_render_buf(reg, f, NULL, &in_place), 0);
+    assert_int_equal(promc_registry_render(reg, f, NULL, to_buf, &streamed), 0);
+    assert_int_equal(streamed.len, in_place.len);
+    assert_memory_equal(streamed.data, in_place.data, in_place.len);
+    promc_buf_free(&in_place);
+    promc_buf_free(&streamed);
+  }
+  promc_registry_set_created(reg, 0);
+
+  char *om = render_fmt(PROMC_FORMAT_OPENMETRICS, NULL);
+  bu_assert_contains(om, "rm_h_bucket{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\",le=\"2.0\"} 1\n"
+                         "rm_h_bucket{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\",le=\"+Inf\"} 1\n"
+                         "rm_h_count{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} 1\n"
+                         "rm_h_sum{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} 1\n"
+                         "rm_h_created{k=\"c\\\"v\",a=\"q\\\"x\",b=\"b\\\\s\\nn\"} ");
+  bu_assert_contains(om, "rm_u_count 1\nrm_u_sum 0.25\nrm_u_created ");
+  bu_assert_contains(om, "rm_c_total{a=\"q\\\"x\"} 1\nrm_c_created{a=\"q\\\"x\"} ");
+  bu_assert_contains(om, "rm_e{a=\"v\\n\",rm_e=\"x\\\"y\"} 0\nrm_e{a=\"v\\n\",rm_e=\"p\\\\q\\nr\"} 1\n");
+  bu_assert_contains(om, "rm_col_gh_bucket{a=\"x\\\"y\",b=\"p\\\\q\\nr\",le=\"+Inf\"} 4\n"
+                         "rm_col_gh_gcount{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 4\n"
+                         "rm_col_gh_gsum{a=\"x\\\"y\",b=\"p\\\\q\\nr\"} 3\n");
+  w = want;
+  static const char *const om_les[] = {"0.5", "2.0", "+Inf"};
+  for (int i = 0; i < 3; i++)
+    w += sprintf(w, "rm_h_bucket{k=\"c\\\"v\",a=\"wwwwwww\\\"%s\",b=\"z\",le=\"%s\"} 1\n", big + 8, om_les[i]);
+  bu_assert_contains(om, want);
+  free(want);
+}
+
 int main(void) {
   /* an exact comparison of two renders of the default registry needs it
    * without the process collector, whose values move between renders */
@@ -434,6 +542,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(counter_name_as_given_is_selected_by_every_name, setup, teardown),
       cmocka_unit_test_setup_teardown(typed_labelsv_for_every_kind, setup, teardown),
       cmocka_unit_test_setup_teardown(raw_labels_are_keys_and_escaped_on_output, setup, teardown),
+      cmocka_unit_test_setup_teardown(raw_labels_on_every_line_of_a_multi_line_child, setup, teardown),
   };
   int rc = cmocka_run_group_tests_name("api", tests, NULL, NULL);
   promc_shutdown();

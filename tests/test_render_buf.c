@@ -78,6 +78,32 @@ int main(void) {
   CHECK(b.data && memcmp(b.data, stream, b.len) == 0, "the part kept is a prefix of the output");
   promc_buf_free(&b);
   promc_registry_free(reg);
+
+  /* A histogram child's label block, escaped once for its lines into a
+   * scratch buffer that cannot grow: each line then escapes it itself,
+   * and a streamed render is the same and succeeds. */
+  promc_registry_new(&reg);
+  promc_histogram_new(&h, &(promc_opts){.name = "hb", .help = "h", PROMC_LABEL_NAMES("k"), .registry = reg});
+  static char big[40001];
+  memset(big, 'v', 40000);
+  big[3] = '"';
+  promc_histogram_observe(promc_histogram_labels(h, big), 1);
+  promc_histogram_observe(promc_histogram_labels(h, "small"), 1);
+  static char want[sizeof stream];
+  for (int f = 0; f < 2; f++) {
+    stream_len = 0;
+    CHECK(promc_registry_render(reg, (promc_format)f, NULL, to_stream, NULL) == 0, "big label render %d", f);
+    size_t want_len = stream_len;
+    memcpy(want, stream, want_len);
+    stream_len = 0;
+    refuse_above = 32 << 10;
+    rc = promc_registry_render(reg, (promc_format)f, NULL, to_stream, NULL);
+    refuse_above = 0;
+    CHECK(rc == 0, "format %d: render with no memory for the label scratch: %d, want 0", f, rc);
+    CHECK(stream_len == want_len && memcmp(stream, want, want_len) == 0,
+          "format %d: output without the label scratch differs (%zu bytes, want %zu)", f, stream_len, want_len);
+  }
+  promc_registry_free(reg);
   if (failures) fprintf(stderr, "%ld failures\n", failures);
   else printf("ok\n");
   return failures ? 1 : 0;

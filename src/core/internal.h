@@ -372,6 +372,7 @@ struct promc_out;
 
 /* A family as a format writer sees it: from a registered family or from a
  * collector. Names and help are raw (writers escape). */
+enum { PROMC_LAB_SEGS = 17, PROMC_LAB_TEXT = 320 };
 struct promc_fview {
   const char *name; /* base name (no _total / _info) */
   size_t name_len;
@@ -386,6 +387,17 @@ struct promc_fview {
   const char *state_label; /* stateset: label name (the family name) */
   const char *text_name;   /* counter_name_as_given: the name for text and protobuf, else NULL */
   size_t text_name_len;
+  /* The label block's constant text, made once per render by
+   * promc__labels_prepare (the text writers' fast path; lab_nseg == 0: not
+   * made, or too large for these arrays). Segment i is lab_text[lab_off[i]]
+   * up to lab_off[i + 1]: before value 0 `{`, the const labels escaped and
+   * `name0="`; before value i `",namei="`; after the last `",` (empty
+   * without label names). lab_room is the segments' length plus the slack
+   * the writer uses to copy short segments sixteen bytes at a time. */
+  unsigned lab_nseg; /* nlabels + 1 */
+  unsigned lab_room;
+  uint16_t lab_off[PROMC_LAB_SEGS + 1];
+  char lab_text[PROMC_LAB_TEXT];
 };
 
 /* One child's values, read once per scrape. */
@@ -426,6 +438,9 @@ PROMC_HIDDEN void promc__out_escaped(struct promc_out *o, const char *v, size_t 
 PROMC_HIDDEN void promc__out_pairs(struct promc_out *o, const char *p, size_t len);
 PROMC_HIDDEN void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                                     const char *xname, const char *xval, bool xescape);
+/* Fills f's lab_* fields from its const labels and label names (once per
+ * family and render; without it the writers take a slower path). */
+PROMC_HIDDEN void promc__labels_prepare(struct promc_fview *f);
 
 
 #endif

@@ -118,17 +118,46 @@ static inline void promc__line_counter_name(struct promc_out *o, const struct pr
   if (f->text_name) promc__out_write(o, f->text_name, f->text_name_len);
   else promc__line_name(o, f, "_total");
 }
+
+/* The label block of child s as its sample lines print it. A child of one
+ * line has it escaped by promc__out_labels as the line is written
+ * (promc__lblock_direct). A child of several lines (buckets, quantiles,
+ * states, _count, _sum, _created) has it escaped once, into the writer's
+ * scratch buffer (promc__lblock_cache), and each line copies it and adds
+ * its own le, quantile or state pair. */
+struct promc_lblock {
+  const struct promc_sview *s;
+  const char *text; /* NULL: escaped on each line; else "{...}", or "" (len 0) without labels */
+  size_t len;
+};
+/* Part of a writer's state: the buffer the block is escaped into, reused by
+ * every child of the render (so no allocation per child once grown). */
+struct promc_lscratch {
+  struct promc_out *out; /* writes into buf; made on first use */
+  promc_buf buf;
+};
+static inline struct promc_lblock promc__lblock_direct(const struct promc_sview *s) {
+  return (struct promc_lblock){s, NULL, 0};
+}
+/* Escapes s's label block into sc for b. Out of memory for it, b is
+ * promc__lblock_direct(s): the lines escape it each, and the output is the
+ * same. */
+PROMC_HIDDEN void promc__lblock_cache(struct promc_lblock *b, struct promc_lscratch *sc,
+                                      const struct promc_fview *f, const struct promc_sview *s);
+PROMC_HIDDEN void promc__lscratch_free(struct promc_lscratch *sc);
+
 /* The start of a sample line up to its value: name+suffix, the label
- * block (with xname="xval" when xname) and the space. */
-PROMC_HIDDEN void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+ * block (with xname="xval" when xname; xval is a number, written as is)
+ * and the space. */
+PROMC_HIDDEN void promc__line_head(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
                                    const char *suffix, const char *xname, const char *xval);
 /* A whole sample line with a double value / an integer value. */
-PROMC_HIDDEN void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+PROMC_HIDDEN void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
                               const char *suffix, const char *xname, const char *xval, double v);
-PROMC_HIDDEN void promc__line_u64(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+PROMC_HIDDEN void promc__line_u64(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b,
                                   const char *suffix, uint64_t v);
 /* A stateset child: one line per state, 1 for the current one. */
-PROMC_HIDDEN void promc__line_states(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s);
+PROMC_HIDDEN void promc__line_states(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b);
 
 /* The le label values of a histogram child (+Inf last) in the dialect's
  * number style, cached per bound list: a registered family hands the same
@@ -138,6 +167,7 @@ struct promc_bounds_cache {
   size_t n, cap;
   double *bounds;
   char (*text)[PROMC_NUM_MAX];
+  unsigned char *text_len; /* strlen of each text */
 };
 PROMC_HIDDEN char (*promc__bounds_text(struct promc_bounds_cache *c, enum promc_numstyle style,
                                        const struct promc_sview *s))[PROMC_NUM_MAX];
@@ -145,12 +175,12 @@ PROMC_HIDDEN void promc__bounds_free(struct promc_bounds_cache *c);
 /* The quantile lines of summary child s (quantile label in the dialect's
  * number style). */
 PROMC_HIDDEN void promc__line_quantiles(struct promc_out *o, const struct promc_dialect *d,
-                                        const struct promc_fview *f, const struct promc_sview *s);
+                                        const struct promc_fview *f, const struct promc_lblock *b);
 /* The _bucket lines of histogram child s, le texts from cache c; exemplar
  * (NULL in text) writes bucket i's exemplar before its newline. false when
  * there was no memory for the le texts (o->err is set). */
 PROMC_HIDDEN bool promc__line_buckets(struct promc_out *o, struct promc_bounds_cache *c, enum promc_numstyle style,
-                                      const struct promc_fview *f, const struct promc_sview *s,
+                                      const struct promc_fview *f, const struct promc_lblock *b,
                                       void (*exemplar)(struct promc_out *o, const struct promc_exemplar_view *x));
 
 /* ---- the registry walk (render.c) and the collector context (collect.c) --- */

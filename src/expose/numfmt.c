@@ -418,12 +418,130 @@ static char *put_pairs(char *w, const char *p, size_t len) {
   return w;
 }
 
+/* Nonzero when one of the n >= 1 bytes at p is a backslash, a double quote
+ * or a newline (a child's packed values: their length bytes may answer
+ * yes too, which only sends the values through put_escaped). */
+static inline uint64_t special_in(const char *p, size_t n) {
+  if (n < 8) return special8(promc__rd_short(p, n));
+  uint64_t any = 0;
+  for (size_t i = 0; i + 8 < n; i += 8) any |= special8(promc__rd64(p + i));
+  return any | special8(promc__rd64(p + n - 8));
+}
+
+void promc__labels_prepare(struct promc_fview *f) {
+  f->lab_nseg = 0;
+  size_t nl = f->nlabels, need = 1 + 4 * f->const_labels_len + 4 * nl + 2;
+  if (nl + 1 > PROMC_LAB_SEGS) return;
+  for (size_t i = 0; i < nl; i++) need += f->label_name_len[i];
+  if (need + 16 > PROMC_LAB_TEXT) return; /* 16: the over-read of a short segment */
+  char *t = f->lab_text, *w = t;
+  *w++ = '{';
+  w = put_pairs(w, f->const_labels, f->const_labels_len);
+  for (size_t i = 0; i < nl; i++) {
+    if (i) {
+      f->lab_off[i] = (uint16_t)(w - t);
+      *w++ = '"';
+      *w++ = ',';
+    }
+    memcpy(w, f->label_names[i], f->label_name_len[i]);
+    w += f->label_name_len[i];
+    *w++ = '=';
+    *w++ = '"';
+  }
+  f->lab_off[0] = 0;
+  f->lab_off[nl ? nl : 1] = (uint16_t)(w - t);
+  if (nl) {
+    *w++ = '"';
+    *w++ = ',';
+  }
+  f->lab_off[nl + 1] = (uint16_t)(w - t);
+  assert((size_t)(w - t) <= need);
+  memset(w, 0, 16);
+  f->lab_room = (unsigned)(w - t) + 16;
+  f->lab_nseg = (unsigned)nl + 1;
+}
+
+/* Segment i of f's label text at w; returns the end of what it wrote (up
+ * to sixteen bytes beyond are scratch). */
+static inline char *put_seg(char *w, const struct promc_fview *f, size_t i) {
+  const char *src = f->lab_text + f->lab_off[i];
+  size_t n = (size_t)(f->lab_off[i + 1] - f->lab_off[i]);
+  if (PROMC_UNLIKELY(n > 16)) memcpy(w, src, n);
+  else memcpy(w, src, 16);
+  return w + n;
+}
+
+/* After the child's labels: its extra pairs, xname="xval", and the closing
+ * brace over the last comma. */
+static inline void put_tail(struct promc_out *o, char *w0, char *w, const struct promc_sview *s, const char *xname,
+                            size_t xl, const char *xval, size_t xvl, bool xescape) {
+  w = put_pairs(w, s->pairs, s->pairs_len);
+  if (xname) {
+    memcpy(w, xname, xl);
+    w += xl;
+    *w++ = '=';
+    *w++ = '"';
+    if (xescape) w = put_escaped(w, xval, xvl);
+    else {
+      memcpy(w, xval, xvl);
+      w += xvl;
+    }
+    *w++ = '"';
+    *w++ = ',';
+  }
+  w[-1] = '}'; /* the last comma */
+  o->len += (size_t)(w - w0);
+}
+
 void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *xname, const char *xval, bool xescape) {
   if (!f->const_labels_len && !s->labels_len && !s->pairs_len && !xname) return;
+  size_t xl = 0, xvl = 0;
+  if (xname) {
+    xl = strlen(xname);
+    xvl = strlen(xval);
+  }
+  /* The family's segments, prepared: a value prints as at most twice its
+   * bytes, and a short one is copied sixteen bytes at a time, into the
+   * slack of lab_room or over the text that follows it. */
+  size_t nv = f->lab_nseg - 1;
+  if (PROMC_LIKELY(f->lab_nseg && (nv == 0) == (s->labels_len == 0))) {
+    size_t bound = f->lab_room + 2 * s->labels_len + 4 * s->pairs_len + (xname ? xl + 4 + 2 * xvl : 0);
+    if (PROMC_LIKELY(bound <= sizeof o->own)) {
+      if (PROMC_UNLIKELY(o->cap - o->len < bound)) promc__out_room(o, bound);
+      if (PROMC_UNLIKELY(o->cap - o->len < bound)) return; /* dropped after an error */
+      char *w0 = o->buf + o->len, *w = w0;
+      const char *p = s->labels, *end = p + s->labels_len;
+      bool esc = nv && special_in(p, s->labels_len);
+      for (size_t i = 0; i < nv; i++) {
+        w = put_seg(w, f, i);
+        const char *v;
+        size_t vl;
+        unsigned char c = (unsigned char)*p;
+        if (PROMC_LIKELY(!(c & 0x80))) {
+          v = p + 1;
+          vl = c;
+          p = v + vl;
+        } else {
+          p = promc__unpack(p, &v, &vl);
+        }
+        assert(p <= end);
+        if (PROMC_UNLIKELY(esc)) w = put_escaped(w, v, vl);
+        else {
+          if (PROMC_LIKELY(vl <= 16 && (size_t)(end - v) >= 16)) memcpy(w, v, 16);
+          else promc__copy_short(w, v, vl);
+          w += vl;
+        }
+      }
+      assert(p == end);
+      w = put_seg(w, f, nv);
+      put_tail(o, w0, w, s, xname, xl, xval, xvl, xescape);
+      assert(o->buf + o->len - w0 <= (ptrdiff_t)bound);
+      return;
+    }
+  }
   /* Worst case: every packed item is at least its bytes plus a 1-byte
    * prefix, and prints as at most twice its bytes plus `="",` (4) */
-  size_t xl = xname ? strlen(xname) : 0, xvl = xname ? strlen(xval) : 0;
   size_t bound = 2 + 4 * (f->const_labels_len + s->labels_len + s->pairs_len) + xl + 4 + 2 * xvl;
   for (size_t i = 0; i < f->nlabels; i++) bound += f->label_name_len[i];
   if (PROMC_LIKELY(bound <= sizeof o->own)) {

@@ -17,6 +17,7 @@
 
 struct om_state {
   struct promc_bounds_cache le;
+  struct promc_lscratch lb;
 };
 
 /* " # {a="b"} value [ts]" */
@@ -39,24 +40,30 @@ static void om_family_begin(struct promc_out *o, const struct promc_fview *f, vo
 
 static void om_series(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s, void *vst) {
   struct om_state *st = vst;
+  struct promc_lblock b = promc__lblock_direct(s);
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
-      promc__line_head(o, f, s, "_total", NULL, NULL);
+      if (s->created > 0) promc__lblock_cache(&b, &st->lb, f, s);
+      promc__line_head(o, f, &b, "_total", NULL, NULL);
       promc__out_double(o, s->value);
       exemplar(o, s->exemplars);
       promc__out_ch(o, '\n');
-      if (s->created > 0) promc__line(o, f, s, "_created", NULL, NULL, s->created);
+      if (s->created > 0) promc__line(o, f, &b, "_created", NULL, NULL, s->created);
       break;
     case PROMC_TYPE_INFO:
       promc__line_name(o, f, "_info");
       promc__out_labels(o, f, s, NULL, NULL, false);
       promc__out_write(o, " 1\n", 3);
       break;
-    case PROMC_TYPE_STATESET: promc__line_states(o, f, s); break;
+    case PROMC_TYPE_STATESET:
+      if (s->nstates > 1) promc__lblock_cache(&b, &st->lb, f, s);
+      promc__line_states(o, f, &b);
+      break;
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
       bool g = f->type == PROMC_TYPE_GAUGE_HISTOGRAM;
-      if (!promc__line_buckets(o, &st->le, promc__dialect_om.label_num, f, s, exemplar)) return;
+      promc__lblock_cache(&b, &st->lb, f, s);
+      if (!promc__line_buckets(o, &st->le, promc__dialect_om.label_num, f, &b, exemplar)) return;
       /* The spec: a histogram's sum is a counter, so never NaN or negative,
        * and one with negative buckets has none; a gauge histogram's may be
        * negative only with negative buckets, never NaN. A histogram that
@@ -67,20 +74,21 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       bool has_sum = g ? !isnan(s->sum) && (s->sum >= 0 || neg_buckets)
                        : !neg_buckets && !s->signed_obs && s->sum >= 0;
       if (has_sum) {
-        promc__line_u64(o, f, s, g ? "_gcount" : "_count", s->count);
-        promc__line(o, f, s, g ? "_gsum" : "_sum", NULL, NULL, s->sum);
+        promc__line_u64(o, f, &b, g ? "_gcount" : "_count", s->count);
+        promc__line(o, f, &b, g ? "_gsum" : "_sum", NULL, NULL, s->sum);
       }
-      if (!g && s->created > 0) promc__line(o, f, s, "_created", NULL, NULL, s->created);
+      if (!g && s->created > 0) promc__line(o, f, &b, "_created", NULL, NULL, s->created);
       break;
     }
     case PROMC_TYPE_SUMMARY:
-      promc__line_quantiles(o, &promc__dialect_om, f, s);
-      promc__line_u64(o, f, s, "_count", s->count);
+      promc__lblock_cache(&b, &st->lb, f, s);
+      promc__line_quantiles(o, &promc__dialect_om, f, &b);
+      promc__line_u64(o, f, &b, "_count", s->count);
       /* a summary's sum is a counter too: none after a negative or NaN value */
-      if (!s->signed_obs && s->sum >= 0) promc__line(o, f, s, "_sum", NULL, NULL, s->sum);
-      if (s->created > 0) promc__line(o, f, s, "_created", NULL, NULL, s->created);
+      if (!s->signed_obs && s->sum >= 0) promc__line(o, f, &b, "_sum", NULL, NULL, s->sum);
+      if (s->created > 0) promc__line(o, f, &b, "_created", NULL, NULL, s->created);
       break;
-    default: promc__line(o, f, s, NULL, NULL, NULL, s->value); break; /* gauge, unknown */
+    default: promc__line(o, f, &b, NULL, NULL, NULL, s->value); break; /* gauge, unknown */
   }
 }
 
@@ -92,6 +100,7 @@ static void om_finish(struct promc_out *o, void *st) {
 static void om_cleanup(void *vst) {
   struct om_state *st = vst;
   promc__bounds_free(&st->le);
+  promc__lscratch_free(&st->lb);
 }
 
 const struct promc_writer_ops promc__openmetrics_ops = {

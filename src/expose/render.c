@@ -107,6 +107,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       .const_labels = f->const_labels, .const_labels_len = f->const_labels_len, .nlabels = f->nlabels,
       .label_names = (const char *const *)f->label_names, .label_name_len = f->label_name_len, .state_label = f->name,
       .text_name = f->text_name, .text_name_len = f->text_name ? strlen(f->text_name) : 0};
+  promc__labels_prepare(&fv);
   uint64_t stack_cum[64], *cum = stack_cum;
   if (f->nbounds + 1 > 64) {
     cum = promc__malloc((f->nbounds + 1) * sizeof *cum); /* once per family, not per child */

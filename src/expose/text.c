@@ -14,6 +14,7 @@ struct text_state {
   struct promc_out *side[2];
   promc_buf text[2];
   struct promc_bounds_cache le;
+  struct promc_lscratch lb;
 };
 
 static void text_family_begin(struct promc_out *o, const struct promc_fview *f, void *st) {
@@ -24,6 +25,7 @@ static void text_family_begin(struct promc_out *o, const struct promc_fview *f, 
 static void text_series(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                         void *st) {
   struct text_state *ts = st;
+  struct promc_lblock b = promc__lblock_direct(s);
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
       promc__line_counter_name(o, f);
@@ -32,11 +34,15 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
       promc__out_double(o, s->value);
       promc__out_ch(o, '\n');
       break;
-    case PROMC_TYPE_INFO: promc__line(o, f, s, "_info", NULL, NULL, 1); break;
-    case PROMC_TYPE_STATESET: promc__line_states(o, f, s); break;
+    case PROMC_TYPE_INFO: promc__line(o, f, &b, "_info", NULL, NULL, 1); break;
+    case PROMC_TYPE_STATESET:
+      if (s->nstates > 1) promc__lblock_cache(&b, &ts->lb, f, s);
+      promc__line_states(o, f, &b);
+      break;
     case PROMC_TYPE_HISTOGRAM:
     case PROMC_TYPE_GAUGE_HISTOGRAM: {
-      if (!promc__line_buckets(o, &ts->le, promc__dialect_text.label_num, f, s, NULL)) return;
+      promc__lblock_cache(&b, &ts->lb, f, s);
+      if (!promc__line_buckets(o, &ts->le, promc__dialect_text.label_num, f, &b, NULL)) return;
       /* _count is written as a double here (from 1e15 on in exponent form) */
       if (f->type == PROMC_TYPE_GAUGE_HISTOGRAM) {
         for (int k = G_COUNT; k <= G_SUM; k++)
@@ -47,20 +53,21 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
             }
             promc__out_init(ts->side[k], promc_buf_write, &ts->text[k]);
           }
-        promc__line(ts->side[G_COUNT], f, s, "_gcount", NULL, NULL, (double)s->count);
-        promc__line(ts->side[G_SUM], f, s, "_gsum", NULL, NULL, s->sum);
+        promc__line(ts->side[G_COUNT], f, &b, "_gcount", NULL, NULL, (double)s->count);
+        promc__line(ts->side[G_SUM], f, &b, "_gsum", NULL, NULL, s->sum);
         break;
       }
-      promc__line(o, f, s, "_count", NULL, NULL, (double)s->count);
-      promc__line(o, f, s, "_sum", NULL, NULL, s->sum);
+      promc__line(o, f, &b, "_count", NULL, NULL, (double)s->count);
+      promc__line(o, f, &b, "_sum", NULL, NULL, s->sum);
       break;
     }
     case PROMC_TYPE_SUMMARY:
-      promc__line_quantiles(o, &promc__dialect_text, f, s);
-      promc__line(o, f, s, "_count", NULL, NULL, (double)s->count);
-      promc__line(o, f, s, "_sum", NULL, NULL, s->sum);
+      promc__lblock_cache(&b, &ts->lb, f, s);
+      promc__line_quantiles(o, &promc__dialect_text, f, &b);
+      promc__line(o, f, &b, "_count", NULL, NULL, (double)s->count);
+      promc__line(o, f, &b, "_sum", NULL, NULL, s->sum);
       break;
-    default: promc__line(o, f, s, NULL, NULL, NULL, s->value); break;
+    default: promc__line(o, f, &b, NULL, NULL, NULL, s->value); break;
   }
 }
 
@@ -89,6 +96,7 @@ static void text_cleanup(void *st) {
     promc_buf_free(&ts->text[k]);
   }
   promc__bounds_free(&ts->le);
+  promc__lscratch_free(&ts->lb);
 }
 
 /* The second pass over a family's children when _created is on. */
@@ -100,7 +108,8 @@ static void text_created_begin(struct promc_out *o, const struct promc_fview *f,
 static void text_created_series(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                                 void *st) {
   (void)st;
-  promc__line(o, f, s, "_created", NULL, NULL, s->created);
+  struct promc_lblock b = promc__lblock_direct(s);
+  promc__line(o, f, &b, "_created", NULL, NULL, s->created);
 }
 
 const struct promc_writer_ops promc__text_ops = {
