@@ -196,6 +196,7 @@ static struct promc_series *chunk_at(const struct promc_chunk *c, struct promc_c
 
 struct promc_series *promc__child_first(const struct promc_family *f, struct promc_child_it *it) {
   it->c = NULL;
+  it->p = NULL; /* read only once c is set; gcc -O3 cannot see that */
   it->last = NULL;
   it->last_ready = 0;
   if (!f->nlabels) return (struct promc_series *)(uintptr_t)&f->root;
