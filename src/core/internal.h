@@ -82,10 +82,11 @@ struct promc_series {
  * every slot compared at its child), which stay untagged. Other targets
  * always use untagged tables. A slot is written once, under the family
  * lock, with release; readers load it with acquire. */
-#if (defined(__x86_64__) || defined(__aarch64__)) && UINTPTR_MAX == UINT64_MAX
-#define PROMC_SLOT_TAGGED 1
+#if !defined(PROMC_SLOT_TAGGED) && (defined(__x86_64__) || defined(__aarch64__)) && UINTPTR_MAX == UINT64_MAX
+#define PROMC_SLOT_TAGGED 1 /* -DPROMC_SLOT_TAGGED=0 builds the untagged tables to test them */
 #define PROMC_SLOT_PTRMASK (((uintptr_t)1 << 48) - 1)
 #else
+#undef PROMC_SLOT_TAGGED
 #define PROMC_SLOT_TAGGED 0
 #define PROMC_SLOT_PTRMASK (~(uintptr_t)0)
 #endif
@@ -98,6 +99,7 @@ struct promc_htab {
   struct promc_htab *retired_next;
   struct promc_slot b[];
 };
+_Static_assert(sizeof(struct promc_slot) == sizeof(uintptr_t), "a slot is one word");
 /* The child in slot i of t, or NULL. */
 static inline struct promc_series *promc__slot_child(const struct promc_htab *t, size_t i) {
   uintptr_t v = atomic_load_explicit(&((struct promc_slot *)(uintptr_t)&t->b[i])->v, memory_order_acquire);
