@@ -141,7 +141,7 @@ static bool rebuild(struct promc_family *f, size_t nslots, bool untagged) {
   return true;
 }
 
-/* Doubles the table, up to 2^32 slots (see rebuild); stays at the current
+/* Doubles the table, up to 2^31 slots (see rebuild); stays at the current
  * size when out of memory: slower, still correct. */
 static void grow(struct promc_family *f) {
   struct promc_htab *old = atomic_load(&f->tab);
