@@ -12,9 +12,9 @@
 
 #include "promc/promc.h"
 
-static int refuse_large; /* blocks above 256 KiB fail while set */
-static void *t_malloc(size_t n) { return refuse_large && n > (256u << 10) ? NULL : malloc(n); }
-static void *t_realloc(void *p, size_t n) { return refuse_large && n > (256u << 10) ? NULL : realloc(p, n); }
+static int refuse_large; /* blocks above 128 KiB fail while set */
+static void *t_malloc(size_t n) { return refuse_large && n > (128u << 10) ? NULL : malloc(n); }
+static void *t_realloc(void *p, size_t n) { return refuse_large && n > (128u << 10) ? NULL : realloc(p, n); }
 
 static void full_table_refuses_new_children_and_lookups_end(void **state) {
   (void)state;
@@ -24,7 +24,7 @@ static void full_table_refuses_new_children_and_lookups_end(void **state) {
   assert_int_equal(promc_counter_new(&c, &(promc_opts){.name = "oom_t", .help = "h", .registry = reg,
                                                        PROMC_LABEL_NAMES("k")}),
                    0);
-  refuse_large = 1; /* 8,192 slots (128 KiB) is the largest table from here */
+  refuse_large = 1; /* 8,192 slots (64 KiB; 16,384 need 128 KiB and a header) is the largest table from here */
   char v[16];
   int made = 0;
   for (int i = 0; i < 20000; i++) {

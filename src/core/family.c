@@ -176,7 +176,7 @@ void promc__family_free(struct promc_family *f) {
   struct promc_htab *t = atomic_load(&f->tab);
   if (t) {
     for (size_t i = 0; release && i <= t->mask; i++) {
-      struct promc_series *s = atomic_load(&t->b[i].s);
+      struct promc_series *s = promc__slot_child(t, i);
       if (s) release(s);
     }
     promc__free(t);

@@ -71,20 +71,40 @@ struct promc_series {
   _Atomic uint64_t inline_cells[];
 };
 
-/* The child table: open addressing, linear probing. A slot holds the child
- * and, beside it, its hash and key length, so that a lookup touches only
- * the child it will return. A slot is written once, under the family lock:
- * hash and len, then s with release; readers load s with acquire. */
+/* The child table: open addressing, linear probing, 8-byte slots. A slot
+ * holds the child's pointer with, in its top 16 bits, a tag: the hash's top
+ * 16 bits (the low bits pick the slot), so a probe touches only a child it
+ * will almost surely return; the key length is checked at the child.
+ * Tagging needs user addresses below 2^48: true on x86-64 and aarch64 with
+ * 4-level tables, and with 5-level ones unless mmap is given a high hint
+ * (glibc malloc never gives one). A child at a higher address still works:
+ * inserting it switches the family to untagged tables (ptrmask all ones,
+ * every slot compared at its child), which stay untagged. Other targets
+ * always use untagged tables. A slot is written once, under the family
+ * lock, with release; readers load it with acquire. */
+#if !defined(PROMC_SLOT_TAGGED) && (defined(__x86_64__) || defined(__aarch64__)) && UINTPTR_MAX == UINT64_MAX
+#define PROMC_SLOT_TAGGED 1 /* -DPROMC_SLOT_TAGGED=0 builds the untagged tables to test them */
+#define PROMC_SLOT_PTRMASK (((uintptr_t)1 << 48) - 1)
+#else
+#undef PROMC_SLOT_TAGGED
+#define PROMC_SLOT_TAGGED 0
+#define PROMC_SLOT_PTRMASK (~(uintptr_t)0)
+#endif
 struct promc_slot {
-  _Atomic(struct promc_series *) s;
-  uint32_t hash; /* the hash's high half (the low bits pick the slot) */
-  uint32_t len;  /* the key's length */
+  _Atomic uintptr_t v; /* child | tag << 48; 0 = free */
 };
 struct promc_htab {
   size_t mask;
+  uintptr_t ptrmask; /* PROMC_SLOT_PTRMASK, or all ones: untagged */
   struct promc_htab *retired_next;
   struct promc_slot b[];
 };
+_Static_assert(sizeof(struct promc_slot) == sizeof(uintptr_t), "a slot is one word");
+/* The child in slot i of t, or NULL. */
+static inline struct promc_series *promc__slot_child(const struct promc_htab *t, size_t i) {
+  uintptr_t v = atomic_load_explicit(&((struct promc_slot *)(uintptr_t)&t->b[i])->v, memory_order_acquire);
+  return (struct promc_series *)(v & t->ptrmask);
+}
 
 /* Children are carved from per-family chunks: they are only freed with
  * their family, so a bump allocator saves malloc's per-object overhead.
