@@ -560,23 +560,8 @@ void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const s
         w = put_pair(w, f->label_names[i], f->label_name_len[i], v, vl);
       }
     }
-    w = put_pairs(w, s->pairs, s->pairs_len);
-    if (xname) {
-      memcpy(w, xname, xl);
-      w += xl;
-      *w++ = '=';
-      *w++ = '"';
-      if (xescape) w = put_escaped(w, xval, xvl);
-      else {
-        memcpy(w, xval, xvl);
-        w += xvl;
-      }
-      *w++ = '"';
-      *w++ = ',';
-    }
-    w[-1] = '}'; /* the last comma */
-    assert((size_t)(w - w0) <= bound);
-    o->len += (size_t)(w - w0);
+    put_tail(o, w0, w, s, xname, xl, xval, xvl, xescape);
+    assert(o->len <= o->cap);
     return;
   }
   bool any = false;
