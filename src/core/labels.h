@@ -129,6 +129,16 @@ static inline const char *promc__unpack_item(const char *p, const char **item, s
   return p + 1 + c;
 }
 
+/* Walks packed raw pairs (name, value, name, value...): the pair at *p,
+ * which it moves past; false at end.
+ *   while (promc__pair_next(&p, end, &nm, &nl, &v, &vl)) ... */
+static inline bool promc__pair_next(const char **p, const char *end, const char **nm, size_t *nl, const char **v,
+                                    size_t *vl) {
+  if (*p >= end) return false;
+  *p = promc__unpack_item(promc__unpack_item(*p, nm, nl), v, vl);
+  return true;
+}
+
 /* Whether two packed keys of n >= 1 bytes are the same bytes. */
 static inline bool promc__key_equal(const char *a, const char *b, size_t n) {
   if (n < 8) return promc__rd_short(a, n) == promc__rd_short(b, n);

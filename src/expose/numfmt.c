@@ -332,12 +332,9 @@ void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
  * *any; sets *any when it wrote something. */
 static void out_pairs(struct promc_out *o, const char *p, size_t len, bool *any) {
   if (!len) return; /* p may be NULL then */
-  const char *end = p + len;
-  while (p < end) {
-    const char *nm, *v;
-    size_t nl, vl;
-    p = promc__unpack(p, &nm, &nl);
-    p = promc__unpack(p, &v, &vl);
+  const char *end = p + len, *nm, *v;
+  size_t nl, vl;
+  while (promc__pair_next(&p, end, &nm, &nl, &v, &vl)) {
     if (*any) promc__out_ch(o, ',');
     promc__out_write(o, nm, nl);
     promc__out_write(o, "=\"", 2);
@@ -407,14 +404,9 @@ static inline char *put_pair(char *w, const char *nm, size_t nl, const char *v, 
 }
 static char *put_pairs(char *w, const char *p, size_t len) {
   if (!len) return w; /* p may be NULL then */
-  const char *end = p + len;
-  while (p < end) {
-    const char *nm, *v;
-    size_t nl, vl;
-    p = promc__unpack_item(p, &nm, &nl);
-    p = promc__unpack_item(p, &v, &vl);
-    w = put_pair(w, nm, nl, v, vl);
-  }
+  const char *end = p + len, *nm, *v;
+  size_t nl, vl;
+  while (promc__pair_next(&p, end, &nm, &nl, &v, &vl)) w = put_pair(w, nm, nl, v, vl);
   return w;
 }
 

@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/labels.h"
 #include "expose/expose.h"
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2 };
@@ -128,14 +129,9 @@ static void label_pair(struct pb_state *b, unsigned field, const char *n, size_t
 /* Packed raw pairs (labels.c) to LabelPairs. */
 static void raw_pairs(struct pb_state *b, const char *p, size_t len) {
   if (!len) return; /* p may be NULL then */
-  const char *end = p + len;
-  while (p < end) {
-    const char *nm, *v;
-    size_t nl, vl;
-    p = promc__unpack(p, &nm, &nl);
-    p = promc__unpack(p, &v, &vl);
-    label_pair(b, 1, nm, nl, v, vl);
-  }
+  const char *end = p + len, *nm, *v;
+  size_t nl, vl;
+  while (promc__pair_next(&p, end, &nm, &nl, &v, &vl)) label_pair(b, 1, nm, nl, v, vl);
 }
 
 static void exemplar(struct pb_state *b, unsigned field, const struct promc_exemplar_view *x) {
