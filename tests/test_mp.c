@@ -633,8 +633,25 @@ static void *fr_render(void *arg) {
   return NULL;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+
 static void fork_while_rendering_does_not_deadlock(void **state) {
   (void)state;
+#ifdef TEST_ASAN
+  /* AddressSanitizer's allocator (clang 14, gcc 12) takes no lock around
+   * fork: a child forked while the rendering thread is inside malloc waits
+   * on that thread's allocator lock for good, whatever the library does.
+   * The plain build, with glibc's fork-safe malloc, runs this test. */
+  print_message("not run under AddressSanitizer: its allocator is not fork-safe while another thread "
+                "allocates; the plain build runs it\n");
+  skip();
+#endif
   assert_int_equal(promc_registry_new(&fr_reg), 0);
   assert_int_equal(promc_counter_new(&fr_c, &(promc_opts){.name = "fr", .help = "h", .registry = fr_reg,
                                                            PROMC_LABEL_NAMES("k")}),
