@@ -433,6 +433,31 @@ static void doubles_print_shortest_round_trip(void **state) {
   }
 }
 
+/* Integers print as their decimal digits: every length (powers of ten and
+ * their neighbours, where a digit count changes) and random ones. */
+static void integers_print_every_digit_count(void **state) {
+  (void)state;
+  char buf[32], ref[32];
+  double p = 1;
+  for (int k = 0; k <= 15; k++, p *= 10) {
+    for (double d = -1; d <= 1; d++) {
+      double v = p + d;
+      if (v < 0 || v >= 1e15) continue; /* 1e15 on is exponent form: the cases above */
+      promc_format_double(v, buf);
+      snprintf(ref, sizeof ref, "%.0f", v);
+      assert_string_equal(buf, ref);
+    }
+  }
+  unsigned long long x = 0x9e3779b97f4a7c15ull;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double v = (double)(x % 1000000000000000ull >> (x % 50)); /* every magnitude below 1e15 */
+    promc_format_double(v, buf);
+    snprintf(ref, sizeof ref, "%.0f", v);
+    assert_string_equal(buf, ref);
+  }
+}
+
 static void errors_have_names_and_text(void **state) {
   (void)state;
   assert_string_equal(promc_errname(PROMC_ECARD), "PROMC_ECARD");
@@ -462,6 +487,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(name_filter_selects_families, setup, teardown),
       cmocka_unit_test_setup_teardown(sink_failure_is_reported, setup, teardown),
       cmocka_unit_test(doubles_print_shortest_round_trip),
+      cmocka_unit_test(integers_print_every_digit_count),
       cmocka_unit_test(errors_have_names_and_text),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,8 @@ PROMC_HIDDEN const char *promc__errno_str(int e, char *buf, size_t n);
 /* ---- series flags -------------------------------------------------------- */
 enum {
   S_LABELLED_ROOT = 1, /* the family handle of a labelled family: no values */
-  S_MP_GAUGE = 2       /* gauge in the shared mapping: writes mark cells[1] */
+  S_MP_GAUGE = 2,      /* gauge in the shared mapping: writes mark cells[1] */
+  S_LABELS_PLAIN = 4   /* no label value has a byte the text formats escape */
 };
 
 /* Counter stripes: a contended counter child moves its integer increments to
@@ -251,6 +252,9 @@ PROMC_HIDDEN bool promc__valid_label_name(const char *s);
 /* labels.c */
 PROMC_HIDDEN size_t promc__escape_label_value(char *out, const char *v, size_t n);
 PROMC_HIDDEN size_t promc__escaped_len(const char *v, size_t n);
+/* True when no item of the packed list (len bytes at p) has a byte the text
+ * formats escape: a backslash, a double quote or a newline. */
+PROMC_HIDDEN bool promc__packed_plain(const char *p, size_t len);
 /* Packed raw labels (the format is described at the top of labels.c). */
 /* Bytes n items take packed; their strlen()s into lens (unless NULL). */
 PROMC_HIDDEN size_t promc__pack_size(size_t n, const char *const *items, size_t *lens);
@@ -424,6 +428,7 @@ struct promc_fview {
 struct promc_sview {
   const char *labels; /* packed raw values, named by the fview's label_names */
   size_t labels_len;
+  bool labels_plain;  /* true: known to need no escaping (false: look) */
   double created;     /* 0 = none */
   double value;       /* counter, gauge, untyped */
   /* histogram / summary */

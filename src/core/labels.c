@@ -34,6 +34,17 @@ size_t promc__escape_label_value(char *out, const char *v, size_t n) {
   return (size_t)(o - out);
 }
 
+bool promc__packed_plain(const char *p, size_t len) {
+  const char *end = p + len;
+  while (p < end) {
+    const char *v;
+    size_t vl;
+    p = promc__unpack(p, &v, &vl);
+    if (promc__escaped_len(v, vl) != vl) return false;
+  }
+  return true;
+}
+
 static size_t varint_len(size_t n) {
   size_t k = 1;
   while (n >= 0x80) n >>= 7, k++;

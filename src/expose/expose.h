@@ -119,6 +119,12 @@ static inline void promc__line_counter_name(struct promc_out *o, const struct pr
   else promc__line_name(o, f, "_total");
 }
 
+/* A whole one-line sample: name (nl bytes) + sfx (sl bytes; NULL when 0),
+ * child s's label block (no extra xname pair), a space, v and the newline,
+ * written with one reservation when f's label text is prepared. */
+PROMC_HIDDEN void promc__out_sample(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                                    const char *name, size_t nl, const char *sfx, size_t sl, double v);
+
 /* The label block of child s as its sample lines print it. A child of one
  * line has it escaped by promc__out_labels as the line is written
  * (promc__lblock_direct). A child of several lines (buckets, quantiles,

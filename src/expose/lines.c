@@ -183,6 +183,10 @@ void promc__line_head(struct promc_out *o, const struct promc_fview *f, const st
 
 void promc__line(struct promc_out *o, const struct promc_fview *f, const struct promc_lblock *b, const char *suffix,
                  const char *xname, const char *xval, double v) {
+  if (!b->text && !xname) {
+    promc__out_sample(o, f, b->s, f->name, f->name_len, suffix, suffix ? strlen(suffix) : 0, v);
+    return;
+  }
   promc__line_head(o, f, b, suffix, xname, xval);
   promc__out_double(o, v);
   promc__out_ch(o, '\n');

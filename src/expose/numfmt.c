@@ -17,29 +17,38 @@ static const char k_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* v in decimal, NUL-ended; two digits per division. */
-static size_t u64_to(char *out, uint64_t v) {
+/* v in decimal at w (no NUL; returns the end): the digits counted first,
+ * then written from the last, two per division. The count: with b the bit
+ * length of v, t = floor(b * 1233 / 4096) (1233 / 4096 is log10(2) to
+ * five digits) is the digit count or one less, and 10^t tells which. */
+static const uint64_t k_pow10[20] = {1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+                                     1000000000u, 10000000000u, 100000000000u, 1000000000000u,
+                                     10000000000000u, 100000000000000u, 1000000000000000u,
+                                     10000000000000000u, 100000000000000000u, 1000000000000000000u,
+                                     10000000000000000000u};
+static inline char *put_u64(char *w, uint64_t v) {
   if (v < 10) {
-    out[0] = (char)('0' + v);
-    out[1] = 0;
-    return 1;
+    *w = (char)('0' + v);
+    return w + 1;
   }
-  char tmp[24], *e = tmp + sizeof tmp, *p = e;
+  unsigned t = ((unsigned)(64 - __builtin_clzll(v)) * 1233u) >> 12;
+  size_t n = t + 1 - (v < k_pow10[t]);
+  char *e = w + n, *p = e;
   while (v >= 100) {
     p -= 2;
     memcpy(p, k_pairs + 2 * (v % 100), 2);
     v /= 100;
   }
-  if (v >= 10) {
-    p -= 2;
-    memcpy(p, k_pairs + 2 * v, 2);
-  } else {
-    *--p = (char)('0' + v);
-  }
-  size_t n = (size_t)(e - p);
-  memcpy(out, p, n);
-  out[n] = 0;
-  return n;
+  if (v >= 10) memcpy(p - 2, k_pairs + 2 * v, 2);
+  else p[-1] = (char)('0' + v);
+  return e;
+}
+
+/* v in decimal, NUL-ended. */
+static size_t u64_to(char *out, uint64_t v) {
+  char *e = put_u64(out, v);
+  *e = 0;
+  return (size_t)(e - out);
 }
 
 /* Shortest digits of a finite double > 0: dig[0..nd) without trailing
@@ -297,19 +306,21 @@ size_t promc_format_double(double v, char out[32]) { return promc__fmt_double(v,
 
 void promc__out_u64(struct promc_out *o, uint64_t v) {
   if (PROMC_UNLIKELY(o->cap - o->len < 24)) promc__out_room(o, 24);
-  o->len += u64_to(o->buf + o->len, v);
+  o->len = (size_t)(put_u64(o->buf + o->len, v) - o->buf);
+}
+
+/* A sample value at w (room for PROMC_NUM_MAX); returns the end. */
+static inline char *put_double(char *w, double v) {
+  if (v >= 0 && v < 1e15) { /* the common case of a scrape, without the general entry */
+    uint64_t u = (uint64_t)v;
+    if ((double)u == v && (u || !signbit(v))) return put_u64(w, u);
+  }
+  return w + promc__fmt_double(v, PROMC_NUM_G17, w);
 }
 
 void promc__out_double(struct promc_out *o, double v) {
   if (PROMC_UNLIKELY(o->cap - o->len < PROMC_NUM_MAX)) promc__out_room(o, PROMC_NUM_MAX);
-  if (v >= 0 && v < 1e15) { /* the common case of a scrape, without the general entry */
-    uint64_t u = (uint64_t)v;
-    if ((double)u == v && (u || !signbit(v))) {
-      o->len += u64_to(o->buf + o->len, u);
-      return;
-    }
-  }
-  o->len += promc__fmt_double(v, PROMC_NUM_G17, o->buf + o->len);
+  o->len = (size_t)(put_double(o->buf + o->len, v) - o->buf);
 }
 
 void promc__out_escaped(struct promc_out *o, const char *v, size_t n) {
@@ -485,6 +496,76 @@ static inline void put_tail(struct promc_out *o, char *w0, char *w, const struct
   o->len += (size_t)(w - w0);
 }
 
+/* Whether f's prepared segments can print s's values (the fast path). */
+static inline bool seg_ready(const struct promc_fview *f, const struct promc_sview *s) {
+  return f->lab_nseg && (f->lab_nseg == 1) == (s->labels_len == 0);
+}
+
+/* s's values between f's segments at w, up to the comma after the last
+ * pair (seg_ready; the caller made room for lab_room + 2 * labels_len). A
+ * value is escaped only when the child is not known to be plain and one of
+ * its bytes asks for it. */
+static inline char *put_block(char *w, const struct promc_fview *f, const struct promc_sview *s) {
+  size_t nv = f->lab_nseg - 1;
+  const char *p = s->labels, *end = p + s->labels_len;
+  bool esc = nv && !s->labels_plain && special_in(p, s->labels_len);
+  for (size_t i = 0; i < nv; i++) {
+    w = put_seg(w, f, i);
+    const char *v;
+    size_t vl;
+    unsigned char c = (unsigned char)*p;
+    if (PROMC_LIKELY(!(c & 0x80))) {
+      v = p + 1;
+      vl = c;
+      p = v + vl;
+    } else {
+      p = promc__unpack(p, &v, &vl);
+    }
+    assert(p <= end);
+    if (PROMC_UNLIKELY(esc)) w = put_escaped(w, v, vl);
+    else {
+      if (PROMC_LIKELY(vl <= 16 && (size_t)(end - v) >= 16)) memcpy(w, v, 16);
+      else promc__copy_short(w, v, vl);
+      w += vl;
+    }
+  }
+  assert(p == end);
+  (void)end;
+  return put_seg(w, f, nv);
+}
+
+void promc__out_sample(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
+                       const char *name, size_t nl, const char *sfx, size_t sl, double v) {
+  if (PROMC_LIKELY(seg_ready(f, s) && !s->pairs_len)) {
+    size_t bound = nl + sl + f->lab_room + 2 * s->labels_len + 2 + PROMC_NUM_MAX;
+    if (PROMC_LIKELY(bound <= sizeof o->own)) {
+      if (PROMC_UNLIKELY(o->cap - o->len < bound)) promc__out_room(o, bound);
+      if (PROMC_UNLIKELY(o->cap - o->len < bound)) return; /* dropped after an error */
+      char *w = o->buf + o->len;
+      promc__copy_short(w, name, nl);
+      w += nl;
+      promc__copy_short(w, sfx, sl);
+      w += sl;
+      if (f->const_labels_len || s->labels_len) {
+        w = put_block(w, f, s);
+        w[-1] = '}'; /* the last comma */
+      }
+      *w++ = ' ';
+      w = put_double(w, v);
+      *w++ = '\n';
+      assert(w <= o->buf + o->len + bound);
+      o->len = (size_t)(w - o->buf);
+      return;
+    }
+  }
+  promc__out_write(o, name, nl);
+  if (sl) promc__out_write(o, sfx, sl);
+  promc__out_labels(o, f, s, NULL, NULL, false);
+  promc__out_ch(o, ' ');
+  promc__out_double(o, v);
+  promc__out_ch(o, '\n');
+}
+
 void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *xname, const char *xval, bool xescape) {
   if (!f->const_labels_len && !s->labels_len && !s->pairs_len && !xname) return;
@@ -496,38 +577,13 @@ void promc__out_labels(struct promc_out *o, const struct promc_fview *f, const s
   /* The family's segments, prepared: a value prints as at most twice its
    * bytes, and a short one is copied sixteen bytes at a time, into the
    * slack of lab_room or over the text that follows it. */
-  size_t nv = f->lab_nseg - 1;
-  if (PROMC_LIKELY(f->lab_nseg && (nv == 0) == (s->labels_len == 0))) {
+  if (PROMC_LIKELY(seg_ready(f, s))) {
     size_t bound = f->lab_room + 2 * s->labels_len + 4 * s->pairs_len + (xname ? xl + 4 + 2 * xvl : 0);
     if (PROMC_LIKELY(bound <= sizeof o->own)) {
       if (PROMC_UNLIKELY(o->cap - o->len < bound)) promc__out_room(o, bound);
       if (PROMC_UNLIKELY(o->cap - o->len < bound)) return; /* dropped after an error */
-      char *w0 = o->buf + o->len, *w = w0;
-      const char *p = s->labels, *end = p + s->labels_len;
-      bool esc = nv && special_in(p, s->labels_len);
-      for (size_t i = 0; i < nv; i++) {
-        w = put_seg(w, f, i);
-        const char *v;
-        size_t vl;
-        unsigned char c = (unsigned char)*p;
-        if (PROMC_LIKELY(!(c & 0x80))) {
-          v = p + 1;
-          vl = c;
-          p = v + vl;
-        } else {
-          p = promc__unpack(p, &v, &vl);
-        }
-        assert(p <= end);
-        if (PROMC_UNLIKELY(esc)) w = put_escaped(w, v, vl);
-        else {
-          if (PROMC_LIKELY(vl <= 16 && (size_t)(end - v) >= 16)) memcpy(w, v, 16);
-          else promc__copy_short(w, v, vl);
-          w += vl;
-        }
-      }
-      assert(p == end);
-      w = put_seg(w, f, nv);
-      put_tail(o, w0, w, s, xname, xl, xval, xvl, xescape);
+      char *w0 = o->buf + o->len;
+      put_tail(o, w0, put_block(w0, f, s), s, xname, xl, xval, xvl, xescape);
       assert(o->buf + o->len - w0 <= (ptrdiff_t)bound);
       return;
     }

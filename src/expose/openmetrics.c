@@ -43,6 +43,10 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
   struct promc_lblock b = promc__lblock_direct(s);
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
+      if (s->created <= 0 && !(s->exemplars && s->exemplars->present)) { /* one line */
+        promc__out_sample(o, f, s, f->name, f->name_len, "_total", 6, s->value);
+        break;
+      }
       if (s->created > 0) promc__lblock_cache(&b, &st->lb, f, s);
       promc__line_head(o, f, &b, "_total", NULL, NULL);
       promc__out_double(o, s->value);
@@ -51,9 +55,7 @@ static void om_series(struct promc_out *o, const struct promc_fview *f, const st
       if (s->created > 0) promc__line(o, f, &b, "_created", NULL, NULL, s->created);
       break;
     case PROMC_TYPE_INFO:
-      promc__line_name(o, f, "_info");
-      promc__out_labels(o, f, s, NULL, NULL, false);
-      promc__out_write(o, " 1\n", 3);
+      promc__out_sample(o, f, s, f->name, f->name_len, "_info", 5, 1);
       break;
     case PROMC_TYPE_STATESET:
       if (s->nstates > 1) promc__lblock_cache(&b, &st->lb, f, s);

@@ -45,6 +45,7 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
   }
   v->labels = s->labels;
   v->labels_len = s->labels_len;
+  v->labels_plain = s->flags & S_LABELS_PLAIN;
   v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   v->pairs = NULL; /* the kind's read sets them (info labels) */
   v->pairs_len = 0;
@@ -88,6 +89,7 @@ static bool store_child(struct promc_render_ctx *rc, const struct promc_fview *f
   if (!r) return false;
   sv->labels = s->labels;
   sv->labels_len = s->labels_len;
+  sv->labels_plain = s->flags & S_LABELS_PLAIN;
   sv->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   sv->pairs = NULL;
   sv->pairs_len = 0;
@@ -168,6 +170,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       if (k < nleft) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
+      sv.labels_plain = s->flags & S_LABELS_PLAIN;
       sv.pairs = NULL;
       sv.pairs_len = 0;
       sv.created = atomic_load_explicit(&s->created, memory_order_relaxed);

@@ -28,11 +28,8 @@ static void text_series(struct promc_out *o, const struct promc_fview *f, const 
   struct promc_lblock b = promc__lblock_direct(s);
   switch (f->type) {
     case PROMC_TYPE_COUNTER:
-      promc__line_counter_name(o, f);
-      promc__out_labels(o, f, s, NULL, NULL, false);
-      promc__out_ch(o, ' ');
-      promc__out_double(o, s->value);
-      promc__out_ch(o, '\n');
+      if (f->text_name) promc__out_sample(o, f, s, f->text_name, f->text_name_len, NULL, 0, s->value);
+      else promc__out_sample(o, f, s, f->name, f->name_len, "_total", 6, s->value);
       break;
     case PROMC_TYPE_INFO: promc__line(o, f, &b, "_info", NULL, NULL, 1); break;
     case PROMC_TYPE_STATESET:
