@@ -421,6 +421,7 @@ struct promc_fview {
   unsigned lab_nseg; /* nlabels + 1 */
   unsigned lab_room;
   uint16_t lab_off[PROMC_LAB_SEGS + 1];
+  uint16_t lab_len[PROMC_LAB_SEGS]; /* lab_off[i + 1] - lab_off[i] */
   char lab_text[PROMC_LAB_TEXT];
 };
 

@@ -458,6 +458,7 @@ void promc__labels_prepare(struct promc_fview *f) {
     *w++ = ',';
   }
   f->lab_off[nl + 1] = (uint16_t)(w - t);
+  for (size_t i = 0; i <= nl; i++) f->lab_len[i] = (uint16_t)(f->lab_off[i + 1] - f->lab_off[i]);
   assert((size_t)(w - t) <= need);
   memset(w, 0, 16);
   f->lab_room = (unsigned)(w - t) + 16;
@@ -468,7 +469,7 @@ void promc__labels_prepare(struct promc_fview *f) {
  * to sixteen bytes beyond are scratch). */
 static inline char *put_seg(char *w, const struct promc_fview *f, size_t i) {
   const char *src = f->lab_text + f->lab_off[i];
-  size_t n = (size_t)(f->lab_off[i + 1] - f->lab_off[i]);
+  size_t n = f->lab_len[i];
   if (PROMC_UNLIKELY(n > 16)) memcpy(w, src, n);
   else memcpy(w, src, 16);
   return w + n;
@@ -505,7 +506,7 @@ static inline bool seg_ready(const struct promc_fview *f, const struct promc_svi
  * pair (seg_ready; the caller made room for lab_room + 2 * labels_len). A
  * value is escaped only when the child is not known to be plain and one of
  * its bytes asks for it. */
-static inline char *put_block(char *w, const struct promc_fview *f, const struct promc_sview *s) {
+static inline __attribute__((always_inline)) char *put_block(char *w, const struct promc_fview *f, const struct promc_sview *s) {
   size_t nv = f->lab_nseg - 1;
   const char *p = s->labels, *end = p + s->labels_len;
   bool esc = nv && !s->labels_plain && special_in(p, s->labels_len);
