@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "asan_detect.h"
 
 #include "promc/multiprocess.h"
 #include "promc/promc.h"
@@ -632,14 +633,6 @@ static void *fr_render(void *arg) {
   promc_buf_free(&b);
   return NULL;
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
 
 static void fork_while_rendering_does_not_deadlock(void **state) {
   (void)state;

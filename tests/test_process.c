@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "asan_detect.h"
 
 #include <dirent.h>
 #include <gnu/libc-version.h>
@@ -436,13 +437,6 @@ static void malloc_collector_matches_mallinfo2(void **state) {
   ASSERT_NEAR(bu_sample(text, "glibc_malloc_mmapped_bytes"), (double)m1.hblkhd, slack, "mmapped bytes");
   assert_false(isnan(bu_sample(text, "glibc_malloc_free_bytes")));
   assert_false(isnan(bu_sample(text, "glibc_malloc_mmapped_chunks")));
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
 #ifdef TEST_ASAN
   print_message("ASan build: malloc is ASan's, so glibc's figures do not follow allocations; "
                 "only the equality with mallinfo2 above was checked\n");

@@ -33,12 +33,12 @@ bool promc__name_selected(const promc_render_opts *o, const char *base, size_t b
   return false;
 }
 
-/* Fills v from child s through its kind's read of the child's own cells;
+/* Fills v from child s through its kind k's read of the child's own cells;
  * cum is room for nbounds + 1 counts, ex for the family's exemplar slots
  * (NULL when it has none). False when the kind leaves the child out of this
  * scrape. */
-static bool read_child(const struct promc_family *f, const struct promc_series *s, struct promc_sview *v,
-                       uint64_t *cum, struct promc_exemplar_view *ex) {
+static bool read_child(const struct promc_kind *k, const struct promc_family *f, const struct promc_series *s,
+                       struct promc_sview *v, uint64_t *cum, struct promc_exemplar_view *ex) {
   if (ex) {
     for (size_t i = 0; i < f->nexemplars; i++) promc__exemplar_read(s, i, &ex[i]);
     v->exemplars = ex;
@@ -49,7 +49,7 @@ static bool read_child(const struct promc_family *f, const struct promc_series *
   v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   v->pairs = NULL; /* the kind's read sets them (info labels) */
   v->pairs_len = 0;
-  return promc__kind(f->type)->read(f, s, s->cells, v, cum);
+  return k->read(f, s, s->cells, v, cum);
 }
 
 /* One sample of an all/liveall gauge: the process's value, read by the kind
@@ -144,11 +144,12 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
   const struct promc_child_it start = it; /* the _created pass walks the same snapshot */
   struct promc_series **left_out = NULL; /* children read_child refused: no _created either */
   size_t nleft = 0, capleft = 0;
+  const struct promc_kind *kind = promc__kind(f->type);
   for (struct promc_series *s = first; s; s = promc__child_next(f, &it)) {
     if (atomic_load_explicit(&s->removed, memory_order_acquire)) continue;
     sv.signed_obs = false; /* the aggregate of other processes: the writers check its sum */
     if (f->mp && store_child(rc, &fv, f, s, &sv, cum, sum)) continue;
-    if (!read_child(f, s, &sv, cum, ex)) {
+    if (!read_child(kind, f, s, &sv, cum, ex)) {
       if (nleft == capleft) { /* rare and at scrape time; without room the child only keeps its _created */
         struct promc_series **g = promc__realloc(left_out, (capleft = capleft ? 2 * capleft : 8) * sizeof *g);
         if (g) left_out = g;
