@@ -309,6 +309,28 @@ static void inline_threads_give_exact_totals(void **state) {
   promc_registry_free(f.r);
 }
 
+/* The inline calls go out of line for any flag a gauge has, and for the
+ * root flag of the others: ordinary children and unlabelled metrics, with
+ * and without label bytes that need escaping, must have none. */
+static void ordinary_children_take_the_inline_path(void **state) {
+  (void)state;
+  struct fams f;
+  fams_new(&f);
+  static const char *const who[] = {"who"};
+  promc_gauge *g;
+  assert_int_equal(promc_gauge_new(&g, &(promc_opts){.name = "g", .help = "g", .registry = f.r, .label_names = who,
+                                                      .nlabel_names = 1}),
+                   0);
+  const void *plain[] = {f.plain, f.get, f.temp, f.lat_get, f.mixed, promc_gauge_labels(g, "a"),
+                         promc_gauge_labels(g, "quote\"and\\back\nslash")};
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+    assert_non_null(plain[i]);
+    assert_int_equal(promc__inline_handle(plain[i])->flags, 0);
+  }
+  assert_int_equal(promc__inline_handle(f.reqs)->flags, PROMC__INLINE_ROOT);
+  promc_registry_free(f.r);
+}
+
 int main(int argc, char **argv) {
   g_stress = argc > 1 && strcmp(argv[1], "stress") == 0;
   const struct CMUnitTest tests[] = {
@@ -316,6 +338,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(inline_errors_match_the_library),
       cmocka_unit_test(inline_counter_moves_to_stripes_as_the_library_does),
       cmocka_unit_test(inline_threads_give_exact_totals),
+      cmocka_unit_test(ordinary_children_take_the_inline_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,7 +264,7 @@ static struct promc_series *child_new(struct promc_family *f, const struct key *
   s->labels = (char *)s + f->key_off;
   memcpy(s->labels, k->p, k->len);
   s->labels_len = (uint32_t)k->len;
-  if (promc__packed_plain(k->p, k->len)) s->flags |= S_LABELS_PLAIN;
+  s->text.plain = promc__packed_plain(k->p, k->len);
   /* the walk of promc__child_next steps by child_size(): it must be the size allocated */
   assert(child_size(f, s) == ((f->key_off + k->len + 7) & ~(size_t)7));
   atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);

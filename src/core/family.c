@@ -47,7 +47,8 @@ static void free_strv(char **v, size_t n) {
 static void init_root(struct promc_family *f) {
   struct promc_series *s = &f->root;
   s->fam = f;
-  s->flags = f->nlabels ? S_LABELLED_ROOT : S_LABELS_PLAIN;
+  s->flags = f->nlabels ? S_LABELLED_ROOT : 0;
+  s->text.plain = 1; /* no values */
   s->labels = (char *)"";
   s->labels_len = 0;
   atomic_store_explicit(&s->created, promc_wall_seconds(), memory_order_relaxed);

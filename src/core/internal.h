@@ -39,8 +39,7 @@ PROMC_HIDDEN const char *promc__errno_str(int e, char *buf, size_t n);
 /* ---- series flags -------------------------------------------------------- */
 enum {
   S_LABELLED_ROOT = 1, /* the family handle of a labelled family: no values */
-  S_MP_GAUGE = 2,      /* gauge in the shared mapping: writes mark cells[1] */
-  S_LABELS_PLAIN = 4   /* no label value has a byte the text formats escape */
+  S_MP_GAUGE = 2       /* gauge in the shared mapping: writes mark cells[1] */
 };
 
 /* Counter stripes: a contended counter child moves its integer increments to
@@ -60,7 +59,10 @@ struct promc_stripe {
  */
 struct promc_series {
   struct promc_family *fam;
-  void *spare;                           /* unused: keeps the layout promc/inline.h mirrors */
+  union {                                /* the size of promc/inline.h's hnext, which it skips */
+    void *pad;
+    uint8_t plain; /* 1: no label value has a byte the text formats escape */
+  } text;                                /* not in flags: an inline gauge set takes any flag to the slow path */
   uint32_t hash;
   uint16_t flags;
   _Atomic uint16_t removed;              /* 1 = not exposed; revived on lookup */

@@ -45,7 +45,7 @@ static bool read_child(const struct promc_kind *k, const struct promc_family *f,
   }
   v->labels = s->labels;
   v->labels_len = s->labels_len;
-  v->labels_plain = s->flags & S_LABELS_PLAIN;
+  v->labels_plain = s->text.plain;
   v->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   v->pairs = NULL; /* the kind's read sets them (info labels) */
   v->pairs_len = 0;
@@ -89,7 +89,7 @@ static bool store_child(struct promc_render_ctx *rc, const struct promc_fview *f
   if (!r) return false;
   sv->labels = s->labels;
   sv->labels_len = s->labels_len;
-  sv->labels_plain = s->flags & S_LABELS_PLAIN;
+  sv->labels_plain = s->text.plain;
   sv->created = atomic_load_explicit(&s->created, memory_order_relaxed);
   sv->pairs = NULL;
   sv->pairs_len = 0;
@@ -171,7 +171,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       if (k < nleft) continue;
       sv.labels = s->labels;
       sv.labels_len = s->labels_len;
-      sv.labels_plain = s->flags & S_LABELS_PLAIN;
+      sv.labels_plain = s->text.plain;
       sv.pairs = NULL;
       sv.pairs_len = 0;
       sv.created = atomic_load_explicit(&s->created, memory_order_relaxed);
