@@ -17,6 +17,9 @@ if(TARGET promc_http)
   # Several registries served as one exposition.
   promc_test(http_multi SOURCES test_http_multi.c LABELS unit LIBS promc_http)
   set_tests_properties(http_multi PROPERTIES TIMEOUT 120)
+  # Render threads bounded while a collector hangs.
+  promc_test(http_workers SOURCES test_http_workers.c LABELS unit stress LIBS promc_http)
+  set_tests_properties(http_workers PROPERTIES TIMEOUT 120)
 
   # Test helper: the server with TLS, client CA and basic auth, for a real Prometheus.
   add_executable(http_serve http_serve.c)

@@ -195,10 +195,12 @@ typedef enum promc_http_error_handling {
  *                    Timeout).  The render then runs on a thread of its
  *                    own while the connection waits, suspended; one that
  *                    finishes late renders into its own buffer, which is
- *                    then dropped.  promc_http_stop answers every scrape
- *                    still rendering 503 and waits for those renders to
- *                    end (they use the registry).  0 = no timeout: the
- *                    render runs on the connection thread.
+ *                    then dropped; its thread counts against
+ *                    max_render_threads until it ends.  promc_http_stop
+ *                    answers every scrape still rendering 503 and waits
+ *                    for those renders to end (they use the registry).
+ *                    0 = no timeout: the render runs on the connection
+ *                    thread.
  *   error_handling   PROMC_HTTP_HTTP_ERROR_ON_ERROR (0) or
  *                    PROMC_HTTP_CONTINUE_ON_ERROR, above.  With CONTINUE, the
  *                    counter promhttp_metric_handler_errors_total{cause}
@@ -245,6 +247,19 @@ typedef enum promc_http_error_handling {
  *                    set too, nregistries 0 with registries set or the
  *                    reverse, a NULL entry or one registry given twice:
  *                    PROMC_EINVAL.  0/NULL = serve registry.
+ *   max_render_threads  with render_timeout_ms or coalesce_scrapes: render
+ *                    threads running at once, from the start of a render
+ *                    to its end, renders whose scrape was already
+ *                    answered 503 included (a collector cannot be
+ *                    interrupted).  With all of them taken, a scrape that
+ *                    cannot join a running render is answered 503
+ *                    "Limit of concurrent renders reached (N still
+ *                    running), try again later." at once (counted as a 503
+ *                    in the self-metrics), so a collector that hangs holds
+ *                    at most this many threads however often it is
+ *                    scraped; a render that ends frees its thread.  0 = 4.
+ *                    Set without render_timeout_ms and coalesce_scrapes:
+ *                    PROMC_EINVAL.
  */
 typedef struct promc_http_opts {
   const char *addr;
@@ -274,6 +289,7 @@ typedef struct promc_http_opts {
   int coalesce_scrapes;
   promc_registry *const *registries;
   size_t nregistries;
+  unsigned max_render_threads;
 } promc_http_opts;
 
 /* Starts an exposition server in background threads and stores it in *out
@@ -281,7 +297,8 @@ typedef struct promc_http_opts {
  * Files are read and hashes checked here, once.
  * Errors: PROMC_EINVAL (out NULL, gzip_level out of 0-9, unknown formats
  * bits, a bad metrics or health path, a bad unix_path, misused
- * registries/nregistries (see there), only one of
+ * registries/nregistries (see there), max_render_threads without
+ * render_timeout_ms or coalesce_scrapes, only one of
  * cert/key, a client CA without TLS, a user with a NULL/empty name or a
  * hash crypt_r rejects, an address that does not resolve), PROMC_EIO (a TLS file cannot be read),
  * PROMC_EUNSUPP (TLS asked of a libmicrohttpd built without it),
@@ -302,8 +319,11 @@ PROMC_API uint16_t promc_http_port(const promc_http_server *s);
 /* Stops listening, closes every connection, joins every thread and frees s.
  * Scrapes in flight are cut off; a basic-auth password check in progress
  * is waited for (one bcrypt, ~50 ms at cost 10), and so is every render
- * still running on a render_timeout_ms thread (its scrape is answered 503
- * first).  NULL is ignored.
+ * still running on a render thread (render_timeout_ms, coalesce_scrapes;
+ * its scrape is answered 503 first): at most max_render_threads of them,
+ * but a render that never ends (a collector blocked for good) keeps stop
+ * from returning, since returning would let the caller free the registry
+ * under it.  NULL is ignored.
  * Thread-safe against everything but a second stop of the same server;
  * must not be called from a collector running inside a scrape of this
  * server (it would wait for itself). */

@@ -55,6 +55,7 @@
 #define DEFAULT_TIMEOUT_SECONDS 30
 #define DEFAULT_THREADS 2
 #define DEFAULT_HEADER_TIMEOUT_SECONDS 5
+#define DEFAULT_MAX_RENDER_THREADS 4
 #define EVICT_GRACE_SECONDS 2.0
 #define HOUSEKEEPING_MS 100
 #define VERIFIER_THREADS 1
@@ -99,7 +100,10 @@ struct conn {
  * server's lock, and a member leaves that list (under the lock) before its
  * record is freed, so the worker resumes only live connections.  The group
  * is reference-counted (worker + members): its buffer and response outlive
- * the render and every scrape still to answer from it. */
+ * the render and every scrape still to answer from it.  At most max_renders
+ * workers run at once, timed-out renders included: a scrape that finds no
+ * group to join and no worker free is answered 503 at once, so a collector
+ * that hangs costs a bounded number of threads and buffers. */
 enum { PEND_RUNNING, PEND_DONE, PEND_TIMED_OUT, PEND_STOPPED };
 struct group;
 struct pending {
@@ -141,6 +145,7 @@ struct promc_http_server {
   double render_timeout; /* seconds; 0 = renders on the connection thread */
   unsigned render_timeout_ms;
   unsigned renders;       /* worker threads running (under lock) */
+  unsigned max_renders;   /* at most this many: a stuck collector holds each it is in */
   pthread_cond_t renders_cv;
   int coalesce;
   struct group *rendering; /* groups a scrape may still join (under lock) */
@@ -405,7 +410,7 @@ static int scrape_async(struct promc_http_server *s, struct conn *c, struct MHD_
   if (g) {
     promc_http__scrape_release(&p->q); /* the group's render answers it */
     atomic_fetch_add(&g->refs, 1);
-  } else if (!s->stopping && (g = calloc(1, sizeof *g))) {
+  } else if (!s->stopping && s->renders < s->max_renders && (g = calloc(1, sizeof *g))) {
     g->s = s;
     g->q = p->q;
     for (size_t i = 0; i < g->q.nnames; i++) g->q.names[i] = g->q.store + (p->q.names[i] - p->q.store);
@@ -418,10 +423,19 @@ static int scrape_async(struct promc_http_server *s, struct conn *c, struct MHD_
     s->rendering = g;
     s->renders++;
   } else {
-    int stopping = s->stopping;
+    /* A render that never ends (a collector blocked on a dead backend) is
+     * not interrupted and keeps its thread: without a bound, every scrape
+     * after it would start one more that never ends. */
+    char msg[128];
+    if (s->stopping)
+      snprintf(msg, sizeof msg, "the server is stopping\n");
+    else if (s->renders >= s->max_renders)
+      snprintf(msg, sizeof msg, "Limit of concurrent renders reached (%u still running), try again later.\n",
+               s->renders);
+    else
+      snprintf(msg, sizeof msg, "out of memory\n");
     pthread_mutex_unlock(&s->lock);
-    qrc = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                  stopping ? "the server is stopping\n" : "out of memory\n");
+    qrc = promc_http__scrape_fail(mc, &p->q, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
     promc_http__scrape_release(&p->q);
     free(p);
     return qrc;
@@ -664,7 +678,10 @@ static void server_free(struct promc_http_server *s) {
   pthread_mutex_unlock(&s->lock);
   if (s->keeper_running) pthread_join(s->keeper, NULL);
   /* Scrapes still rendering are answered 503; their workers are waited
-   * for, since they use the registry, which the caller may free next. */
+   * for, since they use the registry, which the caller may free next.  At
+   * most max_renders of them; a render that never ends keeps stop waiting
+   * (it cannot be interrupted, and returning would free the registry under
+   * it). */
   pthread_mutex_lock(&s->lock);
   expire_renders(s, 0, 1, PEND_STOPPED);
   while (s->renders) pthread_cond_wait(&s->renders_cv, &s->lock);
@@ -702,6 +719,10 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
     return promc_http__err(PROMC_EUNSUPP, "this libmicrohttpd was built without TLS");
 
+  if (o.max_render_threads && !o.render_timeout_ms && !o.coalesce_scrapes)
+    return promc_http__err(PROMC_EINVAL, "max_render_threads needs render_timeout_ms or coalesce_scrapes: "
+                                         "without them scrapes render on the connection threads");
+
   if (o.unix_path && (o.addr || o.port))
     return promc_http__err(PROMC_EINVAL, "unix_path and addr/port are exclusive: a server listens on one");
 
@@ -734,6 +755,7 @@ int promc_http_start(promc_http_server **out, const promc_http_opts *opts) {
   s->render_timeout_ms = o.render_timeout_ms;
   s->render_timeout = o.render_timeout_ms / 1000.0;
   s->coalesce = o.coalesce_scrapes != 0;
+  s->max_renders = o.max_render_threads ? o.max_render_threads : DEFAULT_MAX_RENDER_THREADS;
   s->limit = o.max_connections ? o.max_connections : DEFAULT_MAX_CONNECTIONS;
   s->header_timeout = o.header_timeout_seconds ? o.header_timeout_seconds : DEFAULT_HEADER_TIMEOUT_SECONDS;
   s->grace = s->header_timeout < EVICT_GRACE_SECONDS ? s->header_timeout : EVICT_GRACE_SECONDS;
