@@ -15,7 +15,8 @@
  * Each test checks through the core's own header that the family's table
  * really was tagged before and untagged after, then that every child, old
  * and new, is found again (the same pointer), removed, revived and rendered
- * exactly. The switch refused for lack of memory keeps the tagged table.
+ * exactly; info children, which own their text, are all released with the
+ * family. The switch refused for lack of memory keeps the tagged table.
  * With --stress (label stress): a scraper and a reader thread run while the
  * family switches, the scraper checking that each scrape is a prefix of
  * creation order, the reader that each lookup returns the child created. */
@@ -319,6 +320,48 @@ static void switch_refused_for_lack_of_memory(void **state) {
   promc_registry_free(reg);
 }
 
+/* Info children own their label text, freed child by child from the table
+ * when the family goes (promc__slot_child): the children below the limit
+ * and above it are all released (the leak check of the ASan run), and
+ * rendered with their own text. */
+static void info_children_released_after_the_switch(void **state) {
+  (void)state;
+  enum { NI = 1200 };
+  promc_registry *reg;
+  promc_info *in;
+  assert_int_equal(promc_registry_new(&reg), 0);
+  assert_int_equal(promc_info_new(&in, &(promc_opts){.name = "fbi", .help = "h", .registry = reg,
+                                                      PROMC_LABEL_NAMES("k")}),
+                   0);
+  const struct promc_family *f = promc__series(in)->fam;
+  char k[16], ver[16];
+  int high = 0;
+  for (int i = 0; i < NI; i++) {
+    low = i < NI / 2;
+    snprintf(k, sizeof k, "%d", i);
+    snprintf(ver, sizeof ver, "v%d", 3 * i);
+    promc_info *ch = promc_info_labels(in, k);
+    assert_non_null(ch);
+    if (i < NI / 2) assert_true((uintptr_t)ch < LIMIT);
+    if ((uintptr_t)ch >= LIMIT) high++;
+    assert_int_equal(promc_info_set(ch, 1, (const char *const[]){"version"}, (const char *const[]){ver}), 0);
+  }
+  low = 0;
+  assert_true(high > 0);
+  assert_true(atomic_load(&f->tab)->ptrmask == ~(uintptr_t)0);
+  char *got = render(reg);
+  int n = 0;
+  for (const char *p = got; (p = strstr(p, "fbi_info{")) != NULL; p++) n++;
+  assert_int_equal(n, NI);
+  for (int i = 0; i < NI; i++) {
+    char line[64];
+    snprintf(line, sizeof line, "fbi_info{k=\"%d\",version=\"v%d\"} 1\n", i, 3 * i);
+    assert_non_null(strstr(got, line));
+  }
+  free(got);
+  promc_registry_free(reg);
+}
+
 /* ------------------------------------------------------------ --stress */
 #define SROUNDS 8
 #define SN 1600 /* children a round: half below the limit */
@@ -453,6 +496,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(tagged_children_survive_a_chunk_above_the_limit),
         cmocka_unit_test(first_chunk_above_the_limit),
         cmocka_unit_test(switch_refused_for_lack_of_memory),
+        cmocka_unit_test(info_children_released_after_the_switch),
     };
     rc = cmocka_run_group_tests(tests, NULL, NULL);
   }
