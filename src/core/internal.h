@@ -85,16 +85,24 @@ struct promc_series {
  * every slot compared at its child), which stay untagged. Other targets
  * always use untagged tables. A slot is written once, under the family
  * lock, with release; readers load it with acquire. */
+/* Only children.c may read PROMC_SLOT_*: the test builds (CMakeLists.txt)
+ * recompile children.c alone with -DPROMC_SLOT_TAGGED=0 (the untagged
+ * tables of other targets) or a lower PROMC_SLOT_ADDR_BITS (so that a test
+ * can place a chunk above the limit and take the switch to untagged). */
+#ifndef PROMC_SLOT_ADDR_BITS
+#define PROMC_SLOT_ADDR_BITS 48
+#endif
+_Static_assert(PROMC_SLOT_ADDR_BITS >= 32 && PROMC_SLOT_ADDR_BITS <= 48, "a tag of 16 to 32 bits");
 #if !defined(PROMC_SLOT_TAGGED) && (defined(__x86_64__) || defined(__aarch64__)) && UINTPTR_MAX == UINT64_MAX
-#define PROMC_SLOT_TAGGED 1 /* -DPROMC_SLOT_TAGGED=0 builds the untagged tables to test them */
-#define PROMC_SLOT_PTRMASK (((uintptr_t)1 << 48) - 1)
+#define PROMC_SLOT_TAGGED 1
+#define PROMC_SLOT_PTRMASK (((uintptr_t)1 << PROMC_SLOT_ADDR_BITS) - 1)
 #else
 #undef PROMC_SLOT_TAGGED
 #define PROMC_SLOT_TAGGED 0
 #define PROMC_SLOT_PTRMASK (~(uintptr_t)0)
 #endif
 struct promc_slot {
-  _Atomic uintptr_t v; /* child | tag << 48; 0 = free */
+  _Atomic uintptr_t v; /* child | tag << PROMC_SLOT_ADDR_BITS; 0 = free */
 };
 struct promc_htab {
   size_t mask;
