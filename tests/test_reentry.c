@@ -575,7 +575,10 @@ static int mp_teardown(void **state) {
   return 0;
 }
 
+/* [--stress | --mp] [test name pattern] */
 int main(int argc, char **argv) {
+  int mode = argc > 1 && argv[1][0] == '-' && argv[1][1] == '-';
+  if (argc > 1 + mode) cmocka_set_test_filter(argv[1 + mode]);
   if (argc > 1 && strcmp(argv[1], "--mp") == 0) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fork_while_a_callback_touches_the_store_does_not_deadlock),
