@@ -183,6 +183,7 @@ int promc_register(promc_registry *r, promc_metric *m) {
    * too, so that the fork step, which reads it there, locks every registry
    * that can be rendering one. */
   if (f->mp) pthread_mutex_lock(&g_store.lock);
+  pthread_mutex_lock(&r->lock);
   if (atomic_load(&f->registry)) {
     rc = promc__err(PROMC_ESTATE, "\"%s\" is already registered", f->name);
     goto out;
