@@ -340,6 +340,31 @@ static void other_registries_are_refused_from_callbacks(void **state) {
   alarm(0);
 }
 
+/* ------------------------- the default registry first asked for by a callback */
+static struct call g_default_call;
+
+static int rendering_default(promc_collect *ctx, void *u) {
+  (void)ctx;
+  (void)u;
+  promc_buf b = {0};
+  note(&g_default_call, promc_registry_render_buf(NULL, PROMC_FORMAT_TEXT, NULL, &b));
+  promc_buf_free(&b);
+  return 0;
+}
+
+static void default_registry_made_in_a_callback_keeps_its_collectors(void **state) {
+  (void)state;
+  alarm(WATCHDOG_S);
+  promc_registry *r;
+  assert_int_equal(promc_registry_new(&r), 0);
+  assert_int_equal(promc_registry_add_collector(r, &(promc_collector){.name = "d", .collect = rendering_default}), 0);
+  free(render(r)); /* the first promc_default_registry() of this process is inside a collector */
+  expect_refused(&g_default_call, "render of the default registry", "while this thread renders a registry");
+  expect_in(NULL, "promc_build_info{"); /* its default collectors went in all the same */
+  promc_registry_free(r);
+  alarm(0);
+}
+
 /* ------------------------------------------------------------------ stress */
 static pthread_barrier_t g_both_inside, g_round_done;
 
@@ -593,10 +618,13 @@ int main(int argc, char **argv) {
     return cmocka_run_group_tests(tests, NULL, NULL);
   }
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(default_registry_made_in_a_callback_keeps_its_collectors), /* first: no default registry yet */
       cmocka_unit_test(set_function_on_the_family_being_rendered_is_refused),
       cmocka_unit_test(info_set_from_the_write_function_of_its_render_is_refused),
       cmocka_unit_test(callbacks_may_set_other_families_and_create_children),
       cmocka_unit_test(other_registries_are_refused_from_callbacks),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  promc_shutdown();
+  return failed;
 }

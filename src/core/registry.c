@@ -125,7 +125,12 @@ promc_registry *promc_default_registry(void) {
   if (!r && promc_registry_new(&r) == 0) {
     /* The default collectors (process, platform...) when built in; a
      * failure there must not prevent the registry from working. */
+    /* r is not visible yet, so no render can hold its lock: its
+     * collectors go in even when a callback is what asked for it first */
+    struct promc_render_mark *outer = t_rendering;
+    t_rendering = NULL;
     (void)promc__default_collectors_hook(r);
+    t_rendering = outer;
     atomic_store_explicit(&g_default, r, memory_order_release);
   }
   pthread_mutex_unlock(&g_default_lock);
