@@ -413,8 +413,10 @@ static void registries_whose_collectors_render_each_other_do_not_deadlock(void *
   promc_counter_inc(ca);
   promc_counter_inc(cb);
   struct pair_render pa = {.self = a, .peer = b, .rounds = 200}, pb = {.self = b, .peer = a, .rounds = 200};
-  assert_int_equal(promc_registry_add_collector(a, &(promc_collector){.name = "x", .collect = rendering_peer, .user = &pa}), 0);
-  assert_int_equal(promc_registry_add_collector(b, &(promc_collector){.name = "x", .collect = rendering_peer, .user = &pb}), 0);
+  promc_collector xa = {.name = "x", .collect = rendering_peer, .user = &pa};
+  promc_collector xb = {.name = "x", .collect = rendering_peer, .user = &pb};
+  assert_int_equal(promc_registry_add_collector(a, &xa), 0);
+  assert_int_equal(promc_registry_add_collector(b, &xb), 0);
   assert_int_equal(pthread_barrier_init(&g_both_inside, NULL, 2), 0);
   pthread_t t1, t2;
   assert_int_equal(pthread_create(&t1, NULL, render_loop, &pa), 0);
