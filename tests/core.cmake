@@ -9,6 +9,13 @@ promc_test(test_concurrency SOURCES test_concurrency.c LABELS stress ARGS 100000
 promc_test(test_lifetime SOURCES test_lifetime.c)
 promc_test(test_lifetime_stress SOURCES test_lifetime.c LABELS stress ARGS --stress)
 set_tests_properties(test_lifetime test_lifetime_stress PROPERTIES TIMEOUT 120)
+# What collectors, value callbacks and render write functions may do while
+# the render holds locks: refused with PROMC_ESTATE or done, never a deadlock
+# (each case under an alarm); --stress: two threads' renders reaching into
+# each other's registry or family at once.
+promc_test(test_reentry SOURCES test_reentry.c)
+promc_test(test_reentry_stress SOURCES test_reentry.c LABELS stress ARGS --stress)
+set_tests_properties(test_reentry test_reentry_stress PROPERTIES TIMEOUT 60)
 # Text exposition read back by promtool and client_python's parser (core #3).
 promc_test_program(roundtrip_gen SOURCES roundtrip_gen.c LIBS promc)
 add_test(NAME text_roundtrip COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/roundtrip.sh

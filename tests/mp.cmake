@@ -6,6 +6,9 @@ if(PROMC_BUILD_MULTIPROCESS)
   promc_test(test_mp_env SOURCES test_mp_setup.c ARGS env)
   add_test(NAME test_mp_full COMMAND test_mp_env full)
   set_tests_properties(test_mp_full PROPERTIES LABELS unit)
+  # a fork while a value callback creates or destroys a store-held family
+  promc_test(test_reentry_mp SOURCES test_reentry.c LABELS stress ARGS --mp)
+  set_tests_properties(test_reentry_mp PROPERTIES TIMEOUT 60)
 endif()
 
 if(PROMC_BUILD_MULTIPROCESS AND TARGET app)

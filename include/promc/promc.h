@@ -255,8 +255,8 @@ PROMC_API int promc_registry_new(promc_registry **out);
  * Handles into it become invalid. NULL is ignored. Not safe while another
  * thread uses r or its metrics. Freeing the default registry is allowed
  * (promc_shutdown does it); the next promc_default_registry makes a new one.
- * Called from a collector or value callback of r itself (during r's render)
- * it does nothing and records PROMC_ESTATE for promc_errmsg. */
+ * Called from a collector or value callback (of any registry's render) it
+ * does nothing and records PROMC_ESTATE for promc_errmsg. */
 PROMC_API void promc_registry_free(promc_registry *r);
 /* Frees the default registry and the library's global state; for programs
  * that want a leak checker to see zero bytes at exit. Other registries, and
@@ -270,20 +270,20 @@ PROMC_API void promc_shutdown(void);
  * A family is in at most one registry: of concurrent registrations of one
  * family (into the same or different registries) exactly one succeeds.
  * Errors: PROMC_EINVAL, PROMC_ESTATE (already registered somewhere, or
- * called from a collector or value callback during r's own render),
+ * called from a collector or value callback during a render),
  * PROMC_EDUP (its names collide with a registered family). */
 PROMC_API int promc_register(promc_registry *r, promc_metric *m);
 /* Removes the family from its registry; its values are kept and it can be
  * registered again. Of concurrent unregisters of one family exactly one
  * returns 0; the others find it unregistered, as a later call would.
  * Errors: PROMC_EINVAL, PROMC_ENOTFOUND (not registered), PROMC_ESTATE
- * (called from a collector or value callback during its registry's render;
- * the family stays registered). */
+ * (called from a collector or value callback during a render; the family
+ * stays registered). */
 PROMC_API int promc_unregister(promc_metric *m);
 /* Unregisters (if registered) and frees a family with all children. Handles
  * into it become invalid. NULL is ignored; a child handle is ignored with
  * PROMC_ETYPE. PROMC_ESTATE, nothing freed: called from a collector or value
- * callback during its registry's render. */
+ * callback during a render. */
 PROMC_API int promc_metric_destroy(promc_metric *m);
 
 /* Render `_created` samples in the Prometheus text format (they are always
@@ -301,16 +301,25 @@ PROMC_API void promc_registry_set_created(promc_registry *r, int on);
  * goes on, and promc_registry_render returns PROMC_ECALLBACK at the end.
  *
  * Re-entry.  A render holds its registry's lock while it runs collectors,
- * value callbacks (promc_metric_set_function) and the write function.
- * From there, anything that would take that registry's lock — creating or
- * registering a metric in it, unregistering or destroying one of its
- * families, rendering it, adding or removing its collectors, set_created,
- * registry_free — returns PROMC_ESTATE with a message instead of
- * deadlocking, and the scrape goes on. Other registries may be used
- * freely, and so may the hot path and label lookups and creation of
- * children (a render never holds the lock that creating a child takes);
- * set_function or info_set on the family whose value callback is running
- * is not detected (it waits on the lock that family's scrape holds). */
+ * value callbacks (promc_metric_set_function) and the write function, and
+ * a value callback also runs under its family's value lock. From there a
+ * call either works or returns PROMC_ESTATE with a message ("do it outside
+ * the scrape"), never deadlocks, and the scrape goes on with everything
+ * recorded before kept:
+ *   - refused, in any registry (not only the one being rendered): creating
+ *     a metric (even with .no_register) or destroying one, register,
+ *     unregister, rendering (promc_registries_render makes several
+ *     registries one exposition instead), adding or removing a collector,
+ *     set_created, registry_free. Two renders reaching into each other's
+ *     registry would otherwise wait on each other for good;
+ *   - refused: set_function or info_set on the family being rendered (from
+ *     its own value callback, for any of its children, or from the write
+ *     function while it is written);
+ *   - works: set_function and info_set on other families (when another
+ *     thread is rendering that family while this render holds a value
+ *     lock that comes later in the library's lock order, the call waits at
+ *     most 1 s for it, then returns PROMC_ESTATE), the hot path, label
+ *     lookups, creating and removing children. */
 typedef struct promc_collect promc_collect;
 typedef struct promc_collector {
   const char *name; /* for errors and promc_registry_remove_collector */
@@ -431,7 +440,8 @@ PROMC_API const char *promc_metric_name(const promc_metric *m);
  * histograms, "quantile" on summaries, the family's own name on enums),
  * PROMC_EVALUE (help, a const label value or an enum state is not UTF-8),
  * PROMC_EBUCKETS, PROMC_EDUP (an exposed name collides with a family already
- * in the registry), PROMC_ENOMEM.
+ * in the registry), PROMC_ENOMEM, PROMC_ESTATE (called from a collector or
+ * value callback during a render; see "Re-entry" above the collectors).
  * A counter named "x" or "x_total" exposes "x_total". */
 PROMC_API int promc_counter_new(promc_counter **out, const promc_opts *opts);
 /* Hot path: add 1. Errors: PROMC_EINVAL (NULL), PROMC_ECARD (a labelled
@@ -466,14 +476,18 @@ PROMC_API double promc_gauge_get(const promc_gauge *g);
 
 /* A child whose value fn(user) supplies at each scrape (client_python's
  * set_function). Works on gauge and counter children; fn runs on the
- * scraping thread, must be thread-safe and must not call back into the
- * registry. fn NULL turns it off. A counter's fn must give a value >= 0:
+ * scraping thread under the family's value lock and must be thread-safe;
+ * what it may call is under "Re-entry" (collectors) — in short, values
+ * and children yes, registries and families no. fn NULL turns it off; once
+ * this returns, the old fn is not running and will not be called. A counter's fn must give a value >= 0:
  * when it returns a negative number or NaN, which no counter may expose
  * (OpenMetrics), that child is left out of the scrape in every format (its
  * _created too) and the rest is written; the render still succeeds, so that
  * one bad callback value cannot fail a whole scrape (a 500 would mark the
  * target down). (A gauge's fn may return anything.) Errors: PROMC_EINVAL, PROMC_ETYPE, PROMC_ECARD,
- * PROMC_ENOMEM. */
+ * PROMC_ENOMEM, PROMC_ESTATE (called from a render of this family, or a
+ * bounded wait for another thread's render of it ran out; see "Re-entry";
+ * the fn set before stays). */
 typedef double (*promc_value_fn)(void *user);
 PROMC_API int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user);
 
@@ -514,8 +528,10 @@ PROMC_API int promc_info_new(promc_info **out, const promc_opts *opts);
 /* Replaces the info labels of a child: n names and values. Names must be
  * valid, not reserved, and not clash with the family's label names; values
  * UTF-8. Errors: PROMC_EINVAL, PROMC_ELABEL, PROMC_EVALUE (a value not
- * UTF-8), PROMC_ECARD, PROMC_ENOMEM; the labels set before stay. Takes the
- * family's lock (not a hot-path function). */
+ * UTF-8), PROMC_ECARD, PROMC_ENOMEM, PROMC_ESTATE (called from a render of
+ * this family, e.g. its write function; see "Re-entry" above the
+ * collectors); the labels set before stay. Takes the family's value lock
+ * (not a hot-path function). */
 PROMC_API int promc_info_set(promc_info *i, size_t n, const char *const *names,
                              const char *const *values);
 
@@ -634,7 +650,8 @@ typedef struct promc_render_opts {
  * Errors: PROMC_EINVAL (write NULL, unknown format; every format is
  * always built), PROMC_EIO (the sink stopped), PROMC_ECALLBACK (a
  * collector failed; the rest was still rendered),
- * PROMC_ESTATE (called from a callback of r's own render, see "Re-entry").
+ * PROMC_ESTATE (called from a collector, value callback or write function
+ * of a render, of r or of another registry; see "Re-entry").
  * Thread-safe: concurrent renders and hot-path writes are fine; each child
  * is read consistently (a histogram's _count equals its +Inf bucket).
  * Creating children is not held up by a render: a family shows the

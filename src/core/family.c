@@ -60,6 +60,7 @@ static int family_new(promc_type t, const promc_opts *o, void **out) {
   *out = NULL;
   int rc = promc__validate_opts(t, o, base, sizeof base);
   if (rc) return rc;
+  if ((rc = promc__render_refuse(o->no_register ? NULL : o->registry, "creating a metric")) != 0) return rc;
 
   size_t nbounds = 0;
   const double *bounds = NULL;
@@ -223,7 +224,9 @@ int promc_metric_destroy(promc_metric *m) {
   if (!m) return 0;
   struct promc_family *f = family_of_handle(m);
   if (!f) return promc__err(PROMC_ETYPE, "promc_metric_destroy needs a family handle, not a child");
-  int rc = promc__registry_unlink(f);
+  int rc = promc__render_refuse(atomic_load(&f->registry), "metric_destroy");
+  if (rc) return rc;
+  rc = promc__registry_unlink(f);
   if (rc && rc != PROMC_ENOTFOUND) return rc; /* still registered: keep it */
   promc__family_free(f);
   return 0;
@@ -270,7 +273,11 @@ int promc_info_set(promc_info *i, size_t n, const char *const *names, const char
   }
   text->len = (size_t)(o - text->data);
   assert(text->len == len);
-  pthread_mutex_lock(&f->vlock); /* a scrape may be reading the old labels */
+  int rc = promc__vlock_take(f, "info_set"); /* a scrape may be reading the old labels */
+  if (rc) {
+    promc__free(text);
+    return rc;
+  }
   struct promc_pairs *old = (struct promc_pairs *)(uintptr_t)atomic_load(&s->cells[0]);
   atomic_store(&s->cells[0], (uint64_t)(uintptr_t)text);
   pthread_mutex_unlock(&f->vlock);
@@ -287,10 +294,10 @@ int promc_metric_set_function(promc_metric *m, promc_value_fn fn, void *user) {
     return promc__err(PROMC_ETYPE, "set_function: \"%s\" is not a gauge or counter", f->name);
   if (s->flags & S_LABELLED_ROOT)
     return promc__err(PROMC_ECARD, "set_function: \"%s\" has labels; use a child", f->name);
-  pthread_mutex_lock(&f->vlock); /* a scrape walks the list and calls the callbacks under it */
+  int rc = promc__vlock_take(f, "set_function"); /* a scrape walks the list and calls the callbacks under it */
+  if (rc) return rc;
   struct promc_fnreg **pp = &f->fns, *r;
   while ((r = *pp) && r->s != s) pp = &r->next;
-  int rc = 0;
   if (!fn) {
     if (r) {
       *pp = r->next;

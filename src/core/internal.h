@@ -316,17 +316,30 @@ static inline size_t promc__utf8_char(const unsigned char *p, size_t avail) {
  * thread, i.e. called from a collector or value callback; message recorded). */
 PROMC_HIDDEN int promc__registry_unlink(struct promc_family *f);
 /* A render of r in progress on this thread: render.c pushes a mark around
- * the part that holds r's lock and runs its callbacks, and every function
- * that takes a registry's lock asks promc__rendering first, so that a
- * collector or value callback touching the registry it is called for gets
- * PROMC_ESTATE instead of deadlocking on the lock its own render holds. */
+ * the part that holds r's lock and runs its callbacks, and records in it
+ * the family whose value lock (vlock) the render holds (promc__render_hold,
+ * NULL between families and while collectors run). Every function that
+ * takes a registry's lock, or creates or frees a family, asks
+ * promc__render_refuse first, and set_function / info_set take the vlock
+ * through promc__vlock_take, so that a collector or value callback gets
+ * PROMC_ESTATE instead of a deadlock (docs/design.md, "Locks"). */
 struct promc_render_mark {
   const struct promc_registry *r;
+  const struct promc_family *held; /* its vlock is held by this render */
   struct promc_render_mark *up;
 };
 PROMC_HIDDEN void promc__render_enter(struct promc_render_mark *m, const struct promc_registry *r);
 PROMC_HIDDEN void promc__render_leave(struct promc_render_mark *m);
+PROMC_HIDDEN void promc__render_hold(const struct promc_family *f);
 PROMC_HIDDEN bool promc__rendering(const struct promc_registry *r);
+/* 0 when this thread renders nothing; else PROMC_ESTATE with a message
+ * naming `what` (r, when given, says whether it is the registry being
+ * rendered). */
+PROMC_HIDDEN int promc__render_refuse(const struct promc_registry *r, const char *what);
+/* Locks f->vlock for set_function / info_set: 0, or PROMC_ESTATE (message
+ * recorded, nothing locked) when this thread's render holds it, or when a
+ * wait against the address order of value locks ran out. */
+PROMC_HIDDEN int promc__vlock_take(struct promc_family *f, const char *what);
 
 /* series.c: a child back to zero (kind cells, exemplars, start time);
  * family lock held. What a type means is in core/kind.h and kind_*.c. */

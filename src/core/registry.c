@@ -1,27 +1,48 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* registry.c — registries: the default one, registration with name-collision
- * checks, collectors, the guard that turns a callback's re-entry into the
- * registry it is rendering into an error instead of a deadlock; and the
- * core's side of the storage seam (core/store.h): the families a backend
- * holds, and the fork step that takes every lock they involve. */
+ * checks, collectors, the guard that turns a callback's re-entry (into any
+ * registry, into a family being rendered, into the store's family list)
+ * into an error instead of a deadlock; and the core's side of the storage
+ * seam (core/store.h): the families a backend holds, and the fork step that
+ * takes every lock they involve. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/store.h"
 
 static pthread_mutex_t g_default_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(promc_registry *) g_default;
 
-/* The registries this thread is rendering, innermost first (a collector may
- * render another registry). */
+/* The families a storage backend holds (f->mp), for the fork step and for
+ * the backend's scrape (it maps other processes' series to local families).
+ * Lock order, outermost first: this list, registries, family vlock, family
+ * lock, then the backend's own locks (taken by its prefork hook). */
+static struct {
+  pthread_mutex_t lock;
+  struct promc_family **fams;
+  promc_registry **regs; /* the fork handlers' scratch: capacity cap */
+  size_t n, cap, nregs_locked;
+} g_store = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The render this thread is in (a mark per registry of a
+ * promc_registries_render, one at a time: a render inside a render is
+ * refused). */
 static _Thread_local struct promc_render_mark *t_rendering;
 
 void promc__render_enter(struct promc_render_mark *m, const struct promc_registry *r) {
   m->r = r;
+  m->held = NULL;
   m->up = t_rendering;
   t_rendering = m;
 }
 
 void promc__render_leave(struct promc_render_mark *m) { t_rendering = m->up; }
+
+void promc__render_hold(const struct promc_family *f) {
+  if (t_rendering) t_rendering->held = f;
+}
 
 bool promc__rendering(const struct promc_registry *r) {
   for (const struct promc_render_mark *m = t_rendering; m; m = m->up)
@@ -29,13 +50,62 @@ bool promc__rendering(const struct promc_registry *r) {
   return false;
 }
 
-/* The error for a call that would take the lock of a registry this thread
- * is rendering. */
-static int reentered(const char *what) {
+/* Why a render takes no second registry lock and creates or frees no
+ * family: the registry locks have no order among themselves, so two
+ * renders whose callbacks each reached into the other's registry would
+ * wait on each other for good; and family creation and free take the
+ * store's list lock, which the fork step takes before every registry. A
+ * collector or value callback records values, creates and removes
+ * children, and sets callbacks; it does not reshape registries. */
+int promc__render_refuse(const struct promc_registry *r, const char *what) {
+  if (!t_rendering) return 0;
+  if (r && promc__rendering(r))
+    return promc__err(PROMC_ESTATE,
+                      "%s: called from a collector or value callback of the registry being rendered "
+                      "(that render holds its lock); do it outside the scrape",
+                      what);
   return promc__err(PROMC_ESTATE,
-                    "%s: called from a collector or value callback of the registry being rendered "
-                    "(its lock is held by that render); do it outside the scrape",
+                    "%s: called from a collector or value callback while this thread renders a registry; "
+                    "a render takes no other registry's lock and creates or frees no family (two renders "
+                    "doing so could deadlock each other, or a fork); do it outside the scrape, or render "
+                    "several registries as one with promc_registries_render",
                     what);
+}
+
+/* How long a callback waits for the value lock of a family another thread
+ * is rendering when that lock comes before the one this thread holds. */
+#define NESTED_VLOCK_WAIT_S 1
+
+int promc__vlock_take(struct promc_family *f, const char *what) {
+  const struct promc_family *held = NULL; /* the one this thread's render holds */
+  for (const struct promc_render_mark *m = t_rendering; m; m = m->up) {
+    if (m->held == f)
+      return promc__err(PROMC_ESTATE,
+                        "%s: \"%s\" is being rendered by this thread (called from its value callback or "
+                        "the render's write function), and its render holds the lock this call takes; "
+                        "do it outside the scrape",
+                        what, f->name);
+    if (m->held && (!held || (uintptr_t)&m->held->vlock > (uintptr_t)&held->vlock)) held = m->held;
+  }
+  /* Value locks taken inside a render go in address order, so that renders
+   * on two threads, each in a callback setting the other's family, cannot
+   * wait on each other for good: the one that would go against the order
+   * waits a bounded time, then gives up. */
+  if (!held || (uintptr_t)&f->vlock > (uintptr_t)&held->vlock) {
+    pthread_mutex_lock(&f->vlock);
+    return 0;
+  }
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += NESTED_VLOCK_WAIT_S;
+  int e;
+  while ((e = pthread_mutex_timedlock(&f->vlock, &until)) == EINTR) continue;
+  if (e == 0) return 0;
+  return promc__err(PROMC_ESTATE,
+                    "%s: \"%s\" stayed busy for %d s (another thread is rendering it) while this thread "
+                    "renders \"%s\"; waiting on could deadlock (that render may be waiting for this one): "
+                    "do it outside the scrape",
+                    what, f->name, NESTED_VLOCK_WAIT_S, held->name);
 }
 
 int promc_registry_new(promc_registry **out) {
@@ -55,7 +125,12 @@ promc_registry *promc_default_registry(void) {
   if (!r && promc_registry_new(&r) == 0) {
     /* The default collectors (process, platform...) when built in; a
      * failure there must not prevent the registry from working. */
+    /* r is not visible yet, so no render can hold its lock: its
+     * collectors go in even when a callback is what asked for it first */
+    struct promc_render_mark *outer = t_rendering;
+    t_rendering = NULL;
     (void)promc__default_collectors_hook(r);
+    t_rendering = outer;
     atomic_store_explicit(&g_default, r, memory_order_release);
   }
   pthread_mutex_unlock(&g_default_lock);
@@ -64,10 +139,7 @@ promc_registry *promc_default_registry(void) {
 
 void promc_registry_free(promc_registry *r) {
   if (!r) return;
-  if (promc__rendering(r)) { /* freeing it under its own render: leak rather than crash */
-    (void)reentered("registry_free");
-    return;
-  }
+  if (promc__render_refuse(r, "registry_free")) return; /* from a callback: leak rather than deadlock */
   pthread_mutex_lock(&g_default_lock);
   if (atomic_load(&g_default) == r) atomic_store(&g_default, NULL);
   pthread_mutex_unlock(&g_default_lock);
@@ -92,10 +164,7 @@ void promc_shutdown(void) {
 
 void promc_registry_set_created(promc_registry *r, int on) {
   if (!r) return;
-  if (promc__rendering(r)) {
-    (void)reentered("registry_set_created");
-    return;
-  }
+  if (promc__render_refuse(r, "registry_set_created")) return;
   pthread_mutex_lock(&r->lock);
   r->created_text = on ? 1 : 0;
   pthread_mutex_unlock(&r->lock);
@@ -113,9 +182,13 @@ int promc_register(promc_registry *r, promc_metric *m) {
   if (!r || !s) return promc__err(PROMC_EINVAL, "register: NULL registry or metric");
   struct promc_family *f = s->fam;
   if (s != &f->root) return promc__err(PROMC_EINVAL, "register: needs a family handle, not a child");
-  if (promc__rendering(r)) return reentered("register");
+  int rc = promc__render_refuse(r, "register");
+  if (rc) return rc;
+  /* A store-held family's registry changes under the store's list lock
+   * too, so that the fork step, which reads it there, locks every registry
+   * that can be rendering one. */
+  if (f->mp) pthread_mutex_lock(&g_store.lock);
   pthread_mutex_lock(&r->lock);
-  int rc = 0;
   if (atomic_load(&f->registry)) {
     rc = promc__err(PROMC_ESTATE, "\"%s\" is already registered", f->name);
     goto out;
@@ -141,6 +214,7 @@ int promc_register(promc_registry *r, promc_metric *m) {
   r->last = f;
 out:
   pthread_mutex_unlock(&r->lock);
+  if (f->mp) pthread_mutex_unlock(&g_store.lock);
   return rc;
 }
 
@@ -148,7 +222,8 @@ int promc__registry_unlink(struct promc_family *f) {
   for (;;) {
     promc_registry *r = atomic_load(&f->registry);
     if (!r) return PROMC_ENOTFOUND;
-    if (promc__rendering(r)) return reentered("unregister");
+    int rc = promc__render_refuse(r, "unregister");
+    if (rc) return rc;
     pthread_mutex_lock(&r->lock);
     if (atomic_load(&f->registry) != r) { /* moved meanwhile: unregistered (and maybe registered again) */
       pthread_mutex_unlock(&r->lock);
@@ -190,10 +265,11 @@ int promc_registry_add_collector(promc_registry *r, const promc_collector *c) {
   n->c = *c;
   n->name = name;
   n->c.name = name;
-  if (promc__rendering(r)) {
+  int rc = promc__render_refuse(r, "add_collector");
+  if (rc) {
     promc__free(n);
     promc__free(name);
-    return reentered("add_collector");
+    return rc;
   }
   pthread_mutex_lock(&r->lock);
   for (struct promc_collector_node *o = r->collectors; o; o = o->next) {
@@ -213,7 +289,8 @@ int promc_registry_add_collector(promc_registry *r, const promc_collector *c) {
 
 int promc_registry_remove_collector(promc_registry *r, const char *name) {
   if (!r || !name) return promc__err(PROMC_EINVAL, "remove_collector: NULL argument");
-  if (promc__rendering(r)) return reentered("remove_collector");
+  int rc = promc__render_refuse(r, "remove_collector");
+  if (rc) return rc;
   pthread_mutex_lock(&r->lock);
   struct promc_collector_node **pp = &r->collectors, *n;
   while ((n = *pp) && strcmp(n->name, name) != 0) pp = &n->next;
@@ -227,17 +304,7 @@ int promc_registry_remove_collector(promc_registry *r, const char *name) {
 }
 
 /* ------------------------------------------------------ storage backend */
-/* The families the backend holds (f->mp), for the fork step and for the
- * backend's scrape (it maps other processes' series to local families).
- * Lock order, outermost first: this list, registries, family vlock, family
- * lock, then the backend's own locks (taken by its prefork hook). */
-static struct {
-  pthread_mutex_t lock;
-  struct promc_family **fams;
-  promc_registry **regs; /* the fork handlers' scratch: capacity cap */
-  size_t n, cap, nregs_locked;
-} g_store = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
+/* The store's family list (g_store, at the top of this file). */
 struct promc_family *const *promc__store_families(size_t *n) {
   pthread_mutex_lock(&g_store.lock);
   *n = g_store.n;

@@ -137,6 +137,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
    * children are walked lock-free (promc__child_first says why that is
    * safe); vlock only keeps callbacks and info text alive while we use them. */
   pthread_mutex_lock(&f->vlock);
+  promc__render_hold(f); /* set_function / info_set on f from here: PROMC_ESTATE, not a deadlock */
   const struct promc_writer_ops *ops = rc->ops;
   ops->family_begin(rc->out, &fv, rc->st);
   struct promc_child_it it;
@@ -178,6 +179,7 @@ static void render_family(struct promc_render_ctx *rc, struct promc_family *f) {
       ops->created_series(rc->out, &fv, &sv, rc->st);
     }
   }
+  promc__render_hold(NULL);
   pthread_mutex_unlock(&f->vlock);
   promc__free(left_out);
   if (cum != stack_cum) promc__free(cum);
@@ -204,11 +206,12 @@ static int writer_for(promc_format fmt, const struct promc_writer_ops **ops) {
  * with one exposed-name check across them). */
 static int render_regs(promc_registry *const *regs, size_t n, bool multi, promc_format fmt,
                        const promc_render_opts *opts, promc_write_fn write, void *user) {
-  for (size_t i = 0; i < n; i++)
-    if (promc__rendering(regs[i]))
-      return promc__err(PROMC_ESTATE, "render: called from a collector or value callback of the registry it renders");
+  size_t same = 0; /* a render inside a render: refused, with the registry it would take again named */
+  while (same + 1 < n && !promc__rendering(regs[same])) same++;
+  int rc = promc__render_refuse(regs[same], "render");
+  if (rc) return rc;
   const struct promc_writer_ops *ops = NULL;
-  int rc = writer_for(fmt, &ops);
+  rc = writer_for(fmt, &ops);
   if (rc) return rc;
   promc__stripes_refill(); /* top up the counter stripe pool off the hot path */
   promc__store_scrape_begin();
