@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "asan_detect.h"
 #include "promc/multiprocess.h"
 #include "promc/promc.h"
 
@@ -543,14 +544,7 @@ static void *render_once(void *u) {
 
 static void fork_while_a_callback_touches_the_store_does_not_deadlock(void **state) {
   (void)state;
-#if defined(__SANITIZE_ADDRESS__)
-#define REENTRY_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define REENTRY_ASAN 1
-#endif
-#endif
-#ifdef REENTRY_ASAN
+#ifdef TEST_ASAN
   /* as test_mp's fork_while_rendering_does_not_deadlock: AddressSanitizer's
    * allocator takes no lock around fork, and the rendering thread allocates */
   print_message("not run under AddressSanitizer: its allocator is not fork-safe while another thread "
