@@ -506,7 +506,8 @@ static inline bool seg_ready(const struct promc_fview *f, const struct promc_svi
  * pair (seg_ready; the caller made room for lab_room + 2 * labels_len). A
  * value is escaped only when the child is not known to be plain and one of
  * its bytes asks for it. */
-static inline __attribute__((always_inline)) char *put_block(char *w, const struct promc_fview *f, const struct promc_sview *s) {
+static inline __attribute__((always_inline)) char *put_block(char *w, const struct promc_fview *f,
+                                                             const struct promc_sview *s) {
   size_t nv = f->lab_nseg - 1;
   const char *p = s->labels, *end = p + s->labels_len;
   bool esc = nv && !s->labels_plain && special_in(p, s->labels_len);
