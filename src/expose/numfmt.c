@@ -538,8 +538,13 @@ static inline __attribute__((always_inline)) char *put_block(char *w, const stru
 
 void promc__out_sample(struct promc_out *o, const struct promc_fview *f, const struct promc_sview *s,
                        const char *name, size_t nl, const char *sfx, size_t sl, double v) {
-  if (PROMC_LIKELY(seg_ready(f, s) && !s->pairs_len)) {
-    size_t bound = nl + sl + f->lab_room + 2 * s->labels_len + 2 + PROMC_NUM_MAX;
+  /* With f's segments, or with no values to name (a collector's sample:
+   * its labels are all pairs). A pair prints as at most four times its
+   * packed bytes, as in promc__out_labels. */
+  bool segs = seg_ready(f, s);
+  if (PROMC_LIKELY(segs || !s->labels_len)) {
+    size_t bound = nl + sl + (segs ? f->lab_room : 1 + 4 * f->const_labels_len) + 2 * s->labels_len +
+                   4 * s->pairs_len + 2 + PROMC_NUM_MAX;
     if (PROMC_LIKELY(bound <= sizeof o->own)) {
       if (PROMC_UNLIKELY(o->cap - o->len < bound)) promc__out_room(o, bound);
       if (PROMC_UNLIKELY(o->cap - o->len < bound)) return; /* dropped after an error */
@@ -548,8 +553,14 @@ void promc__out_sample(struct promc_out *o, const struct promc_fview *f, const s
       w += nl;
       promc__copy_short(w, sfx, sl);
       w += sl;
-      if (f->const_labels_len || s->labels_len) {
-        w = put_block(w, f, s);
+      if (f->const_labels_len || s->labels_len || s->pairs_len) {
+        if (segs) {
+          w = put_block(w, f, s);
+        } else {
+          *w++ = '{';
+          w = put_pairs(w, f->const_labels, f->const_labels_len);
+        }
+        w = put_pairs(w, s->pairs, s->pairs_len);
         w[-1] = '}'; /* the last comma */
       }
       *w++ = ' ';
